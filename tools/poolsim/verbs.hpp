@@ -1,0 +1,18 @@
+// The verbs of the poolsim command line (FORMATS.md §4) and its exit statuses.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace poolsim::cli {
+
+// Exit statuses: 0 ok, 1 an expectation, invariant or comparison failed, 2 usage or input error.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failed = 1;
+inline constexpr int exit_usage = 2;
+
+// Each verb's entry point gets its arguments after the verb and returns the exit status.
+int bench_main(const std::vector<std::string>& args);
+int diff_main(const std::vector<std::string>& args);
+
+}  // namespace poolsim::cli
