@@ -7,38 +7,43 @@ namespace poolsim {
 namespace {
 
 constexpr std::size_t arity = 4;
-constexpr unsigned phase_shift = 56;
-constexpr std::uint64_t max_sequence = (std::uint64_t{1} << phase_shift) - 1;
 // Below this heap size stale entries are cheaper to pop lazily than to compact away.
 constexpr std::size_t compact_min_size = 1024;
 
 }  // namespace
 
-EventHandle EventQueue::schedule_at(SimTime when, Phase phase, Action action) {
+std::uint32_t EventQueue::claim_slot(SimTime when, Phase phase) {
   if (when < now_) {
     throw std::logic_error("event scheduled at " + format_seconds(when) + " s, before the current time " +
                            format_seconds(now_) + " s");
   }
-  if (!action) throw std::logic_error("event scheduled with no action");
-  if (next_sequence_ > max_sequence) throw std::logic_error("event sequence numbers exhausted");
+  if (next_sequence_ > sequence_mask) throw std::logic_error("more than 2^40 events in one run");
   std::uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
+    if (slots_.size() > slot_mask) throw std::logic_error("more than 2^21 events pending at once");
     slot = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
   }
-  slots_[slot].action = std::move(action);
-  const std::uint64_t order = (std::uint64_t{static_cast<std::uint8_t>(phase)} << phase_shift) | next_sequence_++;
-  push(when.ns(), order, slot, slots_[slot].generation);
+  const std::uint64_t sequence = next_sequence_++;
+  slots_[slot].sequence = sequence;
+  push(static_cast<std::uint64_t>(when.ns()),
+       (std::uint64_t{static_cast<std::uint8_t>(phase)} << (sequence_bits + slot_bits)) | (sequence << slot_bits) | slot);
   ++live_;
-  return EventHandle(slot, slots_[slot].generation);
+  return slot;
+}
+
+void EventQueue::unclaim_empty_slot(std::uint32_t slot) {
+  release(slot);
+  --live_;
+  ++stale_in_heap_;
+  throw std::logic_error("event scheduled with no action");
 }
 
 bool EventQueue::pending(EventHandle handle) const {
-  return handle.slot_ < slots_.size() && slots_[handle.slot_].generation == handle.generation_ &&
-         static_cast<bool>(slots_[handle.slot_].action);
+  return handle.slot_ < slots_.size() && slots_[handle.slot_].sequence == handle.sequence_;
 }
 
 bool EventQueue::cancel(EventHandle handle) {
@@ -53,28 +58,33 @@ bool EventQueue::cancel(EventHandle handle) {
 std::optional<SimTime> EventQueue::next_time() const {
   drop_stale_top();
   if (heap_.empty()) return std::nullopt;
-  return SimTime::from_ns(heap_.front().time);
+  return SimTime::from_ns(static_cast<std::int64_t>(heap_.front().time));
 }
 
 bool EventQueue::step() {
   drop_stale_top();
   if (heap_.empty()) return false;
+  run_top();
+  return true;
+}
+
+void EventQueue::run_top() {
   const Entry top = heap_.front();
   pop_top();
-  Action action = std::move(slots_[top.slot].action);
-  release(top.slot);
+  const std::uint32_t slot = slot_of(top);
+  Action action = std::move(slots_[slot].action);
+  release(slot);
   --live_;
-  now_ = SimTime::from_ns(top.time);
+  now_ = SimTime::from_ns(static_cast<std::int64_t>(top.time));
   ++events_run_;
   action();
-  return true;
 }
 
 void EventQueue::run_until(SimTime end) {
   for (;;) {
     drop_stale_top();
-    if (heap_.empty() || heap_.front().time >= end.ns()) break;
-    step();
+    if (heap_.empty() || heap_.front().time >= static_cast<std::uint64_t>(end.ns())) break;
+    run_top();
   }
   if (now_ < end) now_ = end;
 }
@@ -86,14 +96,14 @@ void EventQueue::run() {
 
 void EventQueue::release(std::uint32_t slot) {
   slots_[slot].action.reset();
-  ++slots_[slot].generation;
+  slots_[slot].sequence = no_event;
   free_slots_.push_back(slot);
 }
 
 // Takes the fields rather than an Entry: an Entry built on the caller's stack and reloaded whole stalls store
 // forwarding, which showed as half of schedule_at's time in the heartbeat-mesh profile.
-void EventQueue::push(std::int64_t time, std::uint64_t order, std::uint32_t slot, std::uint32_t generation) {
-  heap_.push_back(Entry{time, order, slot, generation});
+void EventQueue::push(std::uint64_t time, std::uint64_t low) {
+  heap_.push_back(Entry{time, low});
   sift_up(heap_.size() - 1, heap_.back());
 }
 

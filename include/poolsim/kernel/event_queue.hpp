@@ -6,12 +6,13 @@
 //
 // Insert and pop are O(log n) on a 4-ary heap of small trivially copyable entries; the actions themselves live
 // in a slot table beside the heap. Cancel is O(1) and lazy (ns-3 Cancel): the slot is freed at once and the heap
-// entry, recognised as stale by its generation, is dropped when it reaches the top or when stale entries
+// entry, recognised as stale by its sequence number, is dropped when it reaches the top or when stale entries
 // outnumber live ones (so memory stays flat however many timers are cancelled).
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "poolsim/kernel/action.hpp"
@@ -37,10 +38,9 @@ class EventHandle {
 
  private:
   friend class EventQueue;
-  EventHandle(std::uint32_t slot, std::uint32_t generation) : slot_(slot), generation_(generation) {}
-  std::uint32_t slot_ = no_slot;
-  std::uint32_t generation_ = 0;
-  static constexpr std::uint32_t no_slot = 0xffff'ffff;
+  EventHandle(std::uint32_t slot, std::uint64_t sequence) : sequence_(sequence), slot_(slot) {}
+  std::uint64_t sequence_ = ~std::uint64_t{0};
+  std::uint32_t slot_ = ~std::uint32_t{0};
 };
 
 class EventQueue {
@@ -54,10 +54,18 @@ class EventQueue {
   // The current simulated time: that of the event running, or of the last one run, or the end of run_until.
   SimTime now() const { return now_; }
 
-  // Schedules `action` at `when` (never before now()). Throws std::logic_error for a time in the past.
-  EventHandle schedule_at(SimTime when, Phase phase, Action action);
-  EventHandle schedule_in(Duration delay, Phase phase, Action action) {
-    return schedule_at(now_ + delay, phase, std::move(action));
+  // Schedules `action` (any void() callable) at `when` (never before now()). Throws std::logic_error for a time
+  // in the past or an empty action. The callable is built straight into the event's slot.
+  template <typename F>
+  EventHandle schedule_at(SimTime when, Phase phase, F&& action) {
+    const std::uint32_t slot = claim_slot(when, phase);
+    slots_[slot].action = Action(std::forward<F>(action));
+    if (!slots_[slot].action) unclaim_empty_slot(slot);
+    return EventHandle(slot, slots_[slot].sequence);
+  }
+  template <typename F>
+  EventHandle schedule_in(Duration delay, Phase phase, F&& action) {
+    return schedule_at(now_ + delay, phase, std::forward<F>(action));
   }
 
   // Cancels a pending event; returns whether it was pending. O(1). A stale or default handle is a no-op.
@@ -80,29 +88,39 @@ class EventQueue {
   std::size_t pending_count() const { return live_; }
 
  private:
-  // One heap entry: trivially copyable so that sifting moves 24 bytes, never an action.
+  // One heap entry: 16 bytes, so that a node's four children share one or two cache lines. Its key orders
+  // events: `time` first, then `low`, which packs the phase band (top 3 bits), the sequence number (40 bits:
+  // 10^12 events a run) and the slot of the event's action (21 bits: 2 million pending events).
   struct Entry {
-    std::int64_t time;
-    std::uint64_t order;  // phase in the top 8 bits, sequence in the low 56
-    std::uint32_t slot;
-    std::uint32_t generation;
+    std::uint64_t time;  // nanoseconds; never negative, since nothing is scheduled before time 0
+    std::uint64_t low;
   };
+  static constexpr unsigned slot_bits = 21;
+  static constexpr unsigned sequence_bits = 40;
+  static constexpr std::uint64_t slot_mask = (std::uint64_t{1} << slot_bits) - 1;
+  static constexpr std::uint64_t sequence_mask = (std::uint64_t{1} << sequence_bits) - 1;
+  static constexpr std::uint64_t no_event = ~std::uint64_t{0};
+
+  // An action and the sequence number of the event that owns it (no_event while the slot is free).
   struct Slot {
     Action action;
-    std::uint32_t generation = 0;
+    std::uint64_t sequence = no_event;
   };
 
-  // Branch-free: the heap's comparisons are unpredictable, so a mispredicted branch costs more than both tests.
-  // Times are never negative (nothing is scheduled before time 0), so (time, order) compares as one unsigned
-  // 128-bit number.
+  static std::uint32_t slot_of(const Entry& e) { return static_cast<std::uint32_t>(e.low & slot_mask); }
+  static std::uint64_t sequence_of(const Entry& e) { return (e.low >> slot_bits) & sequence_mask; }
+  // One unsigned 128-bit comparison: branch-free, since the heap's comparisons are unpredictable.
   static bool before(const Entry& a, const Entry& b) {
     __extension__ using Key = unsigned __int128;
-    const Key ka = (Key{static_cast<std::uint64_t>(a.time)} << 64) | a.order;
-    const Key kb = (Key{static_cast<std::uint64_t>(b.time)} << 64) | b.order;
-    return ka < kb;
+    return ((Key{a.time} << 64) | a.low) < ((Key{b.time} << 64) | b.low);
   }
-  bool stale(const Entry& e) const { return slots_[e.slot].generation != e.generation; }
-  void push(std::int64_t time, std::uint64_t order, std::uint32_t slot, std::uint32_t generation);
+  // Takes a free slot and pushes its heap entry; the caller fills in the action.
+  std::uint32_t claim_slot(SimTime when, Phase phase);
+  [[noreturn]] void unclaim_empty_slot(std::uint32_t slot);
+  // Runs the top entry, which must exist and not be stale.
+  void run_top();
+  bool stale(const Entry& e) const { return slots_[slot_of(e)].sequence != sequence_of(e); }
+  void push(std::uint64_t time, std::uint64_t low);
   void pop_top() const;
   void sift_down(std::size_t i) const;
   void sift_up(std::size_t i, const Entry& e) const;
