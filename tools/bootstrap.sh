@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The README's Quick start: set up a Debian 12 machine for poolsim, build it, and run it or test it.
+#
+#   tools/bootstrap.sh run    install what is missing, build Release, run the bundled job
+#   tools/bootstrap.sh test   install what is missing, build, run the whole test suite (what CI runs)
+#
+# Re-running is quick when nothing changed: packages already installed are not fetched again, and builds are
+# incremental (and cached by ccache across clean clones).
+set -euo pipefail
+
+mode=${1:-}
+case "$mode" in
+  run | test) ;;
+  *)
+    echo "usage: tools/bootstrap.sh run|test" >&2
+    exit 2
+    ;;
+esac
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+# Debian 12 packages poolsim needs to build, test and plot.
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost-program-options-dev libboost-random-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "bootstrap: run as root (or install sudo) to install packages" >&2; exit 2; }
+    as_root=(sudo)
+  fi
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+if [ "$mode" = run ]; then
+  cmake --preset release >/dev/null
+  cmake --build --preset release -j "$jobs"
+  # The main job. Until the HA model lands (issue #6) it is the kernel benchmark of shared/bench/heartbeat-mesh.md.
+  exec build/release/tools/poolsim bench heartbeat-mesh --hosts 64 --until 3600s
+fi
+
+# test: the whole suite in the CI build (Release, warnings as errors) ...
+cmake --preset ci >/dev/null
+cmake --build --preset ci -j "$jobs"
+ctest --preset ci
+# ... and the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+cmake --preset dev >/dev/null
+cmake --build --preset dev -j "$jobs"
+ctest --preset dev -L unit
+echo "bootstrap: all tests passed"
