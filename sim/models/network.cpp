@@ -120,7 +120,7 @@ void Network::restore_switch(SwitchIndex s) {
 
 SimTime Network::next_poll(const BondTiming& timing) const {
   const Duration now = queue_.now().since_start();
-  if (timing.miimon <= Duration::zero()) return queue_.now();
+  if (timing.detection == CarrierDetection::event || timing.miimon <= Duration::zero()) return queue_.now();
   const Duration past = now % timing.miimon;
   return past == Duration::zero() ? queue_.now() : queue_.now() + (timing.miimon - past);
 }
@@ -134,12 +134,12 @@ void Network::carrier_changed(NicIndex nic, std::string_view cause) {
   if (queue_.cancel(n.transition)) return;
   if (up == n.enabled) return;
   const BondTiming& timing = bonds_[*n.bond].timing;
-  // The bond notices at its next carrier poll and then waits downdelay or updelay.
+  // The bond notices at once or at its next carrier poll, then waits downdelay or updelay.
   n.transition = queue_.schedule_at(next_poll(timing), Phase::hardware, [this, nic] {
     Nic& member = nics_[nic];
     Bond& bond = bonds_[*member.bond];
     if (carrier(nic)) {
-      // Linux bonding ignores updelay while the bond has no active member (bond_miimon_inspect).
+      // OVS and Linux bonding skip updelay while the bond has no enabled member.
       const Duration wait = bond.current ? bond.timing.updelay : Duration::zero();
       if (wait == Duration::zero()) {
         set_member_enabled(nic, true);

@@ -5,11 +5,12 @@
 // Model (MODEL.md §2, docs/model.md "Physical network"):
 // - A NIC has carrier while its cable is plugged and its switch is up. A cable pull drops carrier at once.
 // - Switches that are up and linked (directly or through other up switches) form one layer-2 segment.
-// - A bond member's carrier is polled every `miimon`. A member whose carrier is seen lost is disabled
-//   `downdelay` after that poll; one whose carrier is seen back is enabled `updelay` after it, except that a
-//   bond with no enabled member takes the first member back at once (Linux bonding's bond_miimon_inspect
-//   ignores updelay when there is no active slave). The polls are arithmetic (instants on the grid k·miimon),
-//   not events, so an idle bond costs nothing.
+// - A bond sees a member's carrier change at once (Open vSwitch, XenServer's default backend: xapi sets
+//   use_carrier, so carrier changes are events) or at its next poll every `miimon` (Linux bonding, the bridge
+//   backend). A member seen lost is disabled `downdelay` later; one seen back is enabled `updelay` later,
+//   except that a bond with no enabled member takes the first member back at once (OVS bond.c and Linux
+//   bond_miimon_inspect both skip updelay then; docs/research/real-behaviour.md §1-2). Polls are instants on
+//   the grid k·miimon, computed rather than simulated, so an idle bond costs nothing.
 // - The bond sends its host's frames through one member: active_backup's active member (kept until it is
 //   disabled, then the first enabled member in configuration order; no fail-back); active_active
 //   (balance-slb), lacp_tcp and lacp_mac hash the host's single management MAC to one member, moved to the
@@ -44,11 +45,18 @@ using BondIndex = std::uint32_t;
 enum class BondMode : std::uint8_t { active_active, active_backup, lacp_tcp, lacp_mac };
 std::string_view to_token(BondMode mode);
 
+// How a bond learns of a member's carrier change.
+enum class CarrierDetection : std::uint8_t {
+  event,  // at once: Open vSwitch with use_carrier (XenServer's default network backend)
+  poll,   // at the next miimon poll: Linux bonding (the bridge backend)
+};
+
 // A bond's timing, as xapi configures Open vSwitch and Linux bonds (MODEL.md §2; ocaml/xapi/nm.ml).
 struct BondTiming {
-  Duration miimon = Duration::milliseconds(100);   // carrier poll period
-  Duration downdelay = Duration::milliseconds(200);  // carrier lost this long (from the poll) before disabling
-  Duration updelay = Duration::seconds(31);         // carrier back this long (from the poll) before enabling
+  CarrierDetection detection = CarrierDetection::event;
+  Duration miimon = Duration::milliseconds(100);   // carrier poll period, for CarrierDetection::poll
+  Duration downdelay = Duration::milliseconds(200);  // carrier seen lost this long before disabling
+  Duration updelay = Duration::seconds(31);         // carrier seen back this long before enabling
 };
 
 // An interface that carries IP traffic: a NIC on its own, or a bond.

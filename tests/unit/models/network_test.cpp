@@ -35,10 +35,12 @@ struct TwoHosts : ::testing::Test {
   BondIndex a = 0, b = 0;
   int changes = 0;
 
-  void build(BondMode mode, bool stacked = true) {
+  void build(BondMode mode, bool stacked = true, CarrierDetection detection = CarrierDetection::event) {
     if (stacked) net.link_switches(sw1, sw2);
-    a = net.add_bond("xs1", "bond0", {a0, a1}, mode, {});
-    b = net.add_bond("xs2", "bond0", {b0, b1}, mode, {});
+    BondTiming timing;
+    timing.detection = detection;
+    a = net.add_bond("xs1", "bond0", {a0, a1}, mode, timing);
+    b = net.add_bond("xs2", "bond0", {b0, b1}, mode, timing);
     bus.subscribe(log);
     net.on_change([this] { ++changes; });
   }
@@ -50,8 +52,22 @@ struct TwoHosts : ::testing::Test {
   }
 };
 
-TEST_F(TwoHosts, ActiveMemberPullFailsOverAfterPollAndDowndelay) {
+TEST_F(TwoHosts, ActiveMemberPullFailsOverAfterDowndelay) {
   build(BondMode::active_backup);
+  at(at_ms(1'050), [&] { net.unplug(a0); });  // OVS: seen at once, disabled 200 ms later
+  queue.run_until(at_ms(1'249));
+  EXPECT_FALSE(reach()) << "frames through the pulled member are lost until the bond fails over";
+  queue.run_until(at_ms(1'251));
+  EXPECT_TRUE(reach());
+  EXPECT_EQ(log.lines, (std::vector<std::string>{
+                           "1.050000 xs1/eth0 link_down cause=unplug",
+                           "1.250000 xs1/bond0 member_down member=eth0",
+                           "1.250000 xs1/bond0 failover from=eth0 to=eth1",
+                       }));
+}
+
+TEST_F(TwoHosts, PolledBondFailsOverAfterPollAndDowndelay) {
+  build(BondMode::active_backup, /*stacked=*/true, CarrierDetection::poll);
   EXPECT_TRUE(reach());
   at(at_ms(1'050), [&] { net.unplug(a0); });  // between polls: seen at the 1.1 s poll, disabled 200 ms later
   queue.run_until(at_ms(1'299));
@@ -84,15 +100,15 @@ TEST_F(TwoHosts, ReplugTakesUpdelayAndDoesNotFailBack) {
   at(at_ms(1'000), [&] { net.unplug(a0); });
   at(at_ms(10'000), [&] { net.replug(a0); });
   queue.run_until(at_ms(41'000));
-  EXPECT_FALSE(net.member_enabled(a0)) << "updelay is 31 s from the 10.0 s poll";
+  EXPECT_FALSE(net.member_enabled(a0)) << "updelay is 31 s from the replug at 10.0 s";
   queue.run_until(at_ms(41'001));
   EXPECT_TRUE(net.member_enabled(a0));
   EXPECT_EQ(net.bond_current_member(a), a1) << "no fail-back to eth0";
   EXPECT_EQ(log.lines.back(), "41.000000 xs1/bond0 member_up member=eth0");
 }
 
-TEST_F(TwoHosts, ABlipShorterThanThePollOrDowndelayIsInvisibleToTheBond) {
-  build(BondMode::active_backup);
+TEST_F(TwoHosts, ABlipShorterThanThePollAndDowndelayIsInvisibleToTheBond) {
+  build(BondMode::active_backup, /*stacked=*/true, CarrierDetection::poll);
   at(at_ms(1'010), [&] { net.unplug(a0); });
   at(at_ms(1'150), [&] { net.replug(a0); });  // seen lost at 1.1 s, back before the 1.3 s disable
   queue.run_until(at_ms(60'000));
@@ -167,7 +183,7 @@ TEST_F(TwoHosts, SwitchLinksAreTransitiveThroughUpSwitchesOnly) {
 
 TEST_F(TwoHosts, HashedModesMoveTheManagementMacWhenItsMemberIsDisabled) {
   build(BondMode::active_active);
-  at(at_ms(0), [&] { net.unplug(a0); });  // at a poll instant: seen at once, disabled at 0.2 s
+  at(at_ms(0), [&] { net.unplug(a0); });  // disabled at 0.2 s
   queue.run_until(at_ms(1'000));
   EXPECT_EQ(net.bond_current_member(a), a1);
   EXPECT_EQ(log.lines[1], "0.200000 xs1/bond0 member_down member=eth0");
