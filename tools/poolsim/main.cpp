@@ -25,7 +25,7 @@ constexpr std::array<Verb, 8> verbs{{
     {"run", "run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet]",
      "simulate one scenario and print its timeline", nullptr, "the HA model (issue #6)"},
     {"check", "check SCENARIO.yaml...", "validate scenario files only; every problem, compiler-style",
-     nullptr, "the scenario loader (issue #4)"},
+     check_main, {}},
     {"batch", "batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5",
      "seeded Monte Carlo runs into one HDF5 file (resumable)", nullptr, "batches and HDF5 (issue #8)"},
     {"size", "size SCENARIO.yaml", "how many host failures the pool tolerates: planner and simulation", nullptr,

@@ -13,6 +13,7 @@ inline constexpr int exit_usage = 2;
 
 // Each verb's entry point gets its arguments after the verb and returns the exit status.
 int bench_main(const std::vector<std::string>& args);
+int check_main(const std::vector<std::string>& args);
 int diff_main(const std::vector<std::string>& args);
 
 }  // namespace poolsim::cli

@@ -1,0 +1,13 @@
+// The checks that span elements: names defined once, references that resolve, and the domain rules XenServer
+// itself enforces (MODEL.md §2, §3, §6). They run on the spec the YAML reader produced, also when that reader
+// reported problems: an empty name or a zero size means "already reported" and is skipped.
+#pragma once
+
+#include "poolsim/scenario/spec.hpp"
+#include "report.hpp"
+
+namespace poolsim::scenario::detail {
+
+void validate(const ScenarioSpec& spec, Reporter& reporter);
+
+}  // namespace poolsim::scenario::detail

@@ -1,0 +1,61 @@
+#include "poolsim/scenario/size.hpp"
+
+#include <gtest/gtest.h>
+
+namespace poolsim::scenario {
+namespace {
+
+std::uint64_t parsed(std::string_view text) {
+  const auto result = parse_size(text);
+  if (const auto* error = std::get_if<SizeParseError>(&result)) ADD_FAILURE() << text << ": " << error->message;
+  return std::get_if<std::uint64_t>(&result) ? std::get<std::uint64_t>(result) : 0;
+}
+
+std::string error_of(std::string_view text) {
+  const auto result = parse_size(text);
+  if (const auto* error = std::get_if<SizeParseError>(&result)) return error->message;
+  return "(parsed as " + std::to_string(std::get<std::uint64_t>(result)) + ")";
+}
+
+TEST(Size, ParsesBinaryAndDecimalUnits) {
+  EXPECT_EQ(parsed("512B"), 512u);
+  EXPECT_EQ(parsed("1KiB"), 1024u);
+  EXPECT_EQ(parsed("16GiB"), 16ULL << 30);
+  EXPECT_EQ(parsed("2TiB"), 2ULL << 40);
+  EXPECT_EQ(parsed("1PiB"), 1ULL << 50);
+  EXPECT_EQ(parsed("80GB"), 80'000'000'000ULL);
+  EXPECT_EQ(parsed("1KB"), 1000u);
+  EXPECT_EQ(parsed("1.5GiB"), 3ULL << 29);
+  EXPECT_EQ(parsed("0.5KB"), 500u);
+  EXPECT_EQ(parsed("0B"), 0u);
+}
+
+TEST(Size, RefusesWithMessagesThatSayHowToFix) {
+  EXPECT_EQ(error_of("16"), "size '16' has no unit; write '16GiB' or '16MiB' (B, KiB, MiB, GiB, TiB, PiB; KB, MB, GB, "
+                            "TB, PB are powers of 1000)");
+  EXPECT_EQ(error_of("16gb"), "size '16gb' has unknown unit 'gb'; use B, KiB, MiB, GiB, TiB, PiB (powers of 1024) or "
+                              "KB, MB, GB, TB, PB (powers of 1000)");
+  EXPECT_EQ(error_of("-1GiB"), "size '-1GiB' is negative; sizes are zero or more, e.g. '16GiB'");
+  EXPECT_EQ(error_of("+1GiB"), "size '+1GiB' has a sign; write it without '+', e.g. '16GiB'");
+  EXPECT_EQ(error_of("GiB"), "size 'GiB' has no number; write e.g. '16GiB'");
+  EXPECT_EQ(error_of("1.GiB"), "size '1.GiB' has a '.' with no digits after it; write e.g. '1.5GiB'");
+  EXPECT_EQ(error_of("0.3KiB"), "size '0.3KiB' is not a whole number of bytes; write it in a smaller unit");
+  EXPECT_EQ(error_of("16384PiB"), "size '16384PiB' is too large; sizes must be below 16EiB");
+  EXPECT_EQ(error_of("99999999999999999999B"), "size '99999999999999999999B' is too large; sizes must be below 16EiB");
+  EXPECT_EQ(error_of("1.00000000000000000001GiB"), "size '1.00000000000000000001GiB' has too many decimals; drop some");
+  EXPECT_EQ(error_of(""), "empty size; write a number and a unit, e.g. '16GiB'");
+}
+
+TEST(Size, FormatsTheShortestExactBinaryForm) {
+  EXPECT_EQ(format_size(32ULL << 30), "32GiB");
+  EXPECT_EQ(format_size(356ULL << 20), "356MiB");
+  EXPECT_EQ(format_size(1500), "1500B");
+  EXPECT_EQ(format_size(0), "0B");
+  EXPECT_EQ(format_size(1ULL << 50), "1PiB");
+  for (const std::uint64_t bytes : {1ULL, 1024ULL, 3ULL << 29, 80'000'000'000ULL, 1ULL << 62}) {
+    EXPECT_EQ(parsed(format_size(bytes)), bytes) << bytes;
+  }
+}
+
+}  // namespace
+}  // namespace poolsim::scenario
