@@ -20,7 +20,6 @@ class Action {
   static constexpr std::size_t inline_size = 24;
 
   Action() = default;
-  Action(std::nullptr_t) {}  // NOLINT(google-explicit-constructor): `Action a = nullptr;` reads as empty
 
   template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Action> &&
                                                     std::is_invocable_r_v<void, std::decay_t<F>&>>>
