@@ -161,7 +161,7 @@ void Network::set_member_enabled(NicIndex nic, bool enabled) {
   Nic& n = nics_[nic];
   n.enabled = enabled;
   Bond& bond = bonds_[*n.bond];
-  bus_.publish(queue_.now(), bond.host + "/" + bond.name, enabled ? "member_up" : "member_down",
+  bus_.publish(queue_.now(), source(bond), enabled ? "member_up" : "member_down",
                {{"member", n.name}});
   choose_current(bond);
   notify();
@@ -177,7 +177,7 @@ void Network::choose_current(Bond& bond) {
       break;
     }
   }
-  const std::string src = bond.host + "/" + bond.name;
+  const std::string src = source(bond);
   if (before && bond.current) {
     bus_.publish(queue_.now(), src, "failover", {{"from", nics_[*before].name}, {"to", nics_[*bond.current].name}});
   } else if (before) {

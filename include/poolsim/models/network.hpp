@@ -142,7 +142,8 @@ class Network {
   SimTime next_poll(const BondTiming& timing) const;
   void recompute_segments();
   void notify();
-  std::string source(const Nic& nic) const { return nic.host + "/" + nic.name; }
+  static std::string source(const Nic& nic) { return nic.host + "/" + nic.name; }
+  static std::string source(const Bond& bond) { return bond.host + "/" + bond.name; }
 
   EventQueue& queue_;
   EventBus& bus_;
