@@ -77,6 +77,11 @@ bool Network::can_reach(Interface from, Interface to) const {
   return a && b && switches_connected(*a, *b);
 }
 
+bool Network::can_reach_switch(Interface from, SwitchIndex s) const {
+  const auto a = attachment(from);
+  return a && switches_connected(*a, s);
+}
+
 void Network::unplug(NicIndex nic) {
   Nic& n = nics_.at(nic);
   if (!n.plugged) return;

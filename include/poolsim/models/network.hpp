@@ -101,6 +101,8 @@ class Network {
   bool switches_connected(SwitchIndex a, SwitchIndex b) const;
   // Does a frame sent now by interface `from` arrive at interface `to`?
   bool can_reach(Interface from, Interface to) const;
+  // Does a frame sent now by interface `from` arrive at a device (a storage portal) cabled to switch `s`?
+  bool can_reach_switch(Interface from, SwitchIndex s) const;
 
   // Called, in the hardware phase, after anything that may change can_reach: listeners recompute what they
   // derive from it. Listeners must not change the network.

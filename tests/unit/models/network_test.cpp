@@ -160,6 +160,16 @@ TEST_F(TwoHosts, DualHomedHostsSurviveASwitchFailure) {
   EXPECT_TRUE(reach());
 }
 
+TEST_F(TwoHosts, APortalIsReachedThroughTheSwitchFabric) {
+  build(BondMode::active_backup, /*stacked=*/false);
+  EXPECT_TRUE(net.can_reach_switch(Interface::of_bond(a), sw1));
+  EXPECT_FALSE(net.can_reach_switch(Interface::of_bond(a), sw2)) << "sw2 is not linked to sw1";
+  at(at_ms(1'000), [&] { net.unplug(a0); });
+  queue.run_until(at_ms(2'000));
+  EXPECT_FALSE(net.can_reach_switch(Interface::of_bond(a), sw1));
+  EXPECT_TRUE(net.can_reach_switch(Interface::of_bond(a), sw2));
+}
+
 TEST_F(TwoHosts, UnlinkedSwitchesSplitHostsWhoseActiveMembersDiffer) {
   build(BondMode::active_backup, /*stacked=*/false);
   at(at_ms(1'000), [&] { net.unplug(a0); });  // xs1 fails over to eth1 on sw2; xs2 stays on sw1
