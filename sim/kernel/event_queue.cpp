@@ -76,6 +76,7 @@ void EventQueue::run_top() {
   release(slot);
   --live_;
   now_ = SimTime::from_ns(static_cast<std::int64_t>(top.time));
+  current_phase_ = phase_of(top);
   ++events_run_;
   action();
 }

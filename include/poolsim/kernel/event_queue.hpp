@@ -53,6 +53,8 @@ class EventQueue {
 
   // The current simulated time: that of the event running, or of the last one run, or the end of run_until.
   SimTime now() const { return now_; }
+  // The phase band of the event running, or of the last one run; `fault` before any has run.
+  Phase current_phase() const { return current_phase_; }
 
   // Schedules `action` (any void() callable) at `when` (never before now()). Throws std::logic_error for a time
   // in the past or an empty action. The callable is built straight into the event's slot.
@@ -109,6 +111,7 @@ class EventQueue {
 
   static std::uint32_t slot_of(const Entry& e) { return static_cast<std::uint32_t>(e.low & slot_mask); }
   static std::uint64_t sequence_of(const Entry& e) { return (e.low >> slot_bits) & sequence_mask; }
+  static Phase phase_of(const Entry& e) { return static_cast<Phase>(e.low >> (slot_bits + sequence_bits)); }
   // One unsigned 128-bit comparison: branch-free, since the heap's comparisons are unpredictable.
   static bool before(const Entry& a, const Entry& b) {
     __extension__ using Key = unsigned __int128;
@@ -134,6 +137,7 @@ class EventQueue {
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   SimTime now_;
+  Phase current_phase_ = Phase::fault;
   std::uint64_t next_sequence_ = 0;
   std::uint64_t events_run_ = 0;
   std::size_t live_ = 0;

@@ -45,6 +45,7 @@ TEST(EventQueue, TiesRunByPhaseBandFirst) {
   q.schedule_at(at_s(0), Phase::observation, [&] { got += '0'; });
   q.run();
   EXPECT_EQ(got, "0fhpdo");
+  EXPECT_EQ(q.current_phase(), Phase::observation);
 }
 
 // An event scheduled for the current instant by a running event runs after it, ordered among the rest by
