@@ -1,0 +1,141 @@
+// The pool: hosts, their HA daemons (xhad), the pool master's xapi, and VMs — the HA behaviour of a XenServer
+// pool on top of the physical network and storage models.
+//
+// What each host knows comes only from what the network and storage carry: the network heartbeats it hears
+// and the statefile slots it reads. Heartbeats are not simulated one by one (shared/design/PERFORMANCE.md): a
+// peer's heartbeats arrive on a fixed grid while the path is up, so the only instants that matter — a peer
+// entering or leaving a domain — are computed from the grid when reachability or I/O changes, and scheduled.
+// docs/model.md "HA daemon" and "Pool master" say what is modelled, with sources, and what is not yet.
+//
+// Host states (ground truth, read by checkers and expectations):
+//   up -> [crash] -> down -> [power_on] -> booting -> [boot_time] -> up
+//   up -> [self-fence] -> fenced -> [reboot by the Xen watchdog, at once] -> booting -> up
+//   up -> [reboot] -> booting -> up
+// An `up` host's HA daemon joins the liveset when it can reach the statefile; otherwise it stays out and
+// retries when the statefile returns.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "poolsim/kernel/event_bus.hpp"
+#include "poolsim/kernel/event_queue.hpp"
+#include "poolsim/kernel/time.hpp"
+#include "poolsim/models/network.hpp"
+#include "poolsim/models/storage.hpp"
+
+namespace poolsim::models {
+
+using HostIndex = std::uint32_t;
+using VmIndex = std::uint32_t;
+
+enum class IntervalFormula : std::uint8_t { current, legacy };
+
+// xhad's timers, all derived from the HA timeout T (MODEL.md §3; xen-api ocaml/xapi/xapi_ha.ml Timeouts.derive).
+struct HaTimers {
+  Duration timeout;             // T
+  Duration network_interval;    // t1: a network heartbeat every t1
+  Duration statefile_interval;  // t2: a statefile write and read every t2
+  Duration heartbeat_timeout;   // a peer not heard for this long leaves the heartbeat domain (T)
+  Duration statefile_timeout;   // a slot not updated for this long leaves the statefile domain (T)
+  Duration statefile_watchdog;  // statefile I/O hung this long since the last good cycle: fence (T + 15 s)
+  Duration join_timeout;        // boot and enable join timeout (T + 60 s)
+
+  // current: t1 = min((T + 10) div 10, 3) s, t2 = max(2, T div 20) s (xen-api PR #4169, 2020);
+  // legacy: t1 = t2 = (T + 10) div 10 s. T is whole seconds.
+  static HaTimers derive(Duration timeout, IntervalFormula formula);
+};
+
+// xapi's timers (MODEL.md §3-4, docs/research/real-behaviour.md §4-5).
+struct XapiTimers {
+  Duration master_poll_interval = Duration::seconds(20);  // slaves check the liveset for their master
+  Duration become_master_delay = Duration::seconds(10);   // the winner's xapi restarts as master
+  Duration monitor_interval = Duration::seconds(20);      // the master's HA monitor
+  Duration restart_retry_delay = Duration::seconds(120);  // a failed VM start is not retried sooner
+  Duration health_check_interval = Duration::seconds(60);
+  Duration health_check_timeout = Duration::seconds(120);
+  Duration restart_timeout = Duration::seconds(300);  // xhad's attempt to restart a dead xapi
+};
+
+enum class RestartPriority : std::uint8_t { restart, best_effort, do_not_restart };
+std::string_view to_token(RestartPriority priority);
+
+struct HostConfig {
+  std::string name;
+  std::uint64_t memory = 0;  // bytes available to VMs
+  Duration boot_time;
+  Interface management;
+};
+
+struct VmConfig {
+  std::string name;
+  std::uint64_t memory = 0;
+  std::optional<HostIndex> host;  // running there at time 0; halted when none
+  RestartPriority priority = RestartPriority::do_not_restart;
+  std::int64_t order = 0;
+  Duration start_delay;
+  Duration boot_time;  // from start to running
+};
+
+struct PoolConfig {
+  std::vector<HostConfig> hosts;  // in tie-break order (MODEL.md §3: lowest first)
+  std::vector<VmConfig> vms;
+  HostIndex master = 0;
+  bool ha_enabled = false;
+  std::optional<ArrayIndex> heartbeat_sr;
+  std::int64_t host_failures_to_tolerate = 0;
+  HaTimers ha;
+  XapiTimers xapi;
+};
+
+enum class HostState : std::uint8_t { up, fenced, booting, down };
+std::string_view to_token(HostState state);
+enum class VmState : std::uint8_t { running, starting, halted };
+std::string_view to_token(VmState state);
+
+// Thrown when a safety rule of MODEL.md §1 is broken: a bug in the model, reported with the time.
+struct InvariantViolation : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Pool {
+ public:
+  Pool(EventQueue& queue, EventBus& bus, Network& network, Storage& storage, PoolConfig config);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // Time 0: every host up, VMs on their hosts, HA daemons running with every host in the liveset.
+  void start();
+
+  // Faults and operations (FORMATS.md §1 verbs), applied at the current time.
+  void crash(HostIndex host);
+  void power_on(HostIndex host);
+  void reboot(HostIndex host);
+  void xapi_hang(HostIndex host);
+  void xapi_restore(HostIndex host);
+  // Cuts the management network between every two groups; hosts in no group keep their links.
+  void partition(const std::vector<std::vector<HostIndex>>& groups);
+  void heal();
+
+  // Ground truth, for checkers and expectations only: no host's decision reads these.
+  HostState host_state(HostIndex host) const;
+  std::optional<HostIndex> master() const;
+  VmState vm_state(VmIndex vm) const;
+  std::optional<HostIndex> vm_host(VmIndex vm) const;
+  std::size_t host_count() const;
+  std::size_t vm_count() const;
+  const std::string& host_name(HostIndex host) const;
+  const std::string& vm_name(VmIndex vm) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace poolsim::models

@@ -1,0 +1,880 @@
+#include "poolsim/models/pool.hpp"
+
+#include <algorithm>
+#include <functional>
+
+namespace poolsim::models {
+
+std::string_view to_token(RestartPriority priority) {
+  switch (priority) {
+    case RestartPriority::restart: return "restart";
+    case RestartPriority::best_effort: return "best_effort";
+    case RestartPriority::do_not_restart: return "do_not_restart";
+  }
+  return "unknown";
+}
+
+std::string_view to_token(HostState state) {
+  switch (state) {
+    case HostState::up: return "up";
+    case HostState::fenced: return "fenced";
+    case HostState::booting: return "booting";
+    case HostState::down: return "down";
+  }
+  return "unknown";
+}
+
+std::string_view to_token(VmState state) {
+  switch (state) {
+    case VmState::running: return "running";
+    case VmState::starting: return "starting";
+    case VmState::halted: return "halted";
+  }
+  return "unknown";
+}
+
+HaTimers HaTimers::derive(Duration timeout, IntervalFormula formula) {
+  const std::int64_t t = timeout.whole_seconds();
+  HaTimers timers;
+  timers.timeout = timeout;
+  if (formula == IntervalFormula::legacy) {
+    timers.network_interval = timers.statefile_interval = Duration::seconds((t + 10) / 10);
+  } else {
+    timers.network_interval = Duration::seconds(std::min<std::int64_t>((t + 10) / 10, 3));
+    timers.statefile_interval = Duration::seconds(std::max<std::int64_t>(2, t / 20));
+  }
+  timers.heartbeat_timeout = timeout;
+  timers.statefile_timeout = timeout;
+  timers.statefile_watchdog = timeout + Duration::seconds(15);
+  timers.join_timeout = timeout + Duration::seconds(60);
+  return timers;
+}
+
+namespace {
+
+enum class Channel : std::uint8_t { network, statefile };
+
+std::string_view to_token(Channel channel) { return channel == Channel::network ? "network" : "statefile"; }
+
+// The fault handler's state on one host (xha daemon/sm.c fault_handler; MODEL.md §3).
+enum class FaultHandler : std::uint8_t {
+  idle,
+  waiting,   // phase 1: until no peer in a domain is stale
+  agreeing,  // phase 2: one heartbeat round for the hosts to exchange their views
+  sleeping,  // phase 4: before removing the lost hosts from the liveset
+};
+
+// A grid instant anchor + k·period relative to `t`: the last one at or before t, or the first at or after t.
+SimTime grid_at_or_before(SimTime anchor, Duration period, SimTime t, bool inclusive) {
+  if (t < anchor) return anchor - period;
+  Duration k = Duration::nanoseconds(((t - anchor) / period) * period.ns());
+  SimTime g = anchor + k;
+  if (!inclusive && g == t) g = g - period;
+  return g;
+}
+
+SimTime grid_at_or_after(SimTime anchor, Duration period, SimTime t, bool inclusive) {
+  if (t <= anchor) return (t == anchor && !inclusive) ? anchor + period : anchor;
+  SimTime g = grid_at_or_before(anchor, period, t, true);
+  if (g < t || !inclusive) g = g + period;
+  return g;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) {
+    if (!out.empty()) out += ',';
+    out += name;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Pool::Impl {
+  // What observer h knows of peer p on one channel.
+  struct Link {
+    bool delivering = false;  // p's heartbeats (or slot updates) reach h now
+    bool in_domain = false;
+    SimTime first;            // first grid instant delivered since delivering began
+    SimTime last;             // last grid instant delivered, once delivering stopped
+    EventHandle enter, leave;
+  };
+
+  struct Host {
+    HostConfig config;
+    HostState state = HostState::up;
+    std::uint64_t life = 0;  // bumped at each power loss, fence or reboot: events of an older life are void
+    // xhad
+    bool daemon = false;     // running, heartbeating and writing its slot
+    bool excluded = false;   // shut down cleanly: does not count against survival rule 2
+    SimTime anchor;          // the daemon's start: its heartbeat and statefile grids start here
+    std::vector<bool> liveset;
+    std::vector<Link> net, sf;  // indexed by peer
+    IoOutcome io = IoOutcome::completes;
+    EventHandle statefile_watchdog;
+    FaultHandler fh = FaultHandler::idle;
+    bool fh_rerun = false;
+    bool surviving_by_rule2 = false;
+    EventHandle fh_event;
+    // xapi
+    bool xapi_alive = true;
+    bool is_master = false;
+    SimTime xapi_anchor;
+    EventHandle xapi_fence, master_poll, boot;
+    bool awaiting_statefile = false;  // booted, HA join aborted until the statefile returns
+  };
+
+  struct Vm {
+    VmConfig config;
+    std::optional<HostIndex> instance;  // where it really runs (ground truth)
+    bool booted = false;
+    std::optional<HostIndex> db_host;   // where xapi's database says it runs
+    bool db_running = false;
+    bool restart_pending = false;       // in a restart pass's later order group
+    std::optional<SimTime> last_attempt;
+    bool alerted = false;
+    bool lost_in_failure = false;       // a best-effort VM whose host failed, owed one attempt
+    EventHandle boot;
+  };
+
+  EventQueue& queue;
+  EventBus& bus;
+  Network& network;
+  Storage& storage;
+  PoolConfig config;
+  std::vector<Host> hosts;
+  std::vector<Vm> vms;
+  std::vector<std::vector<bool>> cut;  // management network cut between two hosts (partition)
+  std::optional<HostIndex> lock_holder;  // the master lock on the statefile (xha lock_mgr.c)
+  std::vector<bool> db_live;             // hosts the master's database holds live
+  std::uint64_t master_term = 0;         // bumped at each master change: a deposed master's pass stops
+  std::optional<SimTime> monitor_anchor;  // the master's HA monitor grid starts when it becomes master
+  EventHandle monitor_wakeup;
+
+  Impl(EventQueue& q, EventBus& b, Network& n, Storage& s, PoolConfig c)
+      : queue(q), bus(b), network(n), storage(s), config(std::move(c)) {
+    const std::size_t count = config.hosts.size();
+    for (const HostConfig& h : config.hosts) {
+      Host host;
+      host.config = h;
+      host.liveset.assign(count, false);
+      host.net.resize(count);
+      host.sf.resize(count);
+      hosts.push_back(std::move(host));
+    }
+    for (const VmConfig& v : config.vms) vms.push_back(Vm{v, {}, false, {}, false, false, {}, false, false, {}});
+    cut.assign(count, std::vector<bool>(count, false));
+    db_live.assign(count, true);
+  }
+
+  std::size_t n() const { return hosts.size(); }
+  const std::string& name(HostIndex h) const { return hosts[h].config.name; }
+  std::string ha_source(HostIndex h) const { return name(h) + "/ha"; }
+  std::string vm_source(VmIndex v) const { return "vm/" + vms[v].config.name; }
+  void publish(std::string source, std::string_view event, std::vector<Detail> details = {}) {
+    bus.publish(queue.now(), std::move(source), event, std::move(details));
+  }
+  void alert(std::string_view name_, std::vector<Detail> details = {}) {
+    details.push_back({"name", std::string(name_)});
+    publish("pool", "alert", std::move(details));
+  }
+  // Grid sends at `now` have happened once the protocol band has begun.
+  bool sent_now() const { return queue.current_phase() > Phase::hardware; }
+  Duration period(Channel c) const {
+    return c == Channel::network ? config.ha.network_interval : config.ha.statefile_interval;
+  }
+  Duration timeout(Channel c) const {
+    return c == Channel::network ? config.ha.heartbeat_timeout : config.ha.statefile_timeout;
+  }
+  Link& link(HostIndex observer, HostIndex peer, Channel c) {
+    return c == Channel::network ? hosts[observer].net[peer] : hosts[observer].sf[peer];
+  }
+  bool in_domain(HostIndex observer, HostIndex peer, Channel c) const {
+    if (c == Channel::network && observer == peer) return hosts[observer].daemon;
+    return (c == Channel::network ? hosts[observer].net[peer] : hosts[observer].sf[peer]).in_domain;
+  }
+
+  // ---- What reaches whom ------------------------------------------------------------------------------------
+
+  bool reaches(HostIndex from, HostIndex to) const {
+    return !cut[from][to] && network.can_reach(hosts[from].config.management, hosts[to].config.management);
+  }
+  bool writes_statefile(HostIndex h) const { return hosts[h].daemon && hosts[h].io == IoOutcome::completes; }
+
+  bool delivering(HostIndex observer, HostIndex peer, Channel c) const {
+    if (!hosts[observer].daemon || !hosts[peer].daemon) return false;
+    if (c == Channel::network) return observer != peer && reaches(peer, observer);
+    return writes_statefile(peer) && writes_statefile(observer);
+  }
+
+  // Recomputes every link after a change in the physical world or in a daemon; schedules the domain changes.
+  void refresh() {
+    for (HostIndex h = 0; h < n(); ++h) {
+      for (HostIndex p = 0; p < n(); ++p) {
+        if (p != h) update_link(h, p, Channel::network);
+        update_link(h, p, Channel::statefile);
+      }
+    }
+  }
+
+  void update_link(HostIndex h, HostIndex p, Channel c) {
+    Link& l = link(h, p, c);
+    const bool now_delivering = delivering(h, p, c);
+    if (now_delivering == l.delivering) return;
+    l.delivering = now_delivering;
+    const SimTime now = queue.now();
+    if (now_delivering) {
+      queue.cancel(l.leave);
+      l.first = grid_at_or_after(hosts[p].anchor, period(c), now, !sent_now());
+      if (!l.in_domain) {
+        l.enter = queue.schedule_at(l.first, Phase::protocol, [this, h, p, c] { enter_domain(h, p, c); });
+      }
+      return;
+    }
+    if (queue.cancel(l.enter)) return;  // it stopped before its first heartbeat arrived
+    if (!l.in_domain) return;
+    const SimTime candidate = grid_at_or_before(hosts[p].anchor, period(c), now, sent_now());
+    if (candidate >= l.first) l.last = candidate;
+    const SimTime deadline = std::max(l.last + timeout(c), now);
+    l.leave = queue.schedule_at(deadline, Phase::protocol, [this, h, p, c] { leave_domain(h, p, c); });
+  }
+
+  void enter_domain(HostIndex h, HostIndex p, Channel c) {
+    link(h, p, c).in_domain = true;
+    publish(ha_source(h), "peer_seen", {{"channel", std::string(to_token(c))}, {"peer", name(p)}});
+    domains_changed(h, false);
+  }
+
+  void leave_domain(HostIndex h, HostIndex p, Channel c) {
+    link(h, p, c).in_domain = false;
+    publish(ha_source(h), "peer_lost", {{"channel", std::string(to_token(c))}, {"peer", name(p)}});
+    domains_changed(h, hosts[h].liveset[p]);
+  }
+
+  // ---- Liveset and fault handler ---------------------------------------------------------------------------
+
+  // After a domain change of observer h; `lost`: a host of h's liveset left a domain, which starts (or
+  // restarts) the fault handler (sm.c: a liveset host leaving either domain).
+  void domains_changed(HostIndex h, bool lost) {
+    Host& host = hosts[h];
+    if (!host.daemon) return;
+    // A host in both domains that is not live joins the liveset at once (xhad's join protocol).
+    std::vector<std::string> joined;
+    for (HostIndex p = 0; p < n(); ++p) {
+      if (!host.liveset[p] && in_domain(h, p, Channel::network) && in_domain(h, p, Channel::statefile) &&
+          fault_handler_quiet(h)) {
+        host.liveset[p] = true;
+        joined.push_back(name(p));
+      }
+    }
+    if (!joined.empty()) {
+      publish(ha_source(h), "liveset_joined", {{"hosts", join_names(joined)}, {"live", std::to_string(live_count(h))}});
+      liveset_changed(h);
+    }
+    if (lost) start_fault_handler(h);
+  }
+
+  bool fault_handler_quiet(HostIndex h) const { return hosts[h].fh == FaultHandler::idle; }
+
+  std::size_t live_count(HostIndex h) const {
+    return static_cast<std::size_t>(std::count(hosts[h].liveset.begin(), hosts[h].liveset.end(), true));
+  }
+
+  bool liveset_host_missing(HostIndex h) const {
+    for (HostIndex p = 0; p < n(); ++p) {
+      if (hosts[h].liveset[p] && (!in_domain(h, p, Channel::network) || !in_domain(h, p, Channel::statefile))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void start_fault_handler(HostIndex h) {
+    Host& host = hosts[h];
+    if (host.fh == FaultHandler::sleeping) {
+      host.fh_rerun = true;
+      return;
+    }
+    if (host.fh == FaultHandler::idle) publish(ha_source(h), "fault_handler_started");
+    queue.cancel(host.fh_event);
+    host.fh = FaultHandler::waiting;
+    check_stable(h);
+  }
+
+  // Phase 1: wait until no peer in a domain is stale (last update older than T/4); its leave re-triggers this.
+  void check_stable(HostIndex h) {
+    const SimTime now = queue.now();
+    for (HostIndex p = 0; p < n(); ++p) {
+      for (const Channel c : {Channel::network, Channel::statefile}) {
+        if (c == Channel::network && p == h) continue;
+        const Link& l = link(h, p, c);
+        if (l.in_domain && !l.delivering && now >= l.last + timeout(c) / 4) return;
+      }
+    }
+    // Phase 2: the hosts exchange their views; modelled as one heartbeat round (docs/model.md).
+    Host& host = hosts[h];
+    host.fh = FaultHandler::agreeing;
+    const std::uint64_t life = host.life;
+    host.fh_event = queue.schedule_in(std::max(config.ha.network_interval, config.ha.statefile_interval),
+                                      Phase::decision, [this, h, life] {
+                                        if (hosts[h].life == life) survival_test(h);
+                                      });
+  }
+
+  // Phase 3: xhad's test_Survival_Rule (MODEL.md §3).
+  void survival_test(HostIndex h) {
+    Host& host = hosts[h];
+    std::vector<bool> hbd(n()), sfd(n()), remaining(n());
+    bool sfd_empty = true, sfd_in_hbd = true;
+    for (HostIndex p = 0; p < n(); ++p) {
+      hbd[p] = host.liveset[p] && in_domain(h, p, Channel::network);
+      sfd[p] = host.liveset[p] && in_domain(h, p, Channel::statefile);
+      if (sfd[p]) sfd_empty = false;
+      if (sfd[p] && !hbd[p]) sfd_in_hbd = false;
+    }
+    std::string rule;
+    if (!sfd_empty && sfd_in_hbd) {
+      rule = "no_partition";
+      remaining = sfd;
+    } else if (!sfd_empty) {
+      // The largest partition, each host's as it reports it on the statefile; ties to the lowest index.
+      std::optional<HostIndex> winner;
+      std::size_t best = 0;
+      for (HostIndex x = 0; x < n(); ++x) {
+        if (!sfd[x]) continue;
+        const std::size_t size = partition_of(x).size();
+        if (size > best) {
+          best = size;
+          winner = x;
+        }
+      }
+      const std::vector<HostIndex> part = partition_of(*winner);
+      if (std::find(part.begin(), part.end(), h) == part.end()) return fence(h, "smaller_partition");
+      rule = "largest_partition";
+      for (HostIndex p = 0; p < n(); ++p) remaining[p] = hbd[p] && sfd[p];
+      remaining[h] = true;
+    } else {
+      // Survival rule 2: everyone lost the statefile and everyone else is on the network or excluded.
+      for (HostIndex p = 0; p < n(); ++p) {
+        if (!host.liveset[p] || p == h) continue;
+        if (hbd[p] && hosts[p].io == IoOutcome::completes && hosts[p].daemon) return fence(h, "statefile_lost_peer_has_it");
+        if (!hbd[p] && !hosts[p].excluded) return fence(h, "statefile_and_peers_lost");
+      }
+      rule = "survival_rule_2";
+      remaining = hbd;
+      host.surviving_by_rule2 = true;
+      queue.cancel(host.statefile_watchdog);
+    }
+    std::vector<std::string> removed;
+    bool extend = false;
+    for (HostIndex p = 0; p < n(); ++p) {
+      if (host.liveset[p] && !remaining[p]) {
+        removed.push_back(name(p));
+        if (hbd[p] || sfd[p]) extend = true;
+      }
+    }
+    publish(ha_source(h), "survived", {{"rule", rule}});
+    if (removed.empty()) {
+      finish_fault_handler(h);
+      return;
+    }
+    // Phase 4: sleep until the losers' watchdogs must have fired (sm.c; docs/research/real-behaviour.md §4b).
+    Duration sleep = Duration::seconds(15) + std::max(config.ha.network_interval, config.ha.statefile_interval);
+    if (extend) sleep += config.ha.timeout;
+    sleep = std::max(sleep, Duration::seconds(10));
+    host.fh = FaultHandler::sleeping;
+    const std::uint64_t life = host.life;
+    host.fh_event = queue.schedule_in(sleep, Phase::decision, [this, h, life, remaining] {
+      if (hosts[h].life != life) return;
+      std::vector<std::string> names;
+      for (HostIndex p = 0; p < n(); ++p) {
+        if (hosts[h].liveset[p] && !remaining[p]) {
+          hosts[h].liveset[p] = false;
+          names.push_back(name(p));
+        }
+      }
+      publish(ha_source(h), "liveset_removed", {{"hosts", join_names(names)}, {"live", std::to_string(live_count(h))}});
+      finish_fault_handler(h);
+      liveset_changed(h);
+    });
+  }
+
+  // The hosts in both of x's domains, itself included: the partition x reports on the statefile.
+  std::vector<HostIndex> partition_of(HostIndex x) const {
+    std::vector<HostIndex> part;
+    for (HostIndex p = 0; p < n(); ++p) {
+      if (hosts[x].liveset[p] && in_domain(x, p, Channel::network) && in_domain(x, p, Channel::statefile)) {
+        part.push_back(p);
+      }
+    }
+    if (std::find(part.begin(), part.end(), x) == part.end()) part.insert(part.begin(), x);
+    std::sort(part.begin(), part.end());
+    return part;
+  }
+
+  void finish_fault_handler(HostIndex h) {
+    Host& host = hosts[h];
+    const bool rerun = host.fh_rerun;
+    host.fh = FaultHandler::idle;
+    host.fh_rerun = false;
+    // Joins held back during the handler; a loss that happened during the phase-4 sleep runs it again.
+    domains_changed(h, rerun && liveset_host_missing(h));
+  }
+
+  // ---- Statefile I/O ---------------------------------------------------------------------------------------
+
+  void storage_changed() {
+    if (!config.heartbeat_sr) return;
+    for (HostIndex h = 0; h < n(); ++h) {
+      Host& host = hosts[h];
+      const IoOutcome io = storage.io(*config.heartbeat_sr, h);
+      if (io == host.io) continue;
+      const IoOutcome before = host.io;
+      host.io = io;
+      if (!host.daemon) {
+        if (host.awaiting_statefile && io == IoOutcome::completes) start_daemon(h);
+        continue;
+      }
+      queue.cancel(host.statefile_watchdog);
+      if (io == IoOutcome::hangs && !host.surviving_by_rule2) {
+        // The statefile watchdog is re-armed at the start of each good cycle; a hung cycle stops it
+        // (docs/research/real-behaviour.md §4a). An I/O error never fires it.
+        const SimTime last_good =
+            grid_at_or_before(host.anchor, config.ha.statefile_interval, queue.now(), sent_now());
+        const SimTime deadline = std::max(last_good + config.ha.statefile_watchdog, queue.now());
+        const std::uint64_t life = host.life;
+        host.statefile_watchdog = queue.schedule_at(deadline, Phase::decision, [this, h, life] {
+          if (hosts[h].life == life && !hosts[h].surviving_by_rule2) fence(h, "statefile_watchdog");
+        });
+      }
+      if (io == IoOutcome::completes && before != IoOutcome::completes && host.surviving_by_rule2) {
+        host.surviving_by_rule2 = false;
+      }
+    }
+    refresh();
+  }
+
+  // ---- Host life -------------------------------------------------------------------------------------------
+
+  void start_daemon(HostIndex h) {
+    Host& host = hosts[h];
+    host.awaiting_statefile = false;
+    if (!config.ha_enabled) return;
+    if (config.heartbeat_sr && host.io != IoOutcome::completes) {
+      host.awaiting_statefile = true;
+      publish(ha_source(h), "join_aborted", {{"reason", "statefile_unreachable"}});
+      return;
+    }
+    host.daemon = true;
+    host.excluded = false;
+    host.anchor = queue.now();
+    host.liveset.assign(n(), false);
+    host.liveset[h] = true;
+    host.fh = FaultHandler::idle;
+    host.surviving_by_rule2 = false;
+    publish(ha_source(h), "daemon_started");
+    refresh();
+  }
+
+  void stop_host(HostIndex h, HostState state) {
+    Host& host = hosts[h];
+    ++host.life;
+    host.state = state;
+    host.daemon = false;
+    host.xapi_alive = true;
+    host.awaiting_statefile = false;
+    for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.xapi_fence, &host.master_poll, &host.boot}) {
+      queue.cancel(*e);
+    }
+    host.fh = FaultHandler::idle;
+    host.surviving_by_rule2 = false;
+    for (Link& l : host.net) reset_link(l);
+    for (Link& l : host.sf) reset_link(l);
+    for (VmIndex v = 0; v < vms.size(); ++v) {
+      if (vms[v].instance == h) {
+        vms[v].instance.reset();
+        vms[v].booted = false;
+        queue.cancel(vms[v].boot);
+        publish(vm_source(v), "vm_died", {{"host", name(h)}});
+      }
+    }
+    if (host.is_master) {
+      host.is_master = false;
+      ++master_term;
+      monitor_anchor.reset();
+      queue.cancel(monitor_wakeup);
+    }
+    refresh();
+  }
+
+  void reset_link(Link& l) {
+    queue.cancel(l.enter);
+    queue.cancel(l.leave);
+    l = Link{};
+  }
+
+  void boot(HostIndex h) {
+    Host& host = hosts[h];
+    host.state = HostState::booting;
+    publish(name(h), "host_booting");
+    const std::uint64_t life = host.life;
+    host.boot = queue.schedule_in(host.config.boot_time, Phase::hardware, [this, h, life] {
+      if (hosts[h].life != life) return;
+      hosts[h].state = HostState::up;
+      publish(name(h), "host_up");
+      start_xapi(h);
+      start_daemon(h);
+    });
+  }
+
+  void fence(HostIndex h, std::string_view reason) {
+    publish(ha_source(h), "self_fence", {{"reason", std::string(reason)}});
+    stop_host(h, HostState::fenced);
+    // The Xen watchdog reboots the host at once (MODEL.md §3: fencing is a reboot).
+    boot(h);
+  }
+
+  // ---- xapi: master election, HA monitor, restarts ------------------------------------------------------------
+
+  void start_xapi(HostIndex h) {
+    Host& host = hosts[h];
+    host.xapi_alive = true;
+    host.xapi_anchor = queue.now();
+  }
+
+  // A slave's xapi polls the liveset every master_poll_interval (its grid from xapi's start). Only a poll that
+  // finds the master gone does anything, so only that poll is scheduled: when the liveset loses the master.
+  void schedule_master_poll(HostIndex h) {
+    Host& host = hosts[h];
+    if (!config.ha_enabled || !host.daemon || host.is_master || queue.pending(host.master_poll)) return;
+    if (lock_holder && host.liveset[*lock_holder]) return;
+    const SimTime next = grid_at_or_after(host.xapi_anchor, config.xapi.master_poll_interval, queue.now(), false);
+    const std::uint64_t life = host.life;
+    host.master_poll = queue.schedule_at(next, Phase::decision, [this, h, life] {
+      if (hosts[h].life == life) master_poll(h);
+    });
+  }
+
+  // The slave proposes itself for the master lock on the statefile (xapi on_master_failure; xha
+  // ha_propose_master). Proposals at one instant are granted to the lowest index first.
+  void master_poll(HostIndex h) {
+    Host& host = hosts[h];
+    if (!host.daemon || host.is_master || !host.xapi_alive) return;
+    if (lock_holder && host.liveset[*lock_holder]) return;
+    if (host.fh != FaultHandler::idle) {
+      schedule_master_poll(h);  // the liveset is being decided: poll again next time
+      return;
+    }
+    const std::optional<HostIndex> before = lock_holder;
+    for (const Host& other : hosts) {
+      if (other.is_master) {
+        throw InvariantViolation("two masters: " + name(h) + " takes the master lock while " + other.config.name +
+                                 " still acts as master");
+      }
+    }
+    lock_holder = h;
+    host.is_master = true;
+    ++master_term;
+    publish("pool", "master_changed", {{"from", before ? name(*before) : std::string("none")}, {"to", name(h)}});
+    alert("POOL_MASTER_TRANSITION", {{"host", name(h)}});
+    const std::uint64_t term = master_term;
+    queue.schedule_in(config.xapi.become_master_delay, Phase::decision, [this, h, term] {
+      if (master_term != term) return;
+      monitor_anchor = queue.now();
+      monitor_pass(h);
+    });
+  }
+
+  void liveset_changed(HostIndex h) {
+    schedule_master_poll(h);
+    if (hosts[h].is_master && config.ha_enabled && monitor_anchor) {
+      const std::uint64_t term = master_term;
+      queue.schedule_in(Duration::zero(), Phase::decision, [this, h, term] {
+        if (master_term == term) monitor_pass(h);
+      });
+    }
+  }
+
+  // The master's HA monitor runs every monitor_interval and on liveset changes (MODEL.md §4). A periodic run
+  // with nothing to do changes nothing, so the only periodic run scheduled is the one that retries a failed
+  // start: the first on the grid once restart_retry_delay has passed.
+  void schedule_retry(HostIndex m) {
+    std::optional<SimTime> due;
+    for (const Vm& vm : vms) {
+      if (vm.db_running || vm.restart_pending || vm.config.priority != RestartPriority::restart) continue;
+      const SimTime at = vm.last_attempt ? *vm.last_attempt + config.xapi.restart_retry_delay : queue.now();
+      if (!due || at < *due) due = at;
+    }
+    queue.cancel(monitor_wakeup);
+    if (!due) return;
+    const SimTime next = grid_at_or_after(*monitor_anchor, config.xapi.monitor_interval, *due, false);
+    const std::uint64_t term = master_term;
+    monitor_wakeup = queue.schedule_at(next, Phase::decision, [this, m, term] {
+      if (master_term == term) monitor_pass(m);
+    });
+  }
+
+  std::uint64_t free_memory(HostIndex h) const {
+    std::uint64_t used = 0;
+    for (const Vm& vm : vms) {
+      if (vm.db_host == h && vm.db_running) used += vm.config.memory;
+    }
+    return used >= hosts[h].config.memory ? 0 : hosts[h].config.memory - used;
+  }
+
+  // xapi_ha_vm_failover.ml restart_auto_run_vms (MODEL.md §4; docs/research/real-behaviour.md §5).
+  void monitor_pass(HostIndex m) {
+    Host& master = hosts[m];
+    if (!master.is_master || !master.daemon) return;
+    for (HostIndex x = 0; x < n(); ++x) {
+      if (db_live[x] && !master.liveset[x]) {
+        db_live[x] = false;
+        alert("HA_HOST_FAILED", {{"host", name(x)}});
+        for (VmIndex v = 0; v < vms.size(); ++v) {
+          Vm& vm = vms[v];
+          if (vm.db_host == x && vm.db_running) {
+            vm.db_running = false;
+            vm.db_host.reset();
+            vm.lost_in_failure = vm.config.priority == RestartPriority::best_effort;
+            publish(vm_source(v), "vm_halted", {{"host", name(x)}, {"reason", "host_failed"}});
+          }
+        }
+      } else if (!db_live[x] && master.liveset[x]) {
+        db_live[x] = true;
+      }
+    }
+    std::vector<VmIndex> candidates;
+    for (VmIndex v = 0; v < vms.size(); ++v) {
+      const Vm& vm = vms[v];
+      if (vm.db_running || vm.restart_pending) continue;
+      const bool protected_vm = vm.config.priority == RestartPriority::restart;
+      if (!protected_vm && !vm.lost_in_failure) continue;
+      if (vm.last_attempt && queue.now() < *vm.last_attempt + config.xapi.restart_retry_delay) continue;
+      candidates.push_back(v);
+    }
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [this](VmIndex a, VmIndex b) { return vms[a].config.order < vms[b].config.order; });
+    for (const VmIndex v : candidates) vms[v].restart_pending = true;
+    start_group(m, master_term, candidates, 0);
+    schedule_retry(m);
+  }
+
+  // Starts the VMs of one order group in parallel, then the next group once every start_delay has passed.
+  void start_group(HostIndex m, std::uint64_t term, std::vector<VmIndex> queue_of_vms, std::size_t begin) {
+    if (master_term != term) {
+      for (std::size_t i = begin; i < queue_of_vms.size(); ++i) vms[queue_of_vms[i]].restart_pending = false;
+      return;
+    }
+    if (begin >= queue_of_vms.size()) return schedule_retry(m);
+    const std::int64_t order = vms[queue_of_vms[begin]].config.order;
+    std::size_t end = begin;
+    Duration delay;
+    while (end < queue_of_vms.size() && vms[queue_of_vms[end]].config.order == order) {
+      const VmIndex v = queue_of_vms[end++];
+      vms[v].restart_pending = false;
+      if (try_start(m, v)) delay = std::max(delay, vms[v].config.start_delay);
+    }
+    if (end >= queue_of_vms.size()) return schedule_retry(m);
+    queue.schedule_in(delay, Phase::decision, [this, m, term, queue_of_vms, end] {
+      start_group(m, term, queue_of_vms, end);
+    });
+  }
+
+  bool try_start(HostIndex m, VmIndex v) {
+    Vm& vm = vms[v];
+    vm.last_attempt = queue.now();
+    const bool best_effort = vm.lost_in_failure;
+    vm.lost_in_failure = false;
+    std::optional<HostIndex> target;
+    std::uint64_t most = 0;
+    for (HostIndex x = 0; x < n(); ++x) {
+      if (!db_live[x] || !hosts[m].liveset[x] || hosts[x].state != HostState::up) continue;
+      const std::uint64_t free = free_memory(x);
+      if (free >= vm.config.memory && (!target || free > most)) {
+        target = x;
+        most = free;
+      }
+    }
+    if (!target) {
+      publish(vm_source(v), "vm_restart_failed", {{"reason", "no_capacity"}});
+      if (!best_effort && !vm.alerted) {
+        vm.alerted = true;
+        alert("HA_PROTECTED_VM_RESTART_FAILED", {{"vm", vm.config.name}});
+      }
+      return false;
+    }
+    if (vm.instance) {
+      throw InvariantViolation("VM " + vm.config.name + " restarted on " + name(*target) + " while still running on " +
+                               name(*vm.instance));
+    }
+    vm.alerted = false;
+    vm.db_host = target;
+    vm.db_running = true;
+    vm.instance = target;
+    vm.booted = false;
+    publish(vm_source(v), "vm_restart", {{"order", std::to_string(vm.config.order)}, {"to", name(*target)}});
+    const HostIndex host = *target;
+    const std::uint64_t life = hosts[host].life;
+    vm.boot = queue.schedule_in(vm.config.boot_time, Phase::hardware, [this, v, host, life] {
+      if (hosts[host].life != life || vms[v].instance != host) return;
+      vms[v].booted = true;
+      publish(vm_source(v), "vm_running", {{"host", name(host)}});
+    });
+    return true;
+  }
+};
+
+Pool::Pool(EventQueue& queue, EventBus& bus, Network& network, Storage& storage, PoolConfig config)
+    : impl_(std::make_unique<Impl>(queue, bus, network, storage, std::move(config))) {
+  network.on_change([this] { impl_->refresh(); });
+  storage.on_change([this] { impl_->storage_changed(); });
+}
+
+Pool::~Pool() = default;
+
+void Pool::start() {
+  Impl& p = *impl_;
+  for (VmIndex v = 0; v < p.vms.size(); ++v) {
+    Impl::Vm& vm = p.vms[v];
+    if (!vm.config.host) continue;
+    vm.instance = vm.db_host = vm.config.host;
+    vm.booted = vm.db_running = true;
+  }
+  if (p.config.heartbeat_sr) {
+    for (HostIndex h = 0; h < p.n(); ++h) p.hosts[h].io = p.storage.io(*p.config.heartbeat_sr, h);
+  }
+  p.hosts[p.config.master].is_master = true;
+  p.lock_holder = p.config.master;
+  for (HostIndex h = 0; h < p.n(); ++h) {
+    p.start_xapi(h);
+    if (!p.config.ha_enabled) continue;
+    Impl::Host& host = p.hosts[h];
+    host.daemon = true;
+    host.anchor = p.queue.now();
+    host.liveset.assign(p.n(), true);
+  }
+  // At time 0 every daemon already hears every peer it can reach: domains start full where links deliver.
+  for (HostIndex h = 0; h < p.n(); ++h) {
+    for (HostIndex q = 0; q < p.n(); ++q) {
+      for (const Channel c : {Channel::network, Channel::statefile}) {
+        if (c == Channel::network && q == h) continue;
+        Impl::Link& l = p.link(h, q, c);
+        l.delivering = p.delivering(h, q, c);
+        l.in_domain = l.delivering;
+        l.first = p.queue.now();
+      }
+    }
+  }
+  for (HostIndex h = 0; h < p.n(); ++h) {
+    if (p.hosts[h].daemon && p.liveset_host_missing(h)) p.start_fault_handler(h);
+  }
+  if (p.config.ha_enabled) {
+    p.monitor_anchor = p.queue.now();
+    const std::uint64_t term = p.master_term;
+    const HostIndex m = p.config.master;
+    p.queue.schedule_in(Duration::zero(), Phase::decision, [&p, m, term] {
+      if (p.master_term == term) p.monitor_pass(m);
+    });
+  }
+}
+
+void Pool::crash(HostIndex host) {
+  Impl& p = *impl_;
+  if (p.hosts[host].state == HostState::down) return;
+  p.publish(p.name(host), "host_crashed");
+  p.stop_host(host, HostState::down);
+}
+
+void Pool::power_on(HostIndex host) {
+  Impl& p = *impl_;
+  if (p.hosts[host].state != HostState::down) return;
+  p.boot(host);
+}
+
+void Pool::reboot(HostIndex host) {
+  Impl& p = *impl_;
+  if (p.hosts[host].state != HostState::up) return;
+  p.publish(p.name(host), "host_rebooting");
+  p.stop_host(host, HostState::booting);
+  p.hosts[host].excluded = true;  // a clean shutdown tells xhad: it no longer counts for rule 2
+  p.boot(host);
+}
+
+void Pool::xapi_hang(HostIndex host) {
+  Impl& p = *impl_;
+  Impl::Host& h = p.hosts[host];
+  if (h.state != HostState::up || !h.xapi_alive) return;
+  h.xapi_alive = false;
+  p.publish(p.name(host), "xapi_hung");
+  if (!p.config.ha_enabled || !h.daemon) return;
+  // The next health check times out, the one restart attempt does not bring it back: xhad fences
+  // (MODEL.md §3, Xapi_globs health check).
+  const SimTime check =
+      grid_at_or_after(h.xapi_anchor, p.config.xapi.health_check_interval, p.queue.now(), false);
+  const std::uint64_t life = h.life;
+  h.xapi_fence = p.queue.schedule_at(check + p.config.xapi.health_check_timeout + p.config.xapi.restart_timeout,
+                                     Phase::decision, [&p, host, life] {
+                                       if (p.hosts[host].life == life) p.fence(host, "xapi_dead");
+                                     });
+}
+
+void Pool::xapi_restore(HostIndex host) {
+  Impl& p = *impl_;
+  Impl::Host& h = p.hosts[host];
+  if (h.xapi_alive || h.state != HostState::up) return;
+  h.xapi_alive = true;
+  p.queue.cancel(h.xapi_fence);
+  p.publish(p.name(host), "xapi_restored");
+}
+
+void Pool::partition(const std::vector<std::vector<HostIndex>>& groups) {
+  Impl& p = *impl_;
+  std::vector<std::string> names;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    std::vector<std::string> members;
+    for (const HostIndex a : groups[g]) {
+      members.push_back(p.name(a));
+      for (std::size_t o = 0; o < groups.size(); ++o) {
+        if (o == g) continue;
+        for (const HostIndex b : groups[o]) p.cut[a][b] = true;
+      }
+    }
+    std::string group;
+    for (const auto& m : members) group += (group.empty() ? "" : "+") + m;  // hosts of one group joined by '+'
+
+    names.push_back(group);
+  }
+  p.publish("pool", "partition", {{"groups", join_names(names)}});
+  p.refresh();
+}
+
+void Pool::heal() {
+  Impl& p = *impl_;
+  for (auto& row : p.cut) std::fill(row.begin(), row.end(), false);
+  p.publish("pool", "heal");
+  p.refresh();
+}
+
+HostState Pool::host_state(HostIndex host) const { return impl_->hosts[host].state; }
+
+std::optional<HostIndex> Pool::master() const {
+  for (HostIndex h = 0; h < impl_->n(); ++h) {
+    if (impl_->hosts[h].is_master) return h;
+  }
+  return std::nullopt;
+}
+
+VmState Pool::vm_state(VmIndex vm) const {
+  const Impl::Vm& v = impl_->vms[vm];
+  if (!v.instance) return VmState::halted;
+  return v.booted ? VmState::running : VmState::starting;
+}
+
+std::optional<HostIndex> Pool::vm_host(VmIndex vm) const { return impl_->vms[vm].instance; }
+std::size_t Pool::host_count() const { return impl_->n(); }
+std::size_t Pool::vm_count() const { return impl_->vms.size(); }
+const std::string& Pool::host_name(HostIndex host) const { return impl_->name(host); }
+const std::string& Pool::vm_name(VmIndex vm) const { return impl_->vms[vm].config.name; }
+
+}  // namespace poolsim::models

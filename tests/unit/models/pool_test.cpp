@@ -1,0 +1,235 @@
+#include "poolsim/models/pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace poolsim::models {
+namespace {
+
+SimTime at_s(double s) { return SimTime::from_ns(static_cast<std::int64_t>(s * 1e9)); }
+constexpr std::uint64_t gib = 1ULL << 30;
+
+struct Lines : TimelineObserver {
+  std::vector<std::string> lines;
+  void on_record(const TimelineRecord& r) override {
+    std::string line = format_seconds(r.time) + " " + r.source + " " + std::string(r.event);
+    if (!r.details.empty()) line += " " + r.details_text();
+    lines.push_back(line);
+  }
+  bool has(const std::string& line) const { return std::find(lines.begin(), lines.end(), line) != lines.end(); }
+  std::string dump() const {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+  }
+};
+
+// The tutorial's pool (MODEL.md §7): two hosts, each with eth0 and eth1 in one active-backup bond on sw1 carrying
+// management and iSCSI (two portals on sw1), the iSCSI SR is the heartbeat SR, HA on with T = 60 s.
+struct Tutorial : ::testing::Test {
+  EventQueue queue;
+  EventBus bus;
+  Lines log;
+  Network net{queue, bus};
+  Storage storage{queue, bus, net};
+  SwitchIndex sw1 = net.add_switch("sw1");
+  std::vector<NicIndex> nics;
+  std::vector<BondIndex> bonds;
+  ArrayIndex sr = 0;
+  std::unique_ptr<Pool> pool;
+
+  void build(std::vector<VmConfig> vms) {
+    PoolConfig config;
+    for (const char* host : {"xenserver-1", "xenserver-2"}) {
+      const NicIndex e0 = net.add_nic(host, "eth0", sw1);
+      const NicIndex e1 = net.add_nic(host, "eth1", sw1);
+      nics.push_back(e0);
+      nics.push_back(e1);
+      bonds.push_back(net.add_bond(host, "bond0", {e0, e1}, BondMode::active_backup, {}));
+      config.hosts.push_back({host, 32 * gib, Duration::minutes(3), Interface::of_bond(bonds.back())});
+    }
+    sr = storage.add_array("iscsi-sr", StorageKind::iscsi);
+    storage.add_portal(sr, "tgt-a", sw1);
+    storage.add_portal(sr, "tgt-b", sw1);
+    for (std::uint32_t h = 0; h < 2; ++h) {
+      storage.attach(sr, h, config.hosts[h].name, {Interface::of_bond(bonds[h])});
+    }
+    net.on_change([this] { storage.network_changed(); });
+    config.vms = std::move(vms);
+    config.master = 0;
+    config.ha_enabled = true;
+    config.heartbeat_sr = sr;
+    config.host_failures_to_tolerate = 1;
+    config.ha = HaTimers::derive(Duration::seconds(60), IntervalFormula::current);
+    pool = std::make_unique<Pool>(queue, bus, net, storage, config);
+    bus.subscribe(log);
+    pool->start();
+  }
+  void at(SimTime t, std::function<void()> f) { queue.schedule_at(t, Phase::fault, std::move(f)); }
+};
+
+VmConfig vm(std::string name, std::uint32_t host, std::int64_t order, Duration start_delay) {
+  VmConfig v;
+  v.name = std::move(name);
+  v.memory = 2 * gib;
+  v.host = host;
+  v.priority = RestartPriority::restart;
+  v.order = order;
+  v.start_delay = start_delay;
+  v.boot_time = Duration::minutes(1);
+  return v;
+}
+
+TEST(HaTimers, DeriveAsXapiDoes) {
+  const HaTimers t60 = HaTimers::derive(Duration::seconds(60), IntervalFormula::current);
+  EXPECT_EQ(t60.network_interval, Duration::seconds(3));
+  EXPECT_EQ(t60.statefile_interval, Duration::seconds(3));
+  EXPECT_EQ(t60.statefile_watchdog, Duration::seconds(75));
+  EXPECT_EQ(t60.join_timeout, Duration::seconds(120));
+  const HaTimers t30 = HaTimers::derive(Duration::seconds(30), IntervalFormula::current);
+  EXPECT_EQ(t30.network_interval, Duration::seconds(3));
+  EXPECT_EQ(t30.statefile_interval, Duration::seconds(2));
+  const HaTimers t120 = HaTimers::derive(Duration::seconds(120), IntervalFormula::current);
+  EXPECT_EQ(t120.statefile_interval, Duration::seconds(6));
+  const HaTimers legacy = HaTimers::derive(Duration::seconds(60), IntervalFormula::legacy);
+  EXPECT_EQ(legacy.network_interval, Duration::seconds(7));
+  EXPECT_EQ(legacy.statefile_interval, Duration::seconds(7));
+}
+
+TEST_F(Tutorial, NothingHappensWhileNothingFails) {
+  build({vm("dns", 0, 0, Duration::seconds(30))});
+  queue.run_until(at_s(3600));
+  EXPECT_TRUE(log.lines.empty()) << log.dump();
+  EXPECT_LT(queue.events_run(), 10u) << "steady heartbeats must cost no events";
+  EXPECT_EQ(pool->master(), 0u);
+}
+
+// MODEL.md §3's worked example and §7, at F = 300 s, T = 60 s, t1 = t2 = 3 s. The times, and why:
+// - 300.0 both cables out: the bond's active member has no carrier, so management frames and iSCSI I/O stop at
+//   once (the bond disables its members at 300.2, too late to matter); the last heartbeat and the last good
+//   statefile write of xenserver-1 were at 297.
+// - 357 = 297 + T: each host loses the other on both channels; xenserver-1 also loses its own slot.
+// - 360 phase 3 after a 3 s agreement round: xenserver-1 has no statefile and no peer: fences (before its
+//   statefile watchdog at 297 + 75 = 372); xenserver-2 survives (no partition) and sleeps 15 + 3 = 18 s.
+//   MODEL.md: "fences at about F + 60".
+// - 378 xenserver-2 drops xenserver-1 from its liveset (MODEL.md: "about F + 75 ... F + 78"); its xapi notices
+//   at its next 20 s poll, 380, takes the master lock, restarts as master 10 s later (390): HA_HOST_FAILED,
+//   the VMs halted, dns restarted at once, ad after dns's 30 s start delay.
+TEST_F(Tutorial, BothCablesOfTheMasterPulled) {
+  build({vm("dns", 0, 0, Duration::seconds(30)), vm("ad", 0, 1, Duration::zero())});
+  at(at_s(300), [&] {
+    net.unplug(nics[0]);
+    net.unplug(nics[1]);
+  });
+  at(at_s(900), [&] {
+    net.replug(nics[0]);
+    net.replug(nics[1]);
+  });
+  queue.run_until(at_s(1200));
+  for (const char* line : {
+           "357.000000 xenserver-2/ha peer_lost channel=network peer=xenserver-1",
+           "357.000000 xenserver-2/ha peer_lost channel=statefile peer=xenserver-1",
+           "360.000000 xenserver-1/ha self_fence reason=statefile_and_peers_lost",
+           "360.000000 vm/dns vm_died host=xenserver-1",
+           "360.000000 xenserver-2/ha survived rule=no_partition",
+           "378.000000 xenserver-2/ha liveset_removed hosts=xenserver-1 live=1",
+           "380.000000 pool master_changed from=xenserver-1 to=xenserver-2",
+           "390.000000 pool alert host=xenserver-1 name=HA_HOST_FAILED",
+           "390.000000 vm/dns vm_restart order=0 to=xenserver-2",
+           "420.000000 vm/ad vm_restart order=1 to=xenserver-2",
+           "450.000000 vm/dns vm_running host=xenserver-2",
+           "540.000000 xenserver-1/ha join_aborted reason=statefile_unreachable",
+           "900.000000 xenserver-2/ha liveset_joined hosts=xenserver-1 live=2",
+       }) {
+    EXPECT_TRUE(log.has(line)) << "missing: " << line << "\n" << log.dump();
+  }
+  EXPECT_EQ(pool->master(), 1u);
+  EXPECT_EQ(pool->vm_host(0), 1u);
+  EXPECT_EQ(pool->vm_state(1), VmState::running);
+  EXPECT_EQ(pool->host_state(0), HostState::up);
+  // Cables back at 900: the statefile returns at once (the first member back skips updelay; the paths are
+  // reinstated at the 900 s checker run), xenserver-1's daemon joins again, as a slave.
+  EXPECT_EQ(pool->master(), 1u);
+}
+
+TEST_F(Tutorial, OneCablePulledChangesNothingForHa) {
+  build({vm("dns", 0, 0, Duration::zero())});
+  at(at_s(300), [&] { net.unplug(nics[0]); });
+  queue.run_until(at_s(1200));
+  for (const auto& line : log.lines) {
+    EXPECT_EQ(line.find("/ha "), std::string::npos) << line;
+  }
+  EXPECT_EQ(pool->master(), 0u);
+}
+
+TEST_F(Tutorial, SlaveCrashRestartsItsVmsOnTheMaster) {
+  build({vm("web", 1, 0, Duration::zero())});
+  at(at_s(100), [&] { pool->crash(1); });
+  queue.run_until(at_s(600));
+  // Last heartbeat and slot update of xenserver-2 at 99; both age out at 159; phase 3 at 162; 18 s sleep.
+  EXPECT_TRUE(log.has("162.000000 xenserver-1/ha survived rule=no_partition")) << log.dump();
+  EXPECT_TRUE(log.has("180.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1")) << log.dump();
+  EXPECT_TRUE(log.has("180.000000 pool alert host=xenserver-2 name=HA_HOST_FAILED")) << log.dump();
+  EXPECT_TRUE(log.has("180.000000 vm/web vm_restart order=0 to=xenserver-1")) << log.dump();
+  EXPECT_EQ(pool->master(), 0u);
+}
+
+// A management partition with the statefile fine (MODEL.md §3): equal halves, the half with the lowest host
+// wins, even when it is the other host's cable... here simply a cut. Last heartbeat 99, lost at 159, phase 3
+// at 162: each host sees a partition of one on the statefile; xenserver-1 (index 0) wins; xenserver-2 fences.
+// The winner sleeps 15 + 3 + T (the loser is still on the statefile): liveset at 240 = F + 2T + 21.
+TEST_F(Tutorial, EqualPartitionGoesToTheLowestHost) {
+  build({vm("web", 1, 0, Duration::zero())});
+  at(at_s(100), [&] { pool->partition({{0}, {1}}); });
+  queue.run_until(at_s(600));
+  EXPECT_TRUE(log.has("162.000000 xenserver-2/ha self_fence reason=smaller_partition")) << log.dump();
+  EXPECT_TRUE(log.has("162.000000 xenserver-1/ha survived rule=largest_partition")) << log.dump();
+  EXPECT_TRUE(log.has("240.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1")) << log.dump();
+  EXPECT_TRUE(log.has("240.000000 vm/web vm_restart order=0 to=xenserver-1")) << log.dump();
+}
+
+// Every host loses the statefile, the network is fine: survival rule 2, nobody fences, and the statefile
+// watchdog (99 + 75 = 174) is kept fed. The handler runs once, not again and again.
+TEST_F(Tutorial, WholeArrayLostFencesNobody) {
+  build({vm("web", 1, 0, Duration::zero())});
+  at(at_s(100), [&] { storage.fail_array(sr); });
+  at(at_s(600), [&] { storage.restore_array(sr); });
+  queue.run_until(at_s(1200));
+  EXPECT_TRUE(log.has("162.000000 xenserver-1/ha survived rule=survival_rule_2")) << log.dump();
+  EXPECT_TRUE(log.has("162.000000 xenserver-2/ha survived rule=survival_rule_2")) << log.dump();
+  for (const auto& line : log.lines) {
+    EXPECT_EQ(line.find("self_fence"), std::string::npos) << line;
+    EXPECT_EQ(line.find("liveset_removed"), std::string::npos) << line;
+  }
+  EXPECT_EQ(std::count_if(log.lines.begin(), log.lines.end(),
+                          [](const std::string& l) { return l.find("survived") != std::string::npos; }),
+            2);
+  EXPECT_EQ(pool->vm_state(0), VmState::running);
+}
+
+// One more network loss while surviving by rule 2 fences every host (MODEL.md §3 consequences).
+TEST_F(Tutorial, ANetworkLossDuringRule2FencesEveryone) {
+  build({});
+  at(at_s(100), [&] { storage.fail_array(sr); });
+  at(at_s(300), [&] { pool->partition({{0}, {1}}); });
+  queue.run_until(at_s(600));
+  EXPECT_TRUE(log.has("360.000000 xenserver-1/ha self_fence reason=statefile_and_peers_lost")) << log.dump();
+  EXPECT_TRUE(log.has("360.000000 xenserver-2/ha self_fence reason=statefile_and_peers_lost")) << log.dump();
+}
+
+TEST_F(Tutorial, ABriefXapiStopFencesNothingAndADeadOneFences) {
+  build({});
+  at(at_s(100), [&] { pool->xapi_hang(1); });
+  at(at_s(200), [&] { pool->xapi_restore(1); });
+  at(at_s(1000), [&] { pool->xapi_hang(1); });
+  queue.run_until(at_s(2000));
+  EXPECT_FALSE(log.has("520.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
+  // Next health check at 1020, times out at 1140, the restart attempt gives up at 1440.
+  EXPECT_TRUE(log.has("1440.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
+}
+
+}  // namespace
+}  // namespace poolsim::models
