@@ -123,6 +123,7 @@ struct Pool::Impl {
     SimTime xapi_anchor;
     EventHandle xapi_fence, master_poll, boot;
     bool awaiting_statefile = false;  // booted, HA join aborted until the statefile returns
+    bool was_fenced = false;          // says so when it is back (HA_HOST_WAS_FENCED)
   };
 
   struct Vm {
@@ -523,6 +524,11 @@ struct Pool::Impl {
       if (hosts[h].life != life) return;
       hosts[h].state = HostState::up;
       publish(name(h), "host_up");
+      if (hosts[h].was_fenced) {
+        // Raised by the fenced host's own xapi once it is back (docs/research/real-behaviour.md §5).
+        hosts[h].was_fenced = false;
+        alert("HA_HOST_WAS_FENCED", {{"host", name(h)}});
+      }
       start_xapi(h);
       start_daemon(h);
     });
@@ -531,6 +537,7 @@ struct Pool::Impl {
   void fence(HostIndex h, std::string_view reason) {
     publish(ha_source(h), "self_fence", {{"reason", std::string(reason)}});
     stop_host(h, HostState::fenced);
+    hosts[h].was_fenced = true;
     // The Xen watchdog reboots the host at once (MODEL.md §3: fencing is a reboot).
     boot(h);
   }

@@ -141,6 +141,7 @@ TEST_F(Tutorial, BothCablesOfTheMasterPulled) {
            "390.000000 vm/dns vm_restart order=0 to=xenserver-2",
            "420.000000 vm/ad vm_restart order=1 to=xenserver-2",
            "450.000000 vm/dns vm_running host=xenserver-2",
+           "540.000000 pool alert host=xenserver-1 name=HA_HOST_WAS_FENCED",
            "540.000000 xenserver-1/ha join_aborted reason=statefile_unreachable",
            "900.000000 xenserver-2/ha liveset_joined hosts=xenserver-1 live=2",
        }) {
