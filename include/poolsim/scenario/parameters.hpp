@@ -62,9 +62,9 @@ inline constexpr auto parameter_table = [] {
        "FORMATS.md §1"},
 
       {"pool.storage[].size", K::size, mib(1), pib(1), none, "required", "capacity of the SR", "FORMATS.md §1"},
-      {"pool.storage[].replacement_timeout", K::duration, 0, h(1), s(120), "",
+      {"pool.storage[].replacement_timeout", K::duration, 0, h(1), s(15), "",
        "iscsi only: open-iscsi keeps a dead session this long before failing its I/O",
-       "MODEL.md §2 (typical open-iscsi value; often 15s with multipath)"},
+       "xapi-project/sm iscsi.py: 15s with multipath, 144s without (docs/research/real-behaviour.md §3)"},
       {"pool.storage[].multipath.polling_interval", K::duration, s(1), h(1), s(5), "",
        "iscsi and fc: multipathd checks every path this often", "MODEL.md §2 (multipathd default)"},
       {"pool.storage[].multipath.no_path_retry", K::count, 0, 1000, 10, "",
@@ -130,8 +130,9 @@ inline constexpr auto parameter_table = [] {
        "the master's HA monitor runs this often", "MODEL.md §4 (Xapi_globs.ha_monitor_interval)"},
       {"pool.ha.xapi.plan_interval", K::duration, s(1), d(1), s(1800), "",
        "the HA monitor replans at least this often", "MODEL.md §4 (Xapi_globs ha_monitor_plan_interval)"},
-      {"pool.ha.xapi.master_poll_interval", K::duration, s(1), h(1), s(10), "",
-       "a slave cut from its master polls the liveset this often", "MODEL.md §4 (on_master_failure)"},
+      {"pool.ha.xapi.master_poll_interval", K::duration, s(1), h(1), s(20), "",
+       "a slave cut from its master polls the liveset this often",
+       "xapi's code polls every 20s, the design doc says 10s (docs/research/real-behaviour.md §4e)"},
       {"pool.ha.xapi.restart_retry_delay", K::duration, 0, h(1), s(120), "",
        "a VM whose start failed is not tried again within this", "MODEL.md §4 (xapi_ha_vm_failover.ml)"},
 

@@ -88,7 +88,7 @@ TEST(Load, ReadsAValidPoolWithItsDefaults) {
   const StorageSpec& sr = spec.pool.storage[0];
   EXPECT_EQ(sr.multipath.polling_interval, Duration::seconds(5));
   EXPECT_EQ(sr.multipath.no_path_retry, std::nullopt);  // queue
-  EXPECT_EQ(sr.replacement_timeout, Duration::seconds(120));
+  EXPECT_EQ(sr.replacement_timeout, Duration::seconds(15));
   const HaSpec& ha = spec.pool.ha;
   EXPECT_EQ(ha.timeout, Duration::seconds(60));
   EXPECT_EQ(ha.interval_formula, IntervalFormula::current);

@@ -36,6 +36,7 @@ TEST(Parameters, PathsAreUniqueAndDefaultsInRange) {
   }
 }
 
+// The defaults of MODEL.md, corrected where the real code differs (docs/research/real-behaviour.md).
 TEST(Parameters, DefaultsAreMODELs) {
   EXPECT_EQ(parameter("pool.ha.timeout").default_value, table_units::s(60));
   EXPECT_EQ(parameter("pool.hosts[].bonds[].miimon").default_value, table_units::ms(100));
@@ -43,7 +44,9 @@ TEST(Parameters, DefaultsAreMODELs) {
   EXPECT_EQ(parameter("pool.hosts[].bonds[].updelay").default_value, table_units::s(31));
   EXPECT_EQ(parameter("pool.storage[].multipath.polling_interval").default_value, table_units::s(5));
   EXPECT_EQ(parameter("pool.storage[].multipath.no_path_retry").default_value, 10u);
-  EXPECT_EQ(parameter("pool.storage[].replacement_timeout").default_value, table_units::s(120));
+  EXPECT_EQ(parameter("pool.storage[].replacement_timeout").default_value, table_units::s(15));
+  EXPECT_EQ(parameter("pool.ha.xapi.master_poll_interval").default_value, table_units::s(20));
+  EXPECT_EQ(parameter("pool.hosts[].bonds[].rebalance_interval").default_value, table_units::s(1800));
   EXPECT_EQ(heartbeat_sr_min_size, 356ULL << 20);
 }
 
