@@ -17,6 +17,7 @@ std::string_view to_token(RestartPriority priority) {
 std::string_view to_token(HostState state) {
   switch (state) {
     case HostState::up: return "up";
+    case HostState::maintenance: return "maintenance";
     case HostState::fenced: return "fenced";
     case HostState::booting: return "booting";
     case HostState::down: return "down";
@@ -124,6 +125,8 @@ struct Pool::Impl {
     EventHandle xapi_fence, master_poll, boot;
     bool awaiting_statefile = false;  // booted, HA join aborted until the statefile returns
     bool was_fenced = false;          // says so when it is back (HA_HOST_WAS_FENCED)
+    bool disabled = false;            // in (or entering) maintenance: no VM is placed on it
+    bool in_maintenance = false;      // evacuated
   };
 
   struct Vm {
@@ -136,6 +139,7 @@ struct Pool::Impl {
     std::optional<SimTime> last_attempt;
     bool alerted = false;
     bool lost_in_failure = false;       // a best-effort VM whose host failed, owed one attempt
+    bool user_halted = false;           // shut down by an operator: HA leaves it down
     EventHandle boot;
   };
 
@@ -164,7 +168,11 @@ struct Pool::Impl {
       host.sf.resize(count);
       hosts.push_back(std::move(host));
     }
-    for (const VmConfig& v : config.vms) vms.push_back(Vm{v, {}, false, {}, false, false, {}, false, false, {}});
+    for (const VmConfig& v : config.vms) {
+      Vm vm;
+      vm.config = v;
+      vms.push_back(std::move(vm));
+    }
     cut.assign(count, std::vector<bool>(count, false));
     db_live.assign(count, true);
   }
@@ -456,6 +464,58 @@ struct Pool::Impl {
     refresh();
   }
 
+  // Every host's daemon starts now with every host in its liveset and its domains full where links deliver
+  // (at time 0, or when HA is enabled), and the master's monitor runs.
+  void start_ha() {
+    for (HostIndex h = 0; h < n(); ++h) {
+      Host& host = hosts[h];
+      host.daemon = true;
+      host.excluded = false;
+      host.anchor = queue.now();
+      host.liveset.assign(n(), true);
+    }
+    for (HostIndex h = 0; h < n(); ++h) {
+      for (HostIndex q = 0; q < n(); ++q) {
+        for (const Channel c : {Channel::network, Channel::statefile}) {
+          if (c == Channel::network && q == h) continue;
+          Link& l = link(h, q, c);
+          reset_link(l);
+          l.delivering = delivering(h, q, c);
+          l.in_domain = l.delivering;
+          l.first = queue.now();
+          l.last = queue.now();
+        }
+      }
+    }
+    for (HostIndex h = 0; h < n(); ++h) {
+      if (liveset_host_missing(h)) start_fault_handler(h);
+    }
+    const std::optional<HostIndex> m = lock_holder;
+    if (!m) return;
+    monitor_anchor = queue.now();
+    const std::uint64_t term = master_term;
+    queue.schedule_in(Duration::zero(), Phase::decision, [this, m, term] {
+      if (master_term == term) monitor_pass(*m);
+    });
+  }
+
+  void stop_ha() {
+    for (HostIndex h = 0; h < n(); ++h) {
+      Host& host = hosts[h];
+      host.daemon = false;
+      host.awaiting_statefile = false;
+      for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.xapi_fence, &host.master_poll}) {
+        queue.cancel(*e);
+      }
+      host.fh = FaultHandler::idle;
+      host.surviving_by_rule2 = false;
+      for (Link& l : host.net) reset_link(l);
+      for (Link& l : host.sf) reset_link(l);
+    }
+    queue.cancel(monitor_wakeup);
+    monitor_anchor.reset();
+  }
+
   // ---- Host life -------------------------------------------------------------------------------------------
 
   void start_daemon(HostIndex h) {
@@ -609,7 +669,9 @@ struct Pool::Impl {
   void schedule_retry(HostIndex m) {
     std::optional<SimTime> due;
     for (const Vm& vm : vms) {
-      if (vm.db_running || vm.restart_pending || vm.config.priority != RestartPriority::restart) continue;
+      if (vm.db_running || vm.restart_pending || vm.user_halted || vm.config.priority != RestartPriority::restart) {
+        continue;
+      }
       const SimTime at = vm.last_attempt ? *vm.last_attempt + config.xapi.restart_retry_delay : queue.now();
       if (!due || at < *due) due = at;
     }
@@ -654,7 +716,7 @@ struct Pool::Impl {
     std::vector<VmIndex> candidates;
     for (VmIndex v = 0; v < vms.size(); ++v) {
       const Vm& vm = vms[v];
-      if (vm.db_running || vm.restart_pending) continue;
+      if (vm.db_running || vm.restart_pending || vm.user_halted) continue;
       const bool protected_vm = vm.config.priority == RestartPriority::restart;
       if (!protected_vm && !vm.lost_in_failure) continue;
       if (vm.last_attempt && queue.now() < *vm.last_attempt + config.xapi.restart_retry_delay) continue;
@@ -688,21 +750,51 @@ struct Pool::Impl {
     });
   }
 
+  // The enabled, running host with the most free memory that fits `memory` (ties to the lowest index) among
+  // those `eligible` accepts.
+  std::optional<HostIndex> place(std::uint64_t memory, const std::function<bool(HostIndex)>& eligible) const {
+    std::optional<HostIndex> target;
+    std::uint64_t most = 0;
+    for (HostIndex x = 0; x < n(); ++x) {
+      if (hosts[x].state != HostState::up || hosts[x].disabled || !eligible(x)) continue;
+      const std::uint64_t free = free_memory(x);
+      if (free >= memory && (!target || free > most)) {
+        target = x;
+        most = free;
+      }
+    }
+    return target;
+  }
+
+  // Creates the VM's instance on `host` and schedules its boot; the caller has checked it is not running.
+  void boot_vm(VmIndex v, HostIndex host) {
+    Vm& vm = vms[v];
+    vm.db_host = host;
+    vm.db_running = true;
+    vm.instance = host;
+    vm.booted = false;
+    const std::uint64_t life = hosts[host].life;
+    vm.boot = queue.schedule_in(vm.config.boot_time, Phase::hardware, [this, v, host, life] {
+      if (hosts[host].life != life || vms[v].instance != host) return;
+      vms[v].booted = true;
+      publish(vm_source(v), "vm_running", {{"host", name(host)}});
+    });
+  }
+
+  void refuse(std::string_view op, std::string_view reason, std::vector<Detail> details = {}) {
+    details.push_back({"op", std::string(op)});
+    details.push_back({"reason", std::string(reason)});
+    publish("pool", "operation_refused", std::move(details));
+  }
+
   bool try_start(HostIndex m, VmIndex v) {
     Vm& vm = vms[v];
     vm.last_attempt = queue.now();
     const bool best_effort = vm.lost_in_failure;
     vm.lost_in_failure = false;
-    std::optional<HostIndex> target;
-    std::uint64_t most = 0;
-    for (HostIndex x = 0; x < n(); ++x) {
-      if (!db_live[x] || !hosts[m].liveset[x] || hosts[x].state != HostState::up) continue;
-      const std::uint64_t free = free_memory(x);
-      if (free >= vm.config.memory && (!target || free > most)) {
-        target = x;
-        most = free;
-      }
-    }
+    const std::optional<HostIndex> target = place(vm.config.memory, [this, m](HostIndex x) {
+      return db_live[x] && hosts[m].liveset[x];
+    });
     if (!target) {
       publish(vm_source(v), "vm_restart_failed", {{"reason", "no_capacity"}});
       if (!best_effort && !vm.alerted) {
@@ -716,18 +808,8 @@ struct Pool::Impl {
                                name(*vm.instance));
     }
     vm.alerted = false;
-    vm.db_host = target;
-    vm.db_running = true;
-    vm.instance = target;
-    vm.booted = false;
     publish(vm_source(v), "vm_restart", {{"order", std::to_string(vm.config.order)}, {"to", name(*target)}});
-    const HostIndex host = *target;
-    const std::uint64_t life = hosts[host].life;
-    vm.boot = queue.schedule_in(vm.config.boot_time, Phase::hardware, [this, v, host, life] {
-      if (hosts[host].life != life || vms[v].instance != host) return;
-      vms[v].booted = true;
-      publish(vm_source(v), "vm_running", {{"host", name(host)}});
-    });
+    boot_vm(v, *target);
     return true;
   }
 };
@@ -753,37 +835,8 @@ void Pool::start() {
   }
   p.hosts[p.config.master].is_master = true;
   p.lock_holder = p.config.master;
-  for (HostIndex h = 0; h < p.n(); ++h) {
-    p.start_xapi(h);
-    if (!p.config.ha_enabled) continue;
-    Impl::Host& host = p.hosts[h];
-    host.daemon = true;
-    host.anchor = p.queue.now();
-    host.liveset.assign(p.n(), true);
-  }
-  // At time 0 every daemon already hears every peer it can reach: domains start full where links deliver.
-  for (HostIndex h = 0; h < p.n(); ++h) {
-    for (HostIndex q = 0; q < p.n(); ++q) {
-      for (const Channel c : {Channel::network, Channel::statefile}) {
-        if (c == Channel::network && q == h) continue;
-        Impl::Link& l = p.link(h, q, c);
-        l.delivering = p.delivering(h, q, c);
-        l.in_domain = l.delivering;
-        l.first = p.queue.now();
-      }
-    }
-  }
-  for (HostIndex h = 0; h < p.n(); ++h) {
-    if (p.hosts[h].daemon && p.liveset_host_missing(h)) p.start_fault_handler(h);
-  }
-  if (p.config.ha_enabled) {
-    p.monitor_anchor = p.queue.now();
-    const std::uint64_t term = p.master_term;
-    const HostIndex m = p.config.master;
-    p.queue.schedule_in(Duration::zero(), Phase::decision, [&p, m, term] {
-      if (p.master_term == term) p.monitor_pass(m);
-    });
-  }
+  for (HostIndex h = 0; h < p.n(); ++h) p.start_xapi(h);
+  if (p.config.ha_enabled) p.start_ha();
 }
 
 void Pool::crash(HostIndex host) {
@@ -863,7 +916,144 @@ void Pool::heal() {
   p.refresh();
 }
 
-HostState Pool::host_state(HostIndex host) const { return impl_->hosts[host].state; }
+void Pool::enter_maintenance(HostIndex host, std::optional<HostIndex> new_master) {
+  Impl& p = *impl_;
+  Impl::Host& h = p.hosts[host];
+  const std::string_view op = "enter_maintenance";
+  if (h.state != HostState::up) return p.refuse(op, "host_not_up", {{"host", p.name(host)}});
+  if (h.disabled) return p.refuse(op, "already_in_maintenance", {{"host", p.name(host)}});
+  if (h.is_master && p.config.ha_enabled) {
+    // XenServer refuses: the master cannot be evacuated while HA is on; disable HA first (MODEL.md §6).
+    return p.refuse(op, "master_with_ha_enabled", {{"host", p.name(host)}});
+  }
+  if (h.is_master && (!new_master || *new_master == host || p.hosts[*new_master].state != HostState::up)) {
+    return p.refuse(op, "needs_another_host_as_new_master", {{"host", p.name(host)}});
+  }
+  // The evacuation is planned before it starts and refused whole when a VM has nowhere to go.
+  h.disabled = true;
+  std::vector<std::pair<VmIndex, HostIndex>> moves;
+  std::vector<std::uint64_t> reserved(p.n(), 0);
+  for (VmIndex v = 0; v < p.vms.size(); ++v) {
+    if (p.vms[v].instance != host) continue;
+    const std::uint64_t memory = p.vms[v].config.memory;
+    const auto target = p.place(memory, [&](HostIndex x) {
+      return p.free_memory(x) >= reserved[x] + memory;
+    });
+    if (!target) {
+      h.disabled = false;
+      return p.refuse(op, "not_enough_free_memory", {{"host", p.name(host)}, {"vm", p.vms[v].config.name}});
+    }
+    reserved[*target] += memory;
+    moves.emplace_back(v, *target);
+  }
+  if (h.is_master) {
+    h.is_master = false;
+    p.hosts[*new_master].is_master = true;
+    p.lock_holder = *new_master;
+    ++p.master_term;
+    p.publish("pool", "master_changed", {{"from", p.name(host)}, {"to", p.name(*new_master)}});
+  }
+  p.publish(p.name(host), "maintenance_started");
+  // Live migrations one after the other, each taking the VM's memory at the migration rate; the VM keeps running.
+  Duration offset;
+  const std::uint64_t life = h.life;
+  for (const auto& [v, target] : moves) {
+    p.vms[v].db_host = target;
+    const double seconds =
+        static_cast<double>(p.vms[v].config.memory) / static_cast<double>(p.config.migration_bytes_per_second);
+    offset += Duration::nanoseconds(static_cast<std::int64_t>(seconds * 1e9));
+    p.queue.schedule_in(offset, Phase::hardware, [&p, v = v, target = target, host, life] {
+      if (p.hosts[host].life != life || p.vms[v].instance != host) return;
+      p.vms[v].instance = target;
+      p.publish(p.vm_source(v), "vm_migrated", {{"from", p.name(host)}, {"to", p.name(target)}});
+    });
+  }
+  p.queue.schedule_in(offset, Phase::hardware, [&p, host, life] {
+    if (p.hosts[host].life != life) return;
+    p.hosts[host].in_maintenance = true;
+    p.publish(p.name(host), "maintenance_entered");
+  });
+}
+
+void Pool::exit_maintenance(HostIndex host) {
+  Impl& p = *impl_;
+  Impl::Host& h = p.hosts[host];
+  if (!h.disabled) return p.refuse("exit_maintenance", "not_in_maintenance", {{"host", p.name(host)}});
+  h.disabled = false;
+  h.in_maintenance = false;
+  p.publish(p.name(host), "maintenance_exited");
+}
+
+void Pool::vm_start(VmIndex vm, std::optional<HostIndex> host) {
+  Impl& p = *impl_;
+  Impl::Vm& v = p.vms[vm];
+  const std::string_view op = "vm_start";
+  if (v.instance || v.db_running) return p.refuse(op, "already_running", {{"vm", v.config.name}});
+  std::optional<HostIndex> target;
+  if (host) {
+    const Impl::Host& h = p.hosts[*host];
+    if (h.state == HostState::up && !h.disabled && p.free_memory(*host) >= v.config.memory) target = host;
+  } else {
+    target = p.place(v.config.memory, [](HostIndex) { return true; });
+  }
+  if (!target) return p.refuse(op, "no_host_with_enough_free_memory", {{"vm", v.config.name}});
+  v.user_halted = false;
+  v.alerted = false;
+  p.publish(p.vm_source(vm), "vm_start", {{"to", p.name(*target)}});
+  p.boot_vm(vm, *target);
+}
+
+void Pool::vm_shutdown(VmIndex vm) {
+  Impl& p = *impl_;
+  Impl::Vm& v = p.vms[vm];
+  if (!v.instance) return p.refuse("vm_shutdown", "not_running", {{"vm", v.config.name}});
+  p.queue.cancel(v.boot);
+  v.instance.reset();
+  v.booted = false;
+  v.db_running = false;
+  v.db_host.reset();
+  v.user_halted = true;  // a clean shutdown by an operator: HA does not restart it
+  p.publish(p.vm_source(vm), "vm_shutdown");
+}
+
+void Pool::ha_disable() {
+  Impl& p = *impl_;
+  if (!p.config.ha_enabled) return p.refuse("ha_disable", "ha_not_enabled");
+  p.config.ha_enabled = false;
+  p.stop_ha();
+  p.publish("pool", "ha_disabled");
+}
+
+void Pool::ha_enable() {
+  Impl& p = *impl_;
+  const std::string_view op = "ha_enable";
+  if (p.config.ha_enabled) return p.refuse(op, "ha_already_enabled");
+  if (!p.config.heartbeat_sr) return p.refuse(op, "no_heartbeat_sr");
+  // MODEL.md §6: every host online, the heartbeat SR reachable, every protected VM agile.
+  for (HostIndex h = 0; h < p.n(); ++h) {
+    if (p.hosts[h].state != HostState::up) return p.refuse(op, "host_offline", {{"host", p.name(h)}});
+    if (p.hosts[h].io != IoOutcome::completes) return p.refuse(op, "statefile_unreachable", {{"host", p.name(h)}});
+  }
+  for (const Impl::Vm& v : p.vms) {
+    if (v.config.priority == RestartPriority::restart && !v.config.agile) {
+      return p.refuse(op, "protected_vm_not_agile", {{"vm", v.config.name}});
+    }
+  }
+  if (!p.lock_holder || !p.hosts[*p.lock_holder].is_master) {
+    for (HostIndex h = 0; h < p.n(); ++h) {
+      if (p.hosts[h].is_master) p.lock_holder = h;
+    }
+  }
+  p.config.ha_enabled = true;
+  p.publish("pool", "ha_enabled");
+  p.start_ha();
+}
+
+HostState Pool::host_state(HostIndex host) const {
+  const Impl::Host& h = impl_->hosts[host];
+  if (h.state == HostState::up && h.in_maintenance) return HostState::maintenance;
+  return h.state;
+}
 
 std::optional<HostIndex> Pool::master() const {
   for (HostIndex h = 0; h < impl_->n(); ++h) {

@@ -11,6 +11,7 @@
 //   up -> [crash] -> down -> [power_on] -> booting -> [boot_time] -> up
 //   up -> [self-fence] -> fenced -> [reboot by the Xen watchdog, at once] -> booting -> up
 //   up -> [reboot] -> booting -> up
+//   up -> [enter_maintenance: evacuated by live migration] -> maintenance -> [exit_maintenance] -> up
 // An `up` host's HA daemon joins the liveset when it can reach the statefile; otherwise it stays out and
 // retries when the statefile returns.
 #pragma once
@@ -80,6 +81,7 @@ struct VmConfig {
   std::int64_t order = 0;
   Duration start_delay;
   Duration boot_time;  // from start to running
+  bool agile = true;   // every disk on a shared SR, every network shared, no CD: may be protected
 };
 
 struct PoolConfig {
@@ -91,9 +93,12 @@ struct PoolConfig {
   std::int64_t host_failures_to_tolerate = 0;
   HaTimers ha;
   XapiTimers xapi;
+  // Live migration over the management network: a VM's memory at this rate. A typical value (1 Gbit/s), not a
+  // documented one.
+  std::uint64_t migration_bytes_per_second = 125'000'000;
 };
 
-enum class HostState : std::uint8_t { up, fenced, booting, down };
+enum class HostState : std::uint8_t { up, maintenance, fenced, booting, down };
 std::string_view to_token(HostState state);
 enum class VmState : std::uint8_t { running, starting, halted };
 std::string_view to_token(VmState state);
@@ -122,6 +127,14 @@ class Pool {
   // Cuts the management network between every two groups; hosts in no group keep their links.
   void partition(const std::vector<std::vector<HostIndex>>& groups);
   void heal();
+  // Operations (MODEL.md §6). One that XenServer would refuse records `operation_refused op=… reason=…` and
+  // changes nothing.
+  void enter_maintenance(HostIndex host, std::optional<HostIndex> new_master);
+  void exit_maintenance(HostIndex host);
+  void vm_start(VmIndex vm, std::optional<HostIndex> host);
+  void vm_shutdown(VmIndex vm);
+  void ha_disable();
+  void ha_enable();
 
   // Ground truth, for checkers and expectations only: no host's decision reads these.
   HostState host_state(HostIndex host) const;

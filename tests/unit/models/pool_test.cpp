@@ -221,6 +221,52 @@ TEST_F(Tutorial, ANetworkLossDuringRule2FencesEveryone) {
   EXPECT_TRUE(log.has("360.000000 xenserver-2/ha self_fence reason=statefile_and_peers_lost")) << log.dump();
 }
 
+TEST_F(Tutorial, TheMasterCannotEnterMaintenanceWithHaOn) {
+  build({vm("dns", 0, 0, Duration::zero())});
+  at(at_s(100), [&] { pool->enter_maintenance(0, 1); });
+  queue.run_until(at_s(200));
+  EXPECT_EQ(log.lines, (std::vector<std::string>{
+                           "100.000000 pool operation_refused host=xenserver-1 op=enter_maintenance "
+                           "reason=master_with_ha_enabled"}));
+}
+
+// A slave is evacuated by live migration, one VM after the other: 2 GiB at 125 MB/s is 17.179869184 s each.
+TEST_F(Tutorial, ASlaveIsEvacuatedByLiveMigration) {
+  build({vm("a", 1, 0, Duration::zero()), vm("b", 1, 0, Duration::zero())});
+  at(at_s(100), [&] { pool->enter_maintenance(1, std::nullopt); });
+  queue.run_until(at_s(200));
+  EXPECT_EQ(log.lines, (std::vector<std::string>{
+                           "100.000000 xenserver-2 maintenance_started",
+                           "117.179869 vm/a vm_migrated from=xenserver-2 to=xenserver-1",
+                           "134.359738 vm/b vm_migrated from=xenserver-2 to=xenserver-1",
+                           "134.359738 xenserver-2 maintenance_entered",
+                       }));
+  EXPECT_EQ(pool->host_state(1), HostState::maintenance);
+  EXPECT_EQ(pool->vm_host(1), 0u);
+}
+
+TEST_F(Tutorial, AVmShutDownByAnOperatorStaysDown) {
+  build({vm("web", 1, 0, Duration::zero())});
+  at(at_s(50), [&] { pool->vm_shutdown(0); });
+  at(at_s(100), [&] { pool->crash(1); });
+  queue.run_until(at_s(600));
+  for (const auto& line : log.lines) EXPECT_EQ(line.find("vm_restart"), std::string::npos) << line;
+  EXPECT_EQ(pool->vm_state(0), VmState::halted);
+}
+
+TEST_F(Tutorial, WithHaDisabledAMasterCrashLeavesThePoolWithoutMaster) {
+  build({vm("dns", 0, 0, Duration::zero())});
+  at(at_s(50), [&] { pool->ha_disable(); });
+  at(at_s(100), [&] { pool->crash(0); });
+  at(at_s(200), [&] { pool->ha_enable(); });
+  queue.run_until(at_s(1000));
+  EXPECT_TRUE(log.has("50.000000 pool ha_disabled")) << log.dump();
+  EXPECT_TRUE(log.has("200.000000 pool operation_refused host=xenserver-1 op=ha_enable reason=host_offline"))
+      << log.dump();
+  EXPECT_EQ(pool->master(), std::nullopt);
+  EXPECT_EQ(pool->vm_state(0), VmState::halted);
+}
+
 TEST_F(Tutorial, ABriefXapiStopFencesNothingAndADeadOneFences) {
   build({});
   at(at_s(100), [&] { pool->xapi_hang(1); });
