@@ -22,8 +22,8 @@ struct Verb {
 };
 
 constexpr std::array<Verb, 8> verbs{{
-    {"run", "run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet]",
-     "simulate one scenario and print its timeline", nullptr, "the HA model (issue #6)"},
+    {"run", "run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--quiet]",
+     "simulate one scenario and print its timeline, summary and expectations", run_main, {}},
     {"check", "check SCENARIO.yaml...", "validate scenario files only; every problem, compiler-style",
      check_main, {}},
     {"batch", "batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5",

@@ -15,5 +15,6 @@ inline constexpr int exit_usage = 2;
 int bench_main(const std::vector<std::string>& args);
 int check_main(const std::vector<std::string>& args);
 int diff_main(const std::vector<std::string>& args);
+int run_main(const std::vector<std::string>& args);
 
 }  // namespace poolsim::cli

@@ -1,0 +1,117 @@
+// The outcome of a run: what happened to each host, the master and each VM, sampled from the pool's ground
+// truth at record instants, the alerts raised, every expectation of the scenario judged against it, and the
+// summary `poolsim run` prints after the timeline.
+//
+// An OutcomeRecorder is an observer of the bus (kernel/event_bus.hpp). It never changes model state: it reads
+// the Pool's ground-truth getters, which no model decision reads either (STYLE.md, "Ground truth lives in an
+// oracle that only checkers read"). It samples
+// - at each record, at once (so that a state that lasts no simulated time, such as `fenced` before the Xen
+//   watchdog's reboot, is still seen when the model publishes after the change), and
+// - once more at each record instant in the observation phase, after every fault, hardware, protocol and
+//   decision event of that instant, so the state it keeps for the instant is the settled one.
+// It lives in the scenario layer, not recording: it needs the scenario's expectations and the Pool's ground
+// truth (models), which recording may not see (docs/architecture.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "poolsim/kernel/event_bus.hpp"
+#include "poolsim/kernel/event_queue.hpp"
+#include "poolsim/kernel/time.hpp"
+#include "poolsim/models/pool.hpp"
+#include "poolsim/scenario/spec.hpp"
+
+namespace poolsim::scenario {
+
+// An expectation with its names resolved to the pool's indices (the builder resolves them).
+struct Expectation {
+  ExpectKind kind = ExpectKind::host_state;
+  models::HostIndex host = 0;                 // host_state, host_never, master
+  models::VmIndex vm = 0;                     // vm_state, vm_order
+  std::optional<models::HostIndex> on;        // vm_state
+  models::VmIndex started_after = 0;          // vm_order
+  models::HostState host_state = models::HostState::up;
+  models::VmState vm_state = models::VmState::running;
+  SimTime earliest;
+  SimTime latest;
+  SourcePos pos;
+  std::string text;  // the expectation as the summary names it: "master xenserver-2 by 7m"
+};
+
+// One expectation's verdict.
+struct Verdict {
+  bool passed = false;
+  std::string text;    // the expectation
+  std::string reason;  // what was seen: "entered at 360.000000", "the master at 420.000000 is xenserver-1"
+  SourcePos pos;
+};
+
+// The alert convention: the Pool publishes event `alert` with detail `name=HA_HOST_FAILED` (XenServer's
+// message names, MODEL.md §4).
+inline constexpr std::string_view alert_event = "alert";
+// A host's HA daemon fencing it: event `self_fence` from source "<host>/ha", published as the fence begins.
+inline constexpr std::string_view fence_event = "self_fence";
+
+class OutcomeRecorder : public TimelineObserver {
+ public:
+  // Samples are scheduled on `queue` in Phase::observation. `pool` must outlive the recorder.
+  OutcomeRecorder(EventQueue& queue, const models::Pool& pool, std::vector<Expectation> expectations);
+
+  // Takes the first sample; call once, after Pool::start() and before the run.
+  void begin();
+  void on_record(const TimelineRecord& record) override;
+  void on_finish(SimTime end) override;
+
+  // Every expectation's verdict, in file order; only after on_finish.
+  std::vector<Verdict> verdicts() const;
+  // The summary as `#` comment lines, each ending in '\n': per VM its outages (down from, back at, where),
+  // fences per host, master changes, alerts raised. Only after on_finish.
+  std::string summary() const;
+
+ private:
+  struct HostChange {
+    SimTime time;
+    models::HostState state;
+  };
+  struct VmChange {
+    SimTime time;
+    std::uint64_t order;  // sample number: orders changes within one instant
+    models::VmState state;
+    std::optional<models::HostIndex> host;
+  };
+  struct MasterChange {
+    SimTime time;
+    std::optional<models::HostIndex> master;
+  };
+  struct Alert {
+    std::string name;
+    SimTime first;
+    std::uint64_t count = 0;
+  };
+
+  void sample(SimTime now);
+  Verdict judge(const Expectation& e) const;
+  models::HostState host_state_at(models::HostIndex host, SimTime t) const;
+  std::optional<models::HostIndex> master_at(SimTime t) const;
+  const VmChange& vm_at(models::VmIndex vm, SimTime t) const;
+  // The last start of a VM (entering starting, or running from halted), if it started during the run.
+  const VmChange* last_start(models::VmIndex vm) const;
+  std::string host_name(std::optional<models::HostIndex> host) const;
+
+  EventQueue& queue_;
+  const models::Pool& pool_;
+  std::vector<Expectation> expectations_;
+  std::vector<std::vector<HostChange>> hosts_;
+  std::vector<std::vector<VmChange>> vms_;
+  std::vector<MasterChange> masters_;
+  std::vector<Alert> alerts_;  // in order of first appearance
+  std::optional<SimTime> settle_scheduled_;  // the instant whose observation-phase sample is pending
+  std::uint64_t samples_ = 0;
+  SimTime end_;
+  bool finished_ = false;
+};
+
+}  // namespace poolsim::scenario

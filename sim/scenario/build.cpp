@@ -1,0 +1,474 @@
+#include "poolsim/scenario/build.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include "poolsim/scenario/enums.hpp"
+
+namespace poolsim::scenario {
+
+namespace {
+
+models::BondMode to_model(BondMode mode) {
+  switch (mode) {
+    case BondMode::active_active: return models::BondMode::active_active;
+    case BondMode::active_backup: return models::BondMode::active_backup;
+    case BondMode::lacp_tcp: return models::BondMode::lacp_tcp;
+    case BondMode::lacp_mac: return models::BondMode::lacp_mac;
+  }
+  throw std::logic_error("unknown bond mode");
+}
+
+models::RestartPriority to_model(RestartPriority priority) {
+  switch (priority) {
+    case RestartPriority::restart: return models::RestartPriority::restart;
+    case RestartPriority::best_effort: return models::RestartPriority::best_effort;
+    case RestartPriority::do_not_restart: return models::RestartPriority::do_not_restart;
+  }
+  throw std::logic_error("unknown restart priority");
+}
+
+models::IntervalFormula to_model(IntervalFormula formula) {
+  switch (formula) {
+    case IntervalFormula::current: return models::IntervalFormula::current;
+    case IntervalFormula::legacy: return models::IntervalFormula::legacy;
+  }
+  throw std::logic_error("unknown interval formula");
+}
+
+models::StorageKind to_model(StorageType type) {
+  switch (type) {
+    case StorageType::iscsi: return models::StorageKind::iscsi;
+    case StorageType::nfs: return models::StorageKind::nfs;
+    case StorageType::fc: return models::StorageKind::fc;
+    case StorageType::local: return models::StorageKind::local;
+  }
+  throw std::logic_error("unknown storage type");
+}
+
+// The host state an expectation names, when the Pool simulates it.
+std::optional<models::HostState> to_model(HostExpectState state) {
+  switch (state) {
+    case HostExpectState::up: return models::HostState::up;
+    case HostExpectState::fenced: return models::HostState::fenced;
+    case HostExpectState::booting: return models::HostState::booting;
+    case HostExpectState::down: return models::HostState::down;
+    case HostExpectState::maintenance: return models::HostState::maintenance;
+    case HostExpectState::joining: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+models::VmState to_model(VmExpectState state) {
+  return state == VmExpectState::running ? models::VmState::running : models::VmState::halted;
+}
+
+// Verbs the models simulate; the others are refused by `run` (issue #6).
+bool simulated(FaultVerb verb) {
+  switch (verb) {
+    case FaultVerb::crash:
+    case FaultVerb::power_on:
+    case FaultVerb::reboot:
+    case FaultVerb::unplug:
+    case FaultVerb::replug:
+    case FaultVerb::switch_fail:
+    case FaultVerb::switch_restore:
+    case FaultVerb::portal_fail:
+    case FaultVerb::portal_restore:
+    case FaultVerb::storage_fail:
+    case FaultVerb::storage_restore:
+    case FaultVerb::partition:
+    case FaultVerb::heal:
+    case FaultVerb::xapi_hang:
+    case FaultVerb::xapi_restore:
+    case FaultVerb::enter_maintenance:
+    case FaultVerb::exit_maintenance:
+    case FaultVerb::ha_disable:
+    case FaultVerb::ha_enable:
+    case FaultVerb::vm_start:
+    case FaultVerb::vm_shutdown: return true;
+    case FaultVerb::eject_cd:
+    case FaultVerb::insert_cd:
+    case FaultVerb::set_ntol: return false;
+  }
+  return false;
+}
+
+std::string lowercase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string expectation_text(const ExpectationSpec& e) {
+  switch (e.kind) {
+    case ExpectKind::host_state:
+      if (e.earliest == Duration::zero()) {
+        return "host " + e.host.name + " " + std::string(to_string(e.host_state)) + " by " + format_duration(e.latest);
+      }
+      return "host " + e.host.name + " " + std::string(to_string(e.host_state)) + " within [" +
+             format_duration(e.earliest) + ", " + format_duration(e.latest) + "]";
+    case ExpectKind::host_never: return "host " + e.host.name + " never " + std::string(to_string(e.host_state));
+    case ExpectKind::master: return "master " + e.host.name + " by " + format_duration(e.latest);
+    case ExpectKind::vm_state:
+      return "vm " + e.vm.name + " " + std::string(to_string(e.vm_state)) +
+             (e.on.name.empty() ? "" : " on " + e.on.name) + " by " + format_duration(e.latest);
+    case ExpectKind::vm_order: return "vm " + e.vm.name + " started after " + e.started_after.name;
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::vector<std::size_t> tie_break_order(const PoolSpec& pool) {
+  std::vector<std::size_t> order(pool.hosts.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const bool every_uuid =
+      !pool.hosts.empty() && std::all_of(pool.hosts.begin(), pool.hosts.end(), [](const HostSpec& h) { return !h.uuid.empty(); });
+  if (every_uuid) {
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return lowercase(pool.hosts[a].uuid) < lowercase(pool.hosts[b].uuid);
+    });
+  }
+  return order;
+}
+
+Simulation::Simulation(ScenarioSpec spec)
+    : spec_(std::move(spec)), network_(queue_, bus_), storage_(queue_, bus_, network_) {}
+
+Simulation::~Simulation() = default;
+
+std::optional<models::HostIndex> Simulation::host_index(const std::string& name) const {
+  for (std::size_t i = 0; i < host_names_.size(); ++i) {
+    if (host_names_[i] == name) return static_cast<models::HostIndex>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<models::VmIndex> Simulation::vm_index(const std::string& name) const {
+  for (std::size_t i = 0; i < vm_names_.size(); ++i) {
+    if (vm_names_[i] == name) return static_cast<models::VmIndex>(i);
+  }
+  return std::nullopt;
+}
+
+void Simulation::run(SimTime until) {
+  if (ran_) throw std::logic_error("a Simulation runs once");
+  ran_ = true;
+  pool_->start();
+  outcome_->begin();
+  queue_.run_until(until);
+  bus_.finish(until);
+}
+
+// Wires a Simulation from a spec; one use. A struct (friend of Simulation) so that the mapping steps share the
+// name tables without passing them around.
+struct SimulationBuilder {
+  SimulationBuilder(const ScenarioSpec& spec, std::string file) : spec_(spec), file_(std::move(file)) {}
+
+  BuildResult build() {
+    refuse_what_is_not_simulated();
+    if (has_errors(diagnostics_)) return {nullptr, std::move(diagnostics_)};
+
+    sim_.reset(new Simulation(spec_));
+    order_ = tie_break_order(spec_.pool);
+    for (std::size_t rank = 0; rank < order_.size(); ++rank) {
+      host_rank_[spec_.pool.hosts[order_[rank]].name] = static_cast<models::HostIndex>(rank);
+    }
+    build_network();
+    build_storage();
+    build_pool();
+    schedule_faults();
+    sim_->outcome_ = std::make_unique<OutcomeRecorder>(sim_->queue_, *sim_->pool_, resolve_expectations());
+    sim_->bus_.subscribe(*sim_->outcome_);
+    return {std::move(sim_), std::move(diagnostics_)};
+  }
+
+ private:
+  void error(SourcePos pos, std::string message) {
+    diagnostics_.push_back(Diagnostic{file_, pos.line, pos.column, Severity::error, std::move(message)});
+  }
+
+  // Everything a file may say that the models do not simulate yet: refused, each at its position.
+  void refuse_what_is_not_simulated() {
+    for (const FaultSpec& fault : spec_.faults) {
+      if (simulated(fault.verb)) continue;
+      error(fault.pos, "fault verb '" + std::string(to_string(fault.verb)) +
+                           "' is not simulated yet; remove it to run this scenario (issue #6)");
+    }
+    if (!spec_.random_faults.empty()) {
+      error(spec_.random_faults.front().pos,
+            "random faults are not simulated yet; remove 'random_faults' to run this scenario (issue #8)");
+    }
+    for (const ExpectationSpec& e : spec_.expectations) {
+      if ((e.kind == ExpectKind::host_state || e.kind == ExpectKind::host_never) && !to_model(e.host_state)) {
+        error(e.pos, "host state '" + std::string(to_string(e.host_state)) +
+                         "' is not simulated yet; expect another state or remove this expectation to run this "
+                         "scenario (issue #6)");
+      }
+    }
+    const HaSpec& ha = spec_.pool.ha;
+    if (ha.overrides.heartbeat_watchdog) {
+      error(ha.pos, "'heartbeat_watchdog' is not simulated apart from the HA timeout yet; remove it to run this "
+                    "scenario (issue #6)");
+    }
+    if (ha.xapi.restart_attempts != 1) {
+      error(ha.pos, "'restart_attempts' other than 1 is not simulated yet; remove it to run this scenario (issue #6)");
+    }
+  }
+
+  void build_network() {
+    models::Network& network = sim_->network_;
+    for (const SwitchSpec& s : spec_.pool.switches) switches_[s.name] = network.add_switch(s.name);
+    std::set<std::pair<models::SwitchIndex, models::SwitchIndex>> linked;
+    for (const SwitchSpec& s : spec_.pool.switches) {
+      for (const Ref& other : s.links) {
+        const models::SwitchIndex a = switches_.at(s.name);
+        const models::SwitchIndex b = switches_.at(other.name);
+        if (!linked.insert({std::min(a, b), std::max(a, b)}).second) continue;  // given in both directions
+        network.link_switches(a, b);
+      }
+    }
+    for (const HostSpec& host : spec_.pool.hosts) {
+      std::map<std::string, models::Interface>& interfaces = interfaces_[host.name];
+      std::map<std::string, models::NicIndex> nics;
+      for (const NicSpec& nic : host.nics) {
+        nics[nic.name] = network.add_nic(host.name, nic.name, switches_.at(nic.on_switch.name));
+        interfaces[nic.name] = models::Interface::of_nic(nics[nic.name]);
+      }
+      for (const BondSpec& bond : host.bonds) {
+        std::vector<models::NicIndex> members;
+        for (const Ref& member : bond.members) members.push_back(nics.at(member.name));
+        models::BondTiming timing;
+        timing.miimon = bond.miimon;
+        timing.downdelay = bond.downdelay;
+        timing.updelay = bond.updelay;
+        const models::BondIndex index =
+            network.add_bond(host.name, bond.name, std::move(members), to_model(bond.mode), timing);
+        interfaces[bond.name] = models::Interface::of_bond(index);
+      }
+    }
+  }
+
+  models::Interface interface(const std::string& host, const std::string& name) const {
+    return interfaces_.at(host).at(name);
+  }
+
+  std::vector<models::Interface> storage_via(const HostSpec& host) const {
+    std::vector<models::Interface> via;
+    for (const Ref& r : host.storage_via) via.push_back(interface(host.name, r.name));
+    if (via.empty()) via.push_back(interface(host.name, host.management.name));  // the documented default
+    return via;
+  }
+
+  void build_storage() {
+    models::Storage& storage = sim_->storage_;
+    // Every storage change may change what the pool's I/O does; the network's changes reach the storage first.
+    sim_->network_.on_change([&storage] { storage.network_changed(); });
+    for (const StorageSpec& sr : spec_.pool.storage) {
+      models::MultipathTiming timing;
+      timing.polling_interval = sr.multipath.polling_interval;
+      timing.no_path_retry = sr.multipath.no_path_retry;
+      timing.replacement_timeout = sr.replacement_timeout;
+      arrays_[sr.name] = storage.add_array(sr.name, to_model(sr.type), timing);
+    }
+    for (const StorageSpec& sr : spec_.pool.storage) {
+      for (const PortalSpec& portal : sr.portals) {
+        portals_[portal.name] = storage.add_portal(arrays_.at(sr.name), portal.name, switches_.at(portal.on_switch.name));
+      }
+    }
+    for (const StorageSpec& sr : spec_.pool.storage) {
+      for (const std::size_t i : order_) {
+        const HostSpec& host = spec_.pool.hosts[i];
+        if (sr.type == StorageType::local && sr.host.name != host.name) continue;
+        storage.attach(arrays_.at(sr.name), host_rank_.at(host.name), host.name, storage_via(host));
+      }
+    }
+  }
+
+  // Agile (MODEL.md §2): every disk on a shared SR, every network properly shared (shared, and mapped by every
+  // host in pif_networks), no CD in the drive. Only an agile VM may be protected.
+  bool agile(const VmSpec& vm) const {
+    if (vm.cd_inserted) return false;
+    for (const Ref& disk : vm.disks) {
+      for (const StorageSpec& sr : spec_.pool.storage) {
+        if (sr.name == disk.name && sr.type == StorageType::local) return false;
+      }
+    }
+    for (const Ref& network : vm.networks) {
+      for (const NetworkSpec& n : spec_.pool.networks) {
+        if (n.name == network.name && !n.shared) return false;
+      }
+      for (const HostSpec& host : spec_.pool.hosts) {
+        const bool mapped = std::any_of(host.pif_networks.begin(), host.pif_networks.end(),
+                                        [&](const PifSpec& pif) { return pif.network.name == network.name; });
+        if (!mapped) return false;
+      }
+    }
+    return true;
+  }
+
+  void build_pool() {
+    models::PoolConfig config;
+    for (const std::size_t i : order_) {
+      const HostSpec& host = spec_.pool.hosts[i];
+      config.hosts.push_back(
+          models::HostConfig{host.name, host.memory, host.boot_time, interface(host.name, host.management.name)});
+      if (host.master) config.master = host_rank_.at(host.name);
+      sim_->host_names_.push_back(host.name);
+    }
+    for (const VmSpec& vm : spec_.pool.vms) {
+      models::VmConfig v;
+      v.name = vm.name;
+      v.memory = vm.memory;
+      if (!vm.host.name.empty()) v.host = host_rank_.at(vm.host.name);
+      v.priority = to_model(vm.ha.restart_priority);
+      v.order = vm.ha.order;
+      v.start_delay = vm.ha.start_delay;
+      v.boot_time = vm.boot_time;
+      v.agile = agile(vm);
+      vm_index_[vm.name] = static_cast<models::VmIndex>(config.vms.size());
+      config.vms.push_back(std::move(v));
+      sim_->vm_names_.push_back(vm.name);
+    }
+    const HaSpec& ha = spec_.pool.ha;
+    config.ha_enabled = ha.enabled;
+    if (!ha.heartbeat_sr.name.empty()) config.heartbeat_sr = arrays_.at(ha.heartbeat_sr.name);
+    config.host_failures_to_tolerate = ha.host_failures_to_tolerate;
+    config.ha = models::HaTimers::derive(ha.timeout, to_model(ha.interval_formula));
+    const HaTimerOverrides& o = ha.overrides;
+    if (o.network_interval) config.ha.network_interval = *o.network_interval;
+    if (o.statefile_interval) config.ha.statefile_interval = *o.statefile_interval;
+    if (o.heartbeat_timeout) config.ha.heartbeat_timeout = *o.heartbeat_timeout;
+    if (o.statefile_timeout) config.ha.statefile_timeout = *o.statefile_timeout;
+    if (o.statefile_watchdog) config.ha.statefile_watchdog = *o.statefile_watchdog;
+    if (o.join_timeout) config.ha.join_timeout = *o.join_timeout;
+    config.xapi.master_poll_interval = ha.xapi.master_poll_interval;
+    config.xapi.monitor_interval = ha.xapi.monitor_interval;
+    config.xapi.restart_retry_delay = ha.xapi.restart_retry_delay;
+    config.xapi.health_check_interval = ha.xapi.health_check_interval;
+    config.xapi.health_check_timeout = ha.xapi.health_check_timeout;
+    config.xapi.restart_timeout = ha.xapi.restart_timeout;
+    sim_->pool_ = std::make_unique<models::Pool>(sim_->queue_, sim_->bus_, sim_->network_, sim_->storage_,
+                                                 std::move(config));
+  }
+
+  void schedule_faults() {
+    Simulation& sim = *sim_;
+    for (const FaultSpec& fault : spec_.faults) {
+      const SimTime at = SimTime::zero() + fault.at;
+      const auto host = [&] { return host_rank_.at(fault.host.name); };
+      const auto nics = [&] {
+        std::vector<models::NicIndex> out;
+        for (const Ref& nic : fault.nics) out.push_back(interface(fault.host.name, nic.name).index);
+        return out;
+      };
+      switch (fault.verb) {
+        case FaultVerb::crash: schedule(at, [&sim, h = host()] { sim.pool_->crash(h); }); break;
+        case FaultVerb::power_on: schedule(at, [&sim, h = host()] { sim.pool_->power_on(h); }); break;
+        case FaultVerb::reboot: schedule(at, [&sim, h = host()] { sim.pool_->reboot(h); }); break;
+        case FaultVerb::xapi_hang: schedule(at, [&sim, h = host()] { sim.pool_->xapi_hang(h); }); break;
+        case FaultVerb::xapi_restore: schedule(at, [&sim, h = host()] { sim.pool_->xapi_restore(h); }); break;
+        case FaultVerb::unplug:
+          schedule(at, [&sim, n = nics()] { for (const models::NicIndex nic : n) sim.network_.unplug(nic); });
+          break;
+        case FaultVerb::replug:
+          schedule(at, [&sim, n = nics()] { for (const models::NicIndex nic : n) sim.network_.replug(nic); });
+          break;
+        case FaultVerb::switch_fail:
+          schedule(at, [&sim, s = switches_.at(fault.on_switch.name)] { sim.network_.fail_switch(s); });
+          break;
+        case FaultVerb::switch_restore:
+          schedule(at, [&sim, s = switches_.at(fault.on_switch.name)] { sim.network_.restore_switch(s); });
+          break;
+        case FaultVerb::portal_fail:
+          schedule(at, [&sim, p = portals_.at(fault.portal.name)] { sim.storage_.fail_portal(p); });
+          break;
+        case FaultVerb::portal_restore:
+          schedule(at, [&sim, p = portals_.at(fault.portal.name)] { sim.storage_.restore_portal(p); });
+          break;
+        case FaultVerb::storage_fail:
+          schedule(at, [&sim, a = arrays_.at(fault.storage.name)] { sim.storage_.fail_array(a); });
+          break;
+        case FaultVerb::storage_restore:
+          schedule(at, [&sim, a = arrays_.at(fault.storage.name)] { sim.storage_.restore_array(a); });
+          break;
+        case FaultVerb::partition: {
+          std::vector<std::vector<models::HostIndex>> groups;
+          for (const std::vector<Ref>& group : fault.groups) {
+            groups.emplace_back();
+            for (const Ref& h : group) groups.back().push_back(host_rank_.at(h.name));
+          }
+          schedule(at, [&sim, g = std::move(groups)] { sim.pool_->partition(g); });
+          break;
+        }
+        case FaultVerb::heal: schedule(at, [&sim] { sim.pool_->heal(); }); break;
+        case FaultVerb::enter_maintenance: {
+          std::optional<models::HostIndex> new_master;
+          if (!fault.new_master.name.empty()) new_master = host_rank_.at(fault.new_master.name);
+          schedule(at, [&sim, h = host(), new_master] { sim.pool_->enter_maintenance(h, new_master); });
+          break;
+        }
+        case FaultVerb::exit_maintenance: schedule(at, [&sim, h = host()] { sim.pool_->exit_maintenance(h); }); break;
+        case FaultVerb::vm_start: {
+          std::optional<models::HostIndex> on;
+          if (!fault.host.name.empty()) on = host();
+          schedule(at, [&sim, v = vm_index_.at(fault.vm.name), on] { sim.pool_->vm_start(v, on); });
+          break;
+        }
+        case FaultVerb::vm_shutdown:
+          schedule(at, [&sim, v = vm_index_.at(fault.vm.name)] { sim.pool_->vm_shutdown(v); });
+          break;
+        case FaultVerb::ha_disable: schedule(at, [&sim] { sim.pool_->ha_disable(); }); break;
+        case FaultVerb::ha_enable: schedule(at, [&sim] { sim.pool_->ha_enable(); }); break;
+        default: throw std::logic_error("fault verb not simulated reached the scheduler");
+      }
+    }
+  }
+
+  template <typename F>
+  void schedule(SimTime at, F&& action) {
+    sim_->queue_.schedule_at(at, Phase::fault, std::forward<F>(action));
+  }
+
+  std::vector<Expectation> resolve_expectations() const {
+    std::vector<Expectation> out;
+    for (const ExpectationSpec& spec : spec_.expectations) {
+      Expectation e;
+      e.kind = spec.kind;
+      if (!spec.host.name.empty()) e.host = host_rank_.at(spec.host.name);
+      if (!spec.vm.name.empty()) e.vm = vm_index_.at(spec.vm.name);
+      if (!spec.on.name.empty()) e.on = host_rank_.at(spec.on.name);
+      if (!spec.started_after.name.empty()) e.started_after = vm_index_.at(spec.started_after.name);
+      if (const auto state = to_model(spec.host_state)) e.host_state = *state;
+      e.vm_state = to_model(spec.vm_state);
+      e.earliest = SimTime::zero() + spec.earliest;
+      e.latest = SimTime::zero() + spec.latest;
+      e.pos = spec.pos;
+      e.text = expectation_text(spec);
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  const ScenarioSpec& spec_;
+  std::string file_;
+  std::vector<Diagnostic> diagnostics_;
+  std::unique_ptr<Simulation> sim_;
+  std::vector<std::size_t> order_;
+  std::map<std::string, models::HostIndex> host_rank_;
+  std::map<std::string, models::VmIndex> vm_index_;
+  std::map<std::string, models::SwitchIndex> switches_;
+  std::map<std::string, models::ArrayIndex> arrays_;
+  std::map<std::string, models::PortalIndex> portals_;
+  std::map<std::string, std::map<std::string, models::Interface>> interfaces_;  // host -> name -> interface
+};
+
+BuildResult build_simulation(const ScenarioSpec& spec, const std::string& file) {
+  return SimulationBuilder(spec, file).build();
+}
+
+}  // namespace poolsim::scenario

@@ -1,0 +1,281 @@
+#include "poolsim/scenario/outcome.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+namespace poolsim::scenario {
+
+namespace {
+
+std::string seconds(SimTime t) { return format_seconds(t); }
+std::string seconds(Duration d) { return format_seconds(d); }
+
+std::string pos_text(SourcePos pos) { return std::to_string(pos.line) + ":" + std::to_string(pos.column); }
+
+}  // namespace
+
+OutcomeRecorder::OutcomeRecorder(EventQueue& queue, const models::Pool& pool, std::vector<Expectation> expectations)
+    : queue_(queue),
+      pool_(pool),
+      expectations_(std::move(expectations)),
+      hosts_(pool.host_count()),
+      vms_(pool.vm_count()) {}
+
+void OutcomeRecorder::begin() { sample(queue_.now()); }
+
+void OutcomeRecorder::on_record(const TimelineRecord& record) {
+  if (record.event == alert_event) {
+    std::string name = "unnamed";
+    for (const Detail& d : record.details) {
+      if (d.key == "name") name = d.value;
+    }
+    auto it = std::find_if(alerts_.begin(), alerts_.end(), [&](const Alert& a) { return a.name == name; });
+    if (it == alerts_.end()) it = alerts_.insert(alerts_.end(), Alert{name, record.time, 0});
+    ++it->count;
+  }
+  sample(record.time);
+  // The Pool publishes `self_fence` (source "<host>/ha") as the fence begins, and the Xen watchdog's reboot
+  // follows within the same event: the `fenced` state may last no time at all, so the record marks it.
+  if (record.event == fence_event && record.source.ends_with("/ha")) {
+    const std::string_view host = std::string_view(record.source).substr(0, record.source.size() - 3);
+    for (models::HostIndex h = 0; h < hosts_.size(); ++h) {
+      if (pool_.host_name(h) == host && hosts_[h].back().state != models::HostState::fenced) {
+        hosts_[h].push_back({record.time, models::HostState::fenced});
+      }
+    }
+  }
+  if (settle_scheduled_ != record.time) {
+    settle_scheduled_ = record.time;
+    queue_.schedule_at(record.time, Phase::observation, [this, t = record.time] { sample(t); });
+  }
+}
+
+void OutcomeRecorder::on_finish(SimTime end) {
+  end_ = end;
+  finished_ = true;
+}
+
+void OutcomeRecorder::sample(SimTime now) {
+  ++samples_;
+  for (models::HostIndex h = 0; h < hosts_.size(); ++h) {
+    const models::HostState state = pool_.host_state(h);
+    if (hosts_[h].empty() || hosts_[h].back().state != state) hosts_[h].push_back({now, state});
+  }
+  for (models::VmIndex v = 0; v < vms_.size(); ++v) {
+    const models::VmState state = pool_.vm_state(v);
+    const std::optional<models::HostIndex> host = pool_.vm_host(v);
+    if (vms_[v].empty() || vms_[v].back().state != state || vms_[v].back().host != host) {
+      vms_[v].push_back({now, samples_, state, host});
+    }
+  }
+  const std::optional<models::HostIndex> master = pool_.master();
+  if (masters_.empty() || masters_.back().master != master) masters_.push_back({now, master});
+}
+
+models::HostState OutcomeRecorder::host_state_at(models::HostIndex host, SimTime t) const {
+  models::HostState state = hosts_[host].front().state;
+  for (const HostChange& c : hosts_[host]) {
+    if (c.time > t) break;
+    state = c.state;
+  }
+  return state;
+}
+
+std::optional<models::HostIndex> OutcomeRecorder::master_at(SimTime t) const {
+  std::optional<models::HostIndex> master = masters_.front().master;
+  for (const MasterChange& c : masters_) {
+    if (c.time > t) break;
+    master = c.master;
+  }
+  return master;
+}
+
+const OutcomeRecorder::VmChange& OutcomeRecorder::vm_at(models::VmIndex vm, SimTime t) const {
+  const VmChange* at = &vms_[vm].front();
+  for (const VmChange& c : vms_[vm]) {
+    if (c.time > t) break;
+    at = &c;
+  }
+  return *at;
+}
+
+const OutcomeRecorder::VmChange* OutcomeRecorder::last_start(models::VmIndex vm) const {
+  const VmChange* start = nullptr;
+  const std::vector<VmChange>& changes = vms_[vm];
+  for (std::size_t i = 1; i < changes.size(); ++i) {
+    const bool starting = changes[i].state == models::VmState::starting &&
+                          changes[i - 1].state != models::VmState::starting;
+    const bool straight_to_running =
+        changes[i].state == models::VmState::running && changes[i - 1].state == models::VmState::halted;
+    if (starting || straight_to_running) start = &changes[i];
+  }
+  return start;
+}
+
+std::string OutcomeRecorder::host_name(std::optional<models::HostIndex> host) const {
+  return host ? pool_.host_name(*host) : std::string("none");
+}
+
+Verdict OutcomeRecorder::judge(const Expectation& e) const {
+  Verdict v{false, e.text, {}, e.pos};
+  // A state at an instant past the end of the run is unknown.
+  if ((e.kind == ExpectKind::master || e.kind == ExpectKind::vm_state) && e.latest >= end_) {
+    v.reason = "the run ended at " + seconds(end_) + ", before " + seconds(e.latest);
+    return v;
+  }
+  switch (e.kind) {
+    case ExpectKind::host_state: {
+      const std::string state(models::to_token(e.host_state));
+      for (const HostChange& c : hosts_[e.host]) {
+        if (c.state == e.host_state && c.time >= e.earliest && c.time <= e.latest) {
+          v.passed = true;
+          v.reason = "entered " + state + " at " + seconds(c.time);
+          return v;
+        }
+      }
+      std::string seen;
+      for (const HostChange& c : hosts_[e.host]) {
+        if (c.state == e.host_state) seen += (seen.empty() ? "" : ", ") + seconds(c.time);
+      }
+      v.reason = seen.empty() ? "never entered " + state : "entered " + state + " only at " + seen;
+      if (e.latest >= end_) v.reason += " (the run ended at " + seconds(end_) + ")";
+      return v;
+    }
+    case ExpectKind::host_never: {
+      const std::string state(models::to_token(e.host_state));
+      for (const HostChange& c : hosts_[e.host]) {
+        if (c.state == e.host_state) {
+          v.reason = "entered " + state + " at " + seconds(c.time);
+          return v;
+        }
+      }
+      v.passed = true;
+      v.reason = "never " + state + " until " + seconds(end_);
+      return v;
+    }
+    case ExpectKind::master: {
+      const std::optional<models::HostIndex> master = master_at(e.latest);
+      v.passed = master == e.host;
+      v.reason = "the master at " + seconds(e.latest) + " is " + host_name(master);
+      return v;
+    }
+    case ExpectKind::vm_state: {
+      const VmChange& at = vm_at(e.vm, e.latest);
+      v.passed = at.state == e.vm_state && (!e.on || at.host == e.on);
+      v.reason = "at " + seconds(e.latest) + " it is " + std::string(models::to_token(at.state)) +
+                 (at.host ? " on " + host_name(at.host) : "");
+      return v;
+    }
+    case ExpectKind::vm_order: {
+      const VmChange* mine = last_start(e.vm);
+      const VmChange* theirs = last_start(e.started_after);
+      const std::string& other = pool_.vm_name(e.started_after);
+      if (!mine) {
+        v.reason = "it did not start during the run";
+      } else if (!theirs) {
+        v.reason = other + " did not start during the run";
+      } else {
+        v.passed = mine->order > theirs->order;
+        // Within one instant, the start published later counts as after (xapi starts VMs one by one).
+        v.reason = "it started at " + seconds(mine->time) + (v.passed ? ", after " : ", not after ") + other +
+                   " at " + seconds(theirs->time);
+      }
+      return v;
+    }
+  }
+  return v;
+}
+
+std::vector<Verdict> OutcomeRecorder::verdicts() const {
+  if (!finished_) throw std::logic_error("verdicts asked before the run finished");
+  std::vector<Verdict> out;
+  for (const Expectation& e : expectations_) out.push_back(judge(e));
+  return out;
+}
+
+std::string OutcomeRecorder::summary() const {
+  if (!finished_) throw std::logic_error("summary asked before the run finished");
+  std::string out = "# summary until " + seconds(end_) + "\n";
+  // VMs: each outage, from leaving `running` to being running again.
+  for (models::VmIndex v = 0; v < vms_.size(); ++v) {
+    const std::vector<VmChange>& changes = vms_[v];
+    const std::string prefix = "#   vm " + pool_.vm_name(v) + ": ";
+    std::vector<std::string> outages;
+    std::optional<SimTime> down_from;
+    std::optional<models::HostIndex> was_on;
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      const bool running = changes[i].state == models::VmState::running;
+      const bool was_running = i > 0 && changes[i - 1].state == models::VmState::running;
+      if (!running && was_running) {
+        down_from = changes[i].time;
+        was_on = changes[i - 1].host;
+      } else if (running && down_from) {
+        outages.push_back("down from " + seconds(*down_from) + " (on " + host_name(was_on) + "), back at " +
+                          seconds(changes[i].time) + " on " + host_name(changes[i].host) + " (" +
+                          seconds(changes[i].time - *down_from) + " s down)");
+        down_from.reset();
+      }
+    }
+    if (down_from) {
+      outages.push_back("down from " + seconds(*down_from) + " (on " + host_name(was_on) + "), still down at the end (" +
+                        seconds(end_ - *down_from) + " s down)");
+    }
+    if (outages.empty()) {
+      const VmChange& first = changes.front();
+      if (changes.size() == 1 && first.state == models::VmState::running) {
+        outages.push_back("running throughout on " + host_name(first.host));
+      } else if (changes.size() == 1) {
+        outages.push_back(std::string(models::to_token(first.state)) + " throughout");
+      } else {
+        const VmChange& last = changes.back();
+        outages.push_back("no outage; " + std::string(models::to_token(last.state)) + " at the end" +
+                          (last.host ? " on " + host_name(last.host) : ""));
+      }
+    }
+    for (const std::string& line : outages) out += prefix + line + "\n";
+  }
+  // Hosts: fences, and where each host ended.
+  for (models::HostIndex h = 0; h < hosts_.size(); ++h) {
+    std::vector<std::string> fences;
+    for (const HostChange& c : hosts_[h]) {
+      if (c.state == models::HostState::fenced) fences.push_back(seconds(c.time));
+    }
+    std::string line = "#   host " + pool_.host_name(h) + ": fenced " + std::to_string(fences.size()) +
+                       (fences.size() == 1 ? " time" : " times");
+    for (std::size_t i = 0; i < fences.size(); ++i) line += (i == 0 ? " at " : ", ") + fences[i];
+    line += "; " + std::string(models::to_token(hosts_[h].back().state)) + " at the end\n";
+    out += line;
+  }
+  // The master: each holder in turn; a change is a new holder other than the last one.
+  std::size_t changes = 0;
+  std::optional<models::HostIndex> holder = masters_.front().master;
+  std::string sequence;
+  for (const MasterChange& c : masters_) {
+    if (c.master && holder && *c.master != *holder) ++changes;
+    if (c.master) holder = c.master;
+    sequence += (sequence.empty() ? "" : ", ") + host_name(c.master) + " from " + seconds(c.time);
+  }
+  out += "#   master: " + std::to_string(changes) + (changes == 1 ? " change: " : " changes: ") + sequence + "\n";
+  // Alerts.
+  if (alerts_.empty()) {
+    out += "#   alerts: none\n";
+  } else {
+    for (const Alert& a : alerts_) {
+      out += "#   alert " + a.name + ": " + std::to_string(a.count) + (a.count == 1 ? " time" : " times") +
+             ", first at " + seconds(a.first) + "\n";
+    }
+  }
+  // Expectations.
+  const std::vector<Verdict> judged = verdicts();
+  std::size_t passed = 0;
+  for (const Verdict& v : judged) {
+    passed += v.passed ? 1 : 0;
+    out += std::string("# expect ") + (v.passed ? "pass" : "FAIL") + " " + pos_text(v.pos) + " " + v.text + ": " +
+           v.reason + "\n";
+  }
+  out += "# expectations: " + std::to_string(passed) + " of " + std::to_string(judged.size()) + " passed\n";
+  return out;
+}
+
+}  // namespace poolsim::scenario

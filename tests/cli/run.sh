@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# cli.run: `poolsim run` exit statuses and outputs (docs/running.md): a bad file and a verb the models do not
+# simulate yet give 2 with their file:line:col message; a valid scenario gives 0, the timeline header of
+# FORMATS.md §2, the summary and the verdicts; --timeline FILE writes the file whole; --quiet drops the timeline.
+set -u
+poolsim=${1:?usage: run.sh POOLSIM SCENARIOS_DIR}
+scenarios=${2:?}
+failures=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect STATUS DESCRIPTION -- COMMAND...: runs COMMAND, checks its exit status; stdout in $tmp/out, stderr in
+# $tmp/err.
+expect() {
+  local want=$1 what=$2
+  shift 3
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL: $what: exit status $got, want $want; stdout and stderr:"
+    sed 's/^/    /' "$tmp/out" "$tmp/err"
+    failures=$((failures + 1))
+  fi
+}
+# contains FILE TEXT DESCRIPTION: FILE ($tmp/out, $tmp/err or another) contains TEXT.
+contains() {
+  if ! grep -qF -- "$2" "$1"; then
+    echo "FAIL: $3: $(basename "$1") lacks '$2'; it holds:"
+    sed 's/^/    /' "$1"
+    failures=$((failures + 1))
+  fi
+}
+lacks() {
+  if grep -qF -- "$2" "$1"; then
+    echo "FAIL: $3: $(basename "$1") holds '$2'"
+    failures=$((failures + 1))
+  fi
+}
+
+tutorial="$scenarios/tutorial-cable-pull.yaml"
+
+expect 0 "run --help" -- "$poolsim" run --help
+contains "$tmp/out" "usage: poolsim run SCENARIO.yaml" "run --help"
+expect 2 "run without a file" -- "$poolsim" run
+contains "$tmp/err" "no scenario given" "run without a file"
+expect 2 "run of a missing file" -- "$poolsim" run "$tmp/none.yaml"
+contains "$tmp/err" "none.yaml" "run of a missing file names it"
+expect 2 "run --h5" -- "$poolsim" run "$tutorial" --h5 "$tmp/x.h5"
+contains "$tmp/err" "not built yet (issue #8)" "run --h5"
+expect 2 "run --until without unit" -- "$poolsim" run "$tutorial" --until 30
+contains "$tmp/err" "duration '30' has no unit" "run --until without unit"
+expect 2 "run --seed not a number" -- "$poolsim" run "$tutorial" --seed x1
+contains "$tmp/err" "--seed 'x1'" "run --seed not a number"
+
+# A bad file: the loader's compiler-style message, exit 2, no timeline.
+sed 's/    timeout: 60s /    timout: 60s /' "$tutorial" >"$tmp/bad.yaml"
+expect 2 "run of a bad file" -- "$poolsim" run "$tmp/bad.yaml"
+line=$(grep -n 'timout:' "$tmp/bad.yaml" | cut -d: -f1)
+contains "$tmp/err" "bad.yaml:$line:5: error: unknown key 'timout' in 'ha'; did you mean 'timeout'?" "run of a bad file"
+lacks "$tmp/out" "# poolsim" "run of a bad file prints no timeline"
+
+# A verb the models do not simulate yet: refused at its position, exit 2.
+sed 's/^  - {at: 15m, do: replug, host: xenserver-1, nic: \[eth0, eth1\]}$/&\n  - {at: 16m, do: set_ntol, value: 0}/' \
+  "$tutorial" >"$tmp/verb.yaml"
+expect 2 "run of a verb not simulated yet" -- "$poolsim" run "$tmp/verb.yaml"
+line=$(grep -n 'do: set_ntol' "$tmp/verb.yaml" | cut -d: -f1)
+contains "$tmp/err" "verb.yaml:$line:5: error: fault verb 'set_ntol' is not simulated yet; remove it to run this scenario (issue #6)" \
+  "run of a verb not simulated yet"
+lacks "$tmp/out" "# poolsim" "a refused run prints no timeline"
+
+# A valid scenario: exit 0, the header first, the summary and verdicts last.
+expect 0 "run of the tutorial" -- "$poolsim" run "$tutorial"
+first=$(head -n 1 "$tmp/out")
+case "$first" in
+  "# poolsim "*"  scenario=tutorial-cable-pull  seed=1  until=1200.000000") ;;
+  *) echo "FAIL: the first line is the FORMATS.md §2 header; got '$first'"; failures=$((failures + 1)) ;;
+esac
+contains "$tmp/out" "#      time_s  source                 event                 details" "the column header"
+contains "$tmp/out" "# summary until 1200.000000" "the summary"
+contains "$tmp/out" "# expectations: 4 of 4 passed" "the verdicts"
+cp "$tmp/out" "$tmp/stdout.timeline"
+
+# --seed and --until override the file's; an expectation after the horizon then fails: exit 1.
+expect 1 "run --until before the expectations" -- "$poolsim" run "$tutorial" --until 6m --seed 9
+contains "$tmp/out" "scenario=tutorial-cable-pull  seed=9  until=360.000000" "--seed and --until in the header"
+contains "$tmp/out" "# expect FAIL" "a failed expectation"
+
+# --timeline FILE: the same text in FILE, no .tmp left; stdout has the summary only.
+expect 0 "run --timeline FILE" -- "$poolsim" run "$tutorial" --timeline "$tmp/run.timeline"
+if ! cmp -s "$tmp/run.timeline" "$tmp/stdout.timeline"; then
+  echo "FAIL: --timeline FILE differs from the stdout output"
+  failures=$((failures + 1))
+fi
+[ -e "$tmp/run.timeline.tmp" ] && { echo "FAIL: --timeline left its .tmp file"; failures=$((failures + 1)); }
+lacks "$tmp/out" "# poolsim" "with --timeline FILE stdout has no timeline"
+contains "$tmp/out" "# expectations: 4 of 4 passed" "with --timeline FILE stdout has the verdicts"
+expect 2 "run --timeline into a missing directory" -- "$poolsim" run "$tutorial" --timeline "$tmp/none/run.timeline"
+contains "$tmp/err" "cannot write" "run --timeline into a missing directory"
+
+# --quiet: summary and verdicts only.
+expect 0 "run --quiet" -- "$poolsim" run "$tutorial" --quiet
+lacks "$tmp/out" "# poolsim" "--quiet prints no timeline"
+contains "$tmp/out" "# summary until 1200.000000" "--quiet prints the summary"
+
+# Same scenario, seed and version: the same bytes.
+expect 0 "a second run" -- "$poolsim" run "$tutorial"
+if ! cmp -s "$tmp/out" "$tmp/stdout.timeline"; then
+  echo "FAIL: two runs of the tutorial differ"
+  failures=$((failures + 1))
+fi
+
+if [ "$failures" -ne 0 ]; then
+  echo "cli.run: $failures failed"
+  exit 1
+fi
+echo "cli.run: all passed"

@@ -1,0 +1,171 @@
+// poolsim run SCENARIO.yaml: simulates one scenario and prints its timeline, then the summary and the verdict
+// of each expectation as `#` lines, so that the whole output is one deterministic text (docs/running.md).
+// Exit 0 when every expectation holds, 1 when one fails or the model breaks an invariant, 2 for a usage or
+// input error (the scenario file, or a verb or setting the models do not simulate yet).
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "poolsim/kernel/time.hpp"
+#include "poolsim/models/pool.hpp"
+#include "poolsim/recording/text_timeline.hpp"
+#include "poolsim/scenario/build.hpp"
+#include "poolsim/scenario/load.hpp"
+#include "poolsim/verbs.hpp"
+
+namespace poolsim::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr std::string_view usage =
+    "usage: poolsim run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--quiet]\n";
+
+void print_diagnostics(const std::vector<scenario::Diagnostic>& diagnostics) {
+  for (const scenario::Diagnostic& d : diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
+}
+
+std::optional<std::uint64_t> parse_seed(const std::string& text) {
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (~std::uint64_t{0} - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+}  // namespace
+
+int run_main(const std::vector<std::string>& args) {
+  std::string file, seed_text, until_text, timeline = "-", h5;
+  po::options_description options("options");
+  options.add_options()("help,h", "this help")("seed", po::value(&seed_text), "seed of every random stream (overrides the file's)")(
+      "until", po::value(&until_text), "simulated horizon, e.g. 20m (overrides the file's)")(
+      "timeline", po::value(&timeline), "write the timeline and summary to FILE (written whole or not at all); '-' is stdout")(
+      "h5", po::value(&h5), "HDF5 output (not built yet, issue #8)")(
+      "quiet", "print only the summary and verdicts on stdout, not the timeline");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value(&file));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "poolsim run: " << e.what() << "; see 'poolsim run --help'\n";
+    return exit_usage;
+  }
+  if (vm.count("help")) {
+    std::cout << usage
+              << "\nSimulates the scenario and prints its timeline (one line per state change or decision), then the\n"
+                 "summary and each expectation's verdict as '#' lines. docs/running.md describes the output.\n"
+                 "Exit status: 0 every expectation holds, 1 one failed or an invariant broke, 2 usage or input error.\n\n"
+              << options;
+    return exit_ok;
+  }
+  if (vm.count("h5")) {
+    std::cerr << "poolsim run: --h5 is not built yet (issue #8); use --timeline FILE\n";
+    return exit_usage;
+  }
+  if (file.empty()) {
+    std::cerr << "poolsim run: no scenario given; " << usage;
+    return exit_usage;
+  }
+  scenario::Overrides overrides;
+  if (vm.count("seed")) {
+    overrides.seed = parse_seed(seed_text);
+    if (!overrides.seed) {
+      std::cerr << "poolsim run: --seed '" << seed_text << "' is not a whole number from 0 to 18446744073709551615\n";
+      return exit_usage;
+    }
+  }
+  if (vm.count("until")) {
+    const auto parsed = parse_duration(until_text);
+    if (const auto* error = std::get_if<TimeParseError>(&parsed)) {
+      std::cerr << "poolsim run: --until: " << error->message << '\n';
+      return exit_usage;
+    }
+    overrides.until = std::get<Duration>(parsed);
+    if (*overrides.until <= Duration::zero()) {
+      std::cerr << "poolsim run: --until must be after the start, e.g. '20m'\n";
+      return exit_usage;
+    }
+  }
+
+  scenario::LoadResult loaded = scenario::load_scenario(file);
+  print_diagnostics(loaded.diagnostics);
+  if (!loaded.spec) return exit_usage;
+  scenario::ScenarioSpec& spec = *loaded.spec;
+  scenario::apply_overrides(spec, overrides);
+  scenario::BuildResult built = scenario::build_simulation(spec, file);
+  print_diagnostics(built.diagnostics);
+  if (!built.simulation) return exit_usage;
+  scenario::Simulation& sim = *built.simulation;
+
+  // Where the timeline and summary go: stdout, or FILE.tmp renamed to FILE once complete.
+  const bool to_file = timeline != "-";
+  const std::string tmp = timeline + ".tmp";
+  std::ofstream file_out;
+  if (to_file) {
+    file_out.open(tmp, std::ios::binary | std::ios::trunc);
+    if (!file_out) {
+      std::cerr << "poolsim run: cannot write '" << tmp << "'; check the directory exists and is writable\n";
+      return exit_usage;
+    }
+  }
+  const bool timeline_on_stdout = !to_file && !vm.count("quiet");
+  std::ostream* timeline_out = to_file ? static_cast<std::ostream*>(&file_out)
+                                       : timeline_on_stdout ? &std::cout : nullptr;
+  const SimTime until = SimTime::zero() + spec.until;
+  std::unique_ptr<TextTimeline> text;
+  if (timeline_out) {
+    text = std::make_unique<TextTimeline>(*timeline_out, TimelineHeader{spec.name, spec.seed, until});
+    sim.bus().subscribe(*text);
+  }
+
+  std::string ending;
+  bool failed = false;
+  try {
+    sim.run(until);
+    const scenario::OutcomeRecorder& outcome = sim.outcome();
+    ending = outcome.summary();
+    for (const scenario::Verdict& v : outcome.verdicts()) failed = failed || !v.passed;
+  } catch (const models::InvariantViolation& e) {
+    failed = true;
+    ending = "# invariant violated at " + format_seconds(sim.queue().now()) + " (seed " + std::to_string(spec.seed) +
+             "): " + e.what() + "\n";
+    std::cerr << "poolsim run: " << file << ": invariant violated at " << format_seconds(sim.queue().now())
+              << " s, seed " << spec.seed << ": " << e.what() << '\n';
+  }
+
+  if (timeline_out) *timeline_out << ending;
+  if (!timeline_on_stdout) std::cout << ending;
+  std::cout.flush();
+  if (to_file) {
+    file_out.close();
+    if (!file_out || std::rename(tmp.c_str(), timeline.c_str()) != 0) {
+      std::remove(tmp.c_str());
+      std::cerr << "poolsim run: cannot write '" << timeline << "'; check the disk and the directory\n";
+      return exit_usage;
+    }
+  }
+  return failed ? exit_failed : exit_ok;
+}
+
+}  // namespace poolsim::cli
