@@ -125,6 +125,10 @@ struct Pool::Impl {
     EventHandle xapi_fence, master_poll, boot;
     bool awaiting_statefile = false;  // booted, HA join aborted until the statefile returns
     bool was_fenced = false;          // says so when it is back (HA_HOST_WAS_FENCED)
+    bool joining = false;             // daemon started, not yet accepted by the live hosts
+    bool join_failed = false;         // gave up at the join timeout; tries again when the world changes
+    std::vector<bool> join_target;    // the liveset read from the statefile when the join began
+    EventHandle join_timeout;
     bool disabled = false;            // in (or entering) maintenance: no VM is placed on it
     bool in_maintenance = false;      // evacuated
   };
@@ -268,6 +272,7 @@ struct Pool::Impl {
   void domains_changed(HostIndex h, bool lost) {
     Host& host = hosts[h];
     if (!host.daemon) return;
+    if (host.joining) lost = false;  // a joining daemon has no liveset to defend yet
     // A host in both domains that is not live joins the liveset at once (xhad's join protocol).
     std::vector<std::string> joined;
     for (HostIndex p = 0; p < n(); ++p) {
@@ -281,7 +286,27 @@ struct Pool::Impl {
       publish(ha_source(h), "liveset_joined", {{"hosts", join_names(joined)}, {"live", std::to_string(live_count(h))}});
       liveset_changed(h);
     }
+    check_joins();
     if (lost) start_fault_handler(h);
+  }
+
+  // A joining host is live once every host of the liveset it read has it in its liveset and it has them in
+  // its own (xhad's join: the live hosts must accept it; MODEL.md §3).
+  void check_joins() {
+    for (HostIndex j = 0; j < n(); ++j) {
+      Host& joiner = hosts[j];
+      if (!joiner.daemon || !joiner.joining) continue;
+      bool accepted = true;
+      for (HostIndex x = 0; x < n() && accepted; ++x) {
+        if (x == j || !joiner.join_target[x]) continue;
+        accepted = joiner.liveset[x] && hosts[x].daemon && hosts[x].liveset[j];
+      }
+      if (!accepted) continue;
+      joiner.joining = false;
+      queue.cancel(joiner.join_timeout);
+      publish(ha_source(j), "joined", {{"live", std::to_string(live_count(j))}});
+      liveset_changed(j);
+    }
   }
 
   bool fault_handler_quiet(HostIndex h) const { return hosts[h].fh == FaultHandler::idle; }
@@ -504,7 +529,10 @@ struct Pool::Impl {
       Host& host = hosts[h];
       host.daemon = false;
       host.awaiting_statefile = false;
-      for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.xapi_fence, &host.master_poll}) {
+      host.joining = false;
+      host.join_failed = false;
+      for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.xapi_fence, &host.master_poll,
+                             &host.join_timeout}) {
         queue.cancel(*e);
       }
       host.fh = FaultHandler::idle;
@@ -529,13 +557,52 @@ struct Pool::Impl {
     }
     host.daemon = true;
     host.excluded = false;
+    host.join_failed = false;
     host.anchor = queue.now();
     host.liveset.assign(n(), false);
     host.liveset[h] = true;
     host.fh = FaultHandler::idle;
     host.surviving_by_rule2 = false;
+    // The liveset on the statefile: that of the hosts already live (every live host's, merged).
+    host.join_target.assign(n(), false);
+    for (HostIndex x = 0; x < n(); ++x) {
+      if (x == h || !hosts[x].daemon || hosts[x].joining) continue;
+      for (HostIndex y = 0; y < n(); ++y) {
+        if (y != h && hosts[x].liveset[y]) host.join_target[y] = true;
+      }
+    }
+    host.joining = true;
+    const std::uint64_t life = host.life;
+    host.join_timeout = queue.schedule_in(config.ha.join_timeout, Phase::decision, [this, h, life] {
+      if (hosts[h].life != life || !hosts[h].joining) return;
+      publish(ha_source(h), "join_failed", {{"reason", "not_accepted_by_live_hosts"}});
+      stop_daemon(h);
+      hosts[h].join_failed = true;
+    });
     publish(ha_source(h), "daemon_started");
     refresh();
+    check_joins();
+  }
+
+  // The daemon stops without the host stopping (a failed join): peers see it leave their domains.
+  void stop_daemon(HostIndex h) {
+    Host& host = hosts[h];
+    host.daemon = false;
+    host.joining = false;
+    for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.master_poll, &host.join_timeout}) {
+      queue.cancel(*e);
+    }
+    host.fh = FaultHandler::idle;
+    for (Link& l : host.net) reset_link(l);
+    for (Link& l : host.sf) reset_link(l);
+    refresh();
+  }
+
+  // After a change in the physical world, a host whose join failed tries again (xapi retries the join).
+  void retry_failed_joins() {
+    for (HostIndex h = 0; h < n(); ++h) {
+      if (hosts[h].join_failed && hosts[h].state == HostState::up && !hosts[h].daemon) start_daemon(h);
+    }
   }
 
   void stop_host(HostIndex h, HostState state) {
@@ -545,11 +612,14 @@ struct Pool::Impl {
     host.daemon = false;
     host.xapi_alive = true;
     host.awaiting_statefile = false;
-    for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.xapi_fence, &host.master_poll, &host.boot}) {
+    for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.xapi_fence, &host.master_poll, &host.boot,
+                           &host.join_timeout}) {
       queue.cancel(*e);
     }
     host.fh = FaultHandler::idle;
     host.surviving_by_rule2 = false;
+    host.joining = false;
+    host.join_failed = false;
     for (Link& l : host.net) reset_link(l);
     for (Link& l : host.sf) reset_link(l);
     for (VmIndex v = 0; v < vms.size(); ++v) {
@@ -614,7 +684,9 @@ struct Pool::Impl {
   // finds the master gone does anything, so only that poll is scheduled: when the liveset loses the master.
   void schedule_master_poll(HostIndex h) {
     Host& host = hosts[h];
-    if (!config.ha_enabled || !host.daemon || host.is_master || queue.pending(host.master_poll)) return;
+    if (!config.ha_enabled || !host.daemon || host.joining || host.is_master || queue.pending(host.master_poll)) {
+      return;
+    }
     if (lock_holder && host.liveset[*lock_holder]) return;
     const SimTime next = grid_at_or_after(host.xapi_anchor, config.xapi.master_poll_interval, queue.now(), false);
     const std::uint64_t life = host.life;
@@ -627,7 +699,7 @@ struct Pool::Impl {
   // ha_propose_master). Proposals at one instant are granted to the lowest index first.
   void master_poll(HostIndex h) {
     Host& host = hosts[h];
-    if (!host.daemon || host.is_master || !host.xapi_alive) return;
+    if (!host.daemon || host.joining || host.is_master || !host.xapi_alive) return;
     if (lock_holder && host.liveset[*lock_holder]) return;
     if (host.fh != FaultHandler::idle) {
       schedule_master_poll(h);  // the liveset is being decided: poll again next time
@@ -816,8 +888,14 @@ struct Pool::Impl {
 
 Pool::Pool(EventQueue& queue, EventBus& bus, Network& network, Storage& storage, PoolConfig config)
     : impl_(std::make_unique<Impl>(queue, bus, network, storage, std::move(config))) {
-  network.on_change([this] { impl_->refresh(); });
-  storage.on_change([this] { impl_->storage_changed(); });
+  network.on_change([this] {
+    impl_->refresh();
+    impl_->retry_failed_joins();
+  });
+  storage.on_change([this] {
+    impl_->storage_changed();
+    impl_->retry_failed_joins();
+  });
 }
 
 Pool::~Pool() = default;
@@ -914,6 +992,7 @@ void Pool::heal() {
   for (auto& row : p.cut) std::fill(row.begin(), row.end(), false);
   p.publish("pool", "heal");
   p.refresh();
+  p.retry_failed_joins();
 }
 
 void Pool::enter_maintenance(HostIndex host, std::optional<HostIndex> new_master) {

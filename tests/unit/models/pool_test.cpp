@@ -267,6 +267,20 @@ TEST_F(Tutorial, WithHaDisabledAMasterCrashLeavesThePoolWithoutMaster) {
   EXPECT_EQ(pool->vm_state(0), VmState::halted);
 }
 
+// The loser of a partition reboots while the partition lasts: it must not form a pool of its own (two masters).
+// It reads the liveset {xenserver-1} from the statefile, is never accepted, gives up at 342 + 120 = 462, and
+// joins once the partition heals.
+TEST_F(Tutorial, AFencedHostCannotJoinAcrossAPartition) {
+  build({});
+  at(at_s(100), [&] { pool->partition({{0}, {1}}); });
+  at(at_s(600), [&] { pool->heal(); });
+  queue.run_until(at_s(1200));
+  EXPECT_TRUE(log.has("342.000000 xenserver-2/ha daemon_started")) << log.dump();
+  EXPECT_TRUE(log.has("462.000000 xenserver-2/ha join_failed reason=not_accepted_by_live_hosts")) << log.dump();
+  EXPECT_TRUE(log.has("600.000000 xenserver-2/ha joined live=2")) << log.dump();
+  EXPECT_EQ(pool->master(), 0u);
+}
+
 TEST_F(Tutorial, ABriefXapiStopFencesNothingAndADeadOneFences) {
   build({});
   at(at_s(100), [&] { pool->xapi_hang(1); });
