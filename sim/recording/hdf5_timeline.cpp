@@ -1,0 +1,487 @@
+#include "poolsim/recording/hdf5_timeline.hpp"
+
+#include <H5Cpp.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+#include "poolsim/version.hpp"
+
+namespace poolsim {
+namespace {
+
+// Rows of /events hold about 40 bytes on disk: 1024 of them make a chunk of a few tens of KiB, the size HDF5's
+// chunk cache and deflate work well with.
+constexpr hsize_t events_chunk_rows = 1024;
+constexpr int deflate_level = 6;
+
+double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+// Turns off HDF5's printing of its error stack to stderr while in scope: failures become exceptions with a
+// message naming the path instead.
+class QuietHdf5Errors {
+ public:
+  QuietHdf5Errors() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietHdf5Errors(const QuietHdf5Errors&) = delete;
+  QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+std::string describe(const H5::Exception& e) {
+  std::string text = e.getFuncName();
+  const std::string detail = e.getDetailMsg();
+  if (!detail.empty()) text += (text.empty() ? "" : ": ") + detail;
+  return text;
+}
+
+// No object carries its access, modification, change or birth time, so equal records give equal bytes.
+void untrack_times(const H5::PropList& plist) {
+  if (H5Pset_obj_track_times(plist.getId(), false) < 0) {
+    throw H5::PropListIException("untrack_times", "H5Pset_obj_track_times failed");
+  }
+}
+
+H5::StrType utf8_string() {
+  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+  type.setCset(H5T_CSET_UTF8);
+  return type;
+}
+
+// The C++ API of HDF5 1.10 cannot pass a group creation property list, which is where time tracking is turned
+// off: create the group through the C API and wrap it.
+H5::Group create_group(const H5::Group& parent, const std::string& name) {
+  const H5::PropList gcpl(H5P_GROUP_CREATE);
+  untrack_times(gcpl);
+  const hid_t id = H5Gcreate2(parent.getId(), name.c_str(), H5P_DEFAULT, gcpl.getId(), H5P_DEFAULT);
+  if (id < 0) throw H5::GroupIException("create_group", "cannot create group '" + name + "'");
+  H5::Group group(id);  // holds its own reference
+  H5Gclose(id);
+  return group;
+}
+
+void write_attribute(const H5::H5Object& at, const char* name, const std::string& value) {
+  const H5::StrType type = utf8_string();
+  at.createAttribute(name, type, H5::DataSpace(H5S_SCALAR)).write(type, value);
+}
+
+void write_attribute(const H5::H5Object& at, const char* name, std::uint64_t value) {
+  at.createAttribute(name, H5::PredType::STD_U64LE, H5::DataSpace(H5S_SCALAR))
+      .write(H5::PredType::NATIVE_UINT64, &value);
+}
+
+void write_attribute(const H5::H5Object& at, const char* name, double value) {
+  at.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR))
+      .write(H5::PredType::NATIVE_DOUBLE, &value);
+}
+
+// A column of a compound table: its name, where it sits in the in-memory row, and its type.
+enum class ColumnType : std::uint8_t { float64, uint64, string };
+struct Column {
+  const char* name;
+  std::size_t offset;
+  ColumnType type;
+};
+
+// Adds column `c` to a compound type at `offset`, in its in-memory (native) or on-disk (little-endian) form.
+// Predefined types are passed by reference: a copy of one would try to close an immutable HDF5 type.
+void insert_member(H5::CompType& compound, const Column& c, std::size_t offset, bool on_disk) {
+  switch (c.type) {
+    case ColumnType::float64:
+      compound.insertMember(c.name, offset, on_disk ? H5::PredType::IEEE_F64LE : H5::PredType::NATIVE_DOUBLE);
+      return;
+    case ColumnType::uint64:
+      compound.insertMember(c.name, offset, on_disk ? H5::PredType::STD_U64LE : H5::PredType::NATIVE_UINT64);
+      return;
+    case ColumnType::string:
+      compound.insertMember(c.name, offset, utf8_string());
+      return;
+  }
+}
+
+std::size_t disk_size(ColumnType type) {
+  return type == ColumnType::string ? utf8_string().getSize() : std::size_t{8};
+}
+
+enum class Storage : std::uint8_t { contiguous, chunked_compressed };
+
+// Writes `rows` (structs whose string members are `const char*`) as a one-dimensional compound dataset. On disk
+// the columns are packed, little-endian, in the order given; in memory they follow Row's layout.
+template <class Row>
+void write_table(const H5::Group& parent, const char* name, std::span<const Column> columns,
+                 const std::vector<Row>& rows, Storage storage) {
+  H5::CompType in_memory(sizeof(Row));
+  std::size_t packed_size = 0;
+  for (const Column& c : columns) {
+    insert_member(in_memory, c, c.offset, false);
+    packed_size += disk_size(c.type);
+  }
+  H5::CompType on_disk(packed_size);
+  std::size_t offset = 0;
+  for (const Column& c : columns) {
+    insert_member(on_disk, c, offset, true);
+    offset += disk_size(c.type);
+  }
+  const hsize_t dims[1] = {rows.size()};
+  H5::DSetCreatPropList plist;
+  untrack_times(plist);
+  std::optional<H5::DataSpace> space;
+  if (storage == Storage::chunked_compressed) {
+    const hsize_t max_dims[1] = {H5S_UNLIMITED};  // unlimited, so that an empty table can still be chunked
+    const hsize_t chunk[1] = {events_chunk_rows};
+    space.emplace(1, dims, max_dims);
+    plist.setChunk(1, chunk);
+    plist.setShuffle();
+    plist.setDeflate(deflate_level);
+  } else {
+    space.emplace(1, dims);
+  }
+  const H5::DataSet dataset = parent.createDataSet(name, on_disk, *space, plist);
+  if (!rows.empty()) dataset.write(rows.data(), in_memory);
+}
+
+struct EventRow {
+  double time_s;
+  std::uint64_t seq;
+  const char* source;
+  const char* event;
+  const char* details;
+};
+constexpr Column event_columns[] = {{"time_s", offsetof(EventRow, time_s), ColumnType::float64},
+                                    {"seq", offsetof(EventRow, seq), ColumnType::uint64},
+                                    {"source", offsetof(EventRow, source), ColumnType::string},
+                                    {"event", offsetof(EventRow, event), ColumnType::string},
+                                    {"details", offsetof(EventRow, details), ColumnType::string}};
+
+struct IntervalRow {
+  double start_s;
+  double end_s;
+  const char* state;
+};
+constexpr Column interval_columns[] = {{"start_s", offsetof(IntervalRow, start_s), ColumnType::float64},
+                                       {"end_s", offsetof(IntervalRow, end_s), ColumnType::float64},
+                                       {"state", offsetof(IntervalRow, state), ColumnType::string}};
+
+struct VmSummaryRow {
+  const char* name;
+  double downtime_s;
+  std::uint64_t restarts;
+  const char* final_state;
+};
+constexpr Column vm_summary_columns[] = {{"name", offsetof(VmSummaryRow, name), ColumnType::string},
+                                         {"downtime_s", offsetof(VmSummaryRow, downtime_s), ColumnType::float64},
+                                         {"restarts", offsetof(VmSummaryRow, restarts), ColumnType::uint64},
+                                         {"final_state", offsetof(VmSummaryRow, final_state), ColumnType::string}};
+
+struct HostSummaryRow {
+  const char* name;
+  std::uint64_t fences;
+  const char* final_state;
+};
+constexpr Column host_summary_columns[] = {{"name", offsetof(HostSummaryRow, name), ColumnType::string},
+                                           {"fences", offsetof(HostSummaryRow, fences), ColumnType::uint64},
+                                           {"final_state", offsetof(HostSummaryRow, final_state), ColumnType::string}};
+
+struct AlertSummaryRow {
+  const char* name;
+  std::uint64_t count;
+  double first_s;
+};
+constexpr Column alert_summary_columns[] = {{"name", offsetof(AlertSummaryRow, name), ColumnType::string},
+                                            {"count", offsetof(AlertSummaryRow, count), ColumnType::uint64},
+                                            {"first_s", offsetof(AlertSummaryRow, first_s), ColumnType::float64}};
+
+bool valid_name(const std::string& name) {
+  return !name.empty() && name != "." && name.find('/') == std::string::npos;
+}
+
+std::string error_text(int error) { return std::error_code(error, std::generic_category()).message(); }
+
+// Flushes a written file (or, with O_DIRECTORY, a directory entry) to the disk before it is published.
+bool sync_to_disk(const std::filesystem::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+std::vector<StateRule> pool_state_rules() {
+  using enum StateSubject;
+  return {
+      {host, "", "", "host_crashed", "down"},
+      {host, "", "", "host_rebooting", "booting"},
+      {host, "", "", "host_booting", "booting"},
+      {host, "", "", "host_up", "up"},
+      {host, "", "/ha", "self_fence", "fenced"},
+      {vm, "vm/", "", "vm_died", "halted"},
+      {vm, "vm/", "", "vm_halted", "halted"},
+      {vm, "vm/", "", "vm_restart_failed", "halted"},
+      {vm, "vm/", "", "vm_restart", "starting"},
+      {vm, "vm/", "", "vm_running", "running"},
+  };
+}
+
+struct Hdf5Timeline::Impl {
+  struct Record {
+    std::int64_t ns;
+    std::uint64_t seq;
+    std::string source;
+    std::string event;
+    std::string details;
+  };
+  struct Change {
+    std::int64_t ns;
+    std::string state;
+  };
+  // A host or VM and the states it went through; changes.front() is its state at time 0.
+  struct Subject {
+    StateSubject kind;
+    std::string name;
+    std::vector<Change> changes;
+  };
+  struct Alert {
+    std::string name;
+    std::uint64_t count = 0;
+    std::int64_t first_ns = 0;
+  };
+
+  std::filesystem::path path;
+  std::filesystem::path tmp_path;
+  Hdf5Header header;
+  std::vector<StateRule> rules;
+  SummaryRules summary;
+  std::vector<Subject> subjects;  // in the caller's order
+  std::map<std::pair<StateSubject, std::string>, std::size_t> subject_index;
+  std::vector<Record> records;
+  std::vector<Alert> alerts;  // in order of first appearance
+  std::map<std::string, std::size_t> alert_index;
+  std::uint64_t master_changes = 0;
+  std::optional<H5::H5File> file;  // the open temporary file until on_finish
+  bool finished = false;
+
+  void apply_rules(const TimelineRecord& record) {
+    for (const StateRule& rule : rules) {
+      if (record.event != rule.event) continue;
+      const std::string& source = record.source;
+      const std::size_t affixes = rule.source_prefix.size() + rule.source_suffix.size();
+      if (source.size() <= affixes || !source.starts_with(rule.source_prefix) ||
+          !source.ends_with(rule.source_suffix)) {
+        continue;
+      }
+      const std::string name = source.substr(rule.source_prefix.size(), source.size() - affixes);
+      const auto it = subject_index.find({rule.subject, name});
+      if (it == subject_index.end()) continue;
+      std::vector<Change>& changes = subjects[it->second].changes;
+      if (changes.back().state != rule.state) changes.push_back({record.time.ns(), rule.state});
+    }
+  }
+
+  // A master_changed record whose `from` is its `to`: the master took the lock again, no change of master.
+  bool same_master(const TimelineRecord& record) const {
+    const std::string* from = nullptr;
+    const std::string* to = nullptr;
+    for (const Detail& d : record.details) {
+      if (d.key == summary.master_from_key) from = &d.value;
+      if (d.key == summary.master_to_key) to = &d.value;
+    }
+    return from && to && *from == *to;
+  }
+
+  void count_alert(const TimelineRecord& record) {
+    for (const Detail& d : record.details) {
+      if (d.key != summary.alert_name_key) continue;
+      const auto [it, inserted] = alert_index.try_emplace(d.value, alerts.size());
+      if (inserted) alerts.push_back({d.value, 0, record.time.ns()});
+      ++alerts[it->second].count;
+      return;
+    }
+  }
+
+  void write(std::int64_t end_ns) const {
+    write_attribute(*file, "poolsim_version", std::string(version));
+    write_attribute(*file, "scenario_name", header.scenario_name);
+    write_attribute(*file, "scenario_yaml", header.scenario_yaml);
+    write_attribute(*file, "seed", header.seed);
+    write_attribute(*file, "until_s", seconds(header.until.ns()));
+
+    std::vector<EventRow> event_rows;
+    event_rows.reserve(records.size());
+    for (const Record& r : records) {
+      event_rows.push_back({seconds(r.ns), r.seq, r.source.c_str(), r.event.c_str(), r.details.c_str()});
+    }
+    write_table(*file, "events", event_columns, event_rows, Storage::chunked_compressed);
+
+    const H5::Group hosts = create_group(*file, "hosts");
+    const H5::Group vms = create_group(*file, "vms");
+    for (const Subject& s : subjects) {
+      std::vector<IntervalRow> rows;
+      for (std::size_t i = 0; i < s.changes.size(); ++i) {
+        const std::int64_t until = i + 1 < s.changes.size() ? s.changes[i + 1].ns : end_ns;
+        rows.push_back({seconds(s.changes[i].ns), seconds(until), s.changes[i].state.c_str()});
+      }
+      const H5::Group group = create_group(s.kind == StateSubject::host ? hosts : vms, s.name);
+      write_table(group, "state", interval_columns, rows, Storage::contiguous);
+    }
+
+    write_summary(end_ns);
+  }
+
+  void write_summary(std::int64_t end_ns) const {
+    const H5::Group group = create_group(*file, "summary");
+    write_attribute(group, "end_s", seconds(end_ns));
+    write_attribute(group, "master_changes", master_changes);
+    std::vector<VmSummaryRow> vm_rows;
+    std::vector<HostSummaryRow> host_rows;
+    for (const Subject& s : subjects) {
+      if (s.kind == StateSubject::vm) {
+        vm_rows.push_back({s.name.c_str(), seconds(downtime_ns(s, end_ns)), entries(s, summary.vm_start_state),
+                           s.changes.back().state.c_str()});
+      } else {
+        host_rows.push_back({s.name.c_str(), entries(s, summary.host_fence_state), s.changes.back().state.c_str()});
+      }
+    }
+    std::vector<AlertSummaryRow> alert_rows;
+    for (const Alert& a : alerts) alert_rows.push_back({a.name.c_str(), a.count, seconds(a.first_ns)});
+    write_table(group, "vms", vm_summary_columns, vm_rows, Storage::contiguous);
+    write_table(group, "hosts", host_summary_columns, host_rows, Storage::contiguous);
+    write_table(group, "alerts", alert_summary_columns, alert_rows, Storage::contiguous);
+  }
+
+  // Time outside the up state once the VM was first in it: a VM halted from the start and never started has none.
+  std::int64_t downtime_ns(const Subject& s, std::int64_t end_ns) const {
+    std::int64_t down = 0;
+    bool was_up = false;
+    for (std::size_t i = 0; i < s.changes.size(); ++i) {
+      const std::int64_t until = i + 1 < s.changes.size() ? s.changes[i + 1].ns : end_ns;
+      if (s.changes[i].state == summary.vm_up_state) {
+        was_up = true;
+      } else if (was_up) {
+        down += until - s.changes[i].ns;
+      }
+    }
+    return down;
+  }
+
+  // How many times the subject entered `state` during the run (its state at time 0 does not count).
+  static std::uint64_t entries(const Subject& s, const std::string& state) {
+    std::uint64_t n = 0;
+    for (std::size_t i = 1; i < s.changes.size(); ++i) n += s.changes[i].state == state ? 1U : 0U;
+    return n;
+  }
+
+  void discard_temporary() noexcept {
+    try {
+      if (file) file->close();
+    } catch (const H5::Exception&) {
+      // The file is being thrown away: a failure to close it changes nothing.
+    }
+    file.reset();
+    std::error_code ignored;
+    std::filesystem::remove(tmp_path, ignored);
+  }
+};
+
+Hdf5Timeline::Hdf5Timeline(std::filesystem::path path, Hdf5Header header, std::vector<StateRule> rules,
+                           std::vector<InitialState> initial, SummaryRules summary)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& p = *impl_;
+  p.path = std::move(path);
+  p.tmp_path = p.path;
+  p.tmp_path += ".tmp";
+  p.header = std::move(header);
+  p.rules = std::move(rules);
+  p.summary = std::move(summary);
+  for (InitialState& s : initial) {
+    const char* kind = s.subject == StateSubject::host ? "host" : "vm";
+    if (!valid_name(s.name)) {
+      throw std::invalid_argument(std::string(kind) + " name '" + s.name +
+                                  "' cannot name an HDF5 group: it is empty, '.' or contains '/'");
+    }
+    if (!p.subject_index.try_emplace({s.subject, s.name}, p.subjects.size()).second) {
+      throw std::invalid_argument(std::string(kind) + " '" + s.name + "' is given an initial state twice");
+    }
+    p.subjects.push_back({s.subject, std::move(s.name), {{0, std::move(s.state)}}});
+  }
+  // Create the temporary file with POSIX first: its errno says why a path cannot be written, HDF5's does not.
+  const int fd = ::open(p.tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    throw std::runtime_error("cannot create HDF5 file '" + p.path.string() + "': cannot write '" +
+                             p.tmp_path.string() + "': " + error_text(errno));
+  }
+  ::close(fd);
+  const QuietHdf5Errors quiet;
+  try {
+    H5::FileCreatPropList fcpl;
+    untrack_times(fcpl);  // the root group's times
+    p.file.emplace(p.tmp_path.string(), H5F_ACC_TRUNC, fcpl);
+  } catch (const H5::Exception& e) {
+    p.discard_temporary();
+    throw std::runtime_error("cannot create HDF5 file '" + p.path.string() + "': " + describe(e));
+  }
+}
+
+Hdf5Timeline::~Hdf5Timeline() {
+  if (impl_->finished) return;
+  const QuietHdf5Errors quiet;
+  impl_->discard_temporary();
+}
+
+void Hdf5Timeline::on_record(const TimelineRecord& record) {
+  Impl& p = *impl_;
+  if (p.finished) throw std::logic_error("Hdf5Timeline: record after on_finish");
+  p.records.push_back({record.time.ns(), record.seq, record.source, std::string(record.event), record.details_text()});
+  p.apply_rules(record);
+  if (record.event == p.summary.master_event && !p.same_master(record)) ++p.master_changes;
+  if (record.event == p.summary.alert_event) p.count_alert(record);
+}
+
+void Hdf5Timeline::on_finish(SimTime end) {
+  Impl& p = *impl_;
+  if (p.finished) throw std::logic_error("Hdf5Timeline: on_finish called twice");
+  p.finished = true;
+  const std::string where = "cannot write HDF5 file '" + p.path.string() + "': ";
+  {
+    const QuietHdf5Errors quiet;
+    try {
+      p.write(end.ns());
+      p.file->close();
+      p.file.reset();
+    } catch (const H5::Exception& e) {
+      p.discard_temporary();
+      throw std::runtime_error(where + describe(e));
+    }
+  }
+  if (!sync_to_disk(p.tmp_path, O_RDONLY | O_CLOEXEC)) {
+    const int error = errno;
+    p.discard_temporary();
+    throw std::runtime_error(where + "cannot flush '" + p.tmp_path.string() + "': " + error_text(error));
+  }
+  std::error_code error;
+  std::filesystem::rename(p.tmp_path, p.path, error);  // atomic: readers see the old file or the new one
+  if (error) {
+    p.discard_temporary();
+    throw std::runtime_error(where + "cannot rename '" + p.tmp_path.string() + "' to it: " + error.message());
+  }
+  // Make the rename itself durable; a file system that cannot sync a directory still has the complete file.
+  const std::filesystem::path dir = p.path.has_parent_path() ? p.path.parent_path() : std::filesystem::path(".");
+  sync_to_disk(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+}  // namespace poolsim
