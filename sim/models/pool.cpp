@@ -1,5 +1,7 @@
 #include "poolsim/models/pool.hpp"
 
+#include "poolsim/models/planner.hpp"
+
 #include <algorithm>
 #include <functional>
 
@@ -159,7 +161,11 @@ struct Pool::Impl {
   std::vector<bool> db_live;             // hosts the master's database holds live
   std::uint64_t master_term = 0;         // bumped at each master change: a deposed master's pass stops
   std::optional<SimTime> monitor_anchor;  // the master's HA monitor grid starts when it becomes master
+  std::int64_t plan_exists_for = 0;        // xapi's pool.ha_plan_exists_for
+  bool overcommitted = false;              // xapi's pool.ha_overcommitted
+  bool statefile_lost_alerted = false;     // HA_STATEFILE_LOST is edge-triggered
   EventHandle monitor_wakeup;
+  std::vector<std::optional<HostIndex>> planned_host;  // the last restart plan, per VM
 
   Impl(EventQueue& q, EventBus& b, Network& n, Storage& s, PoolConfig c)
       : queue(q), bus(b), network(n), storage(s), config(std::move(c)) {
@@ -398,6 +404,11 @@ struct Pool::Impl {
       rule = "survival_rule_2";
       remaining = hbd;
       host.surviving_by_rule2 = true;
+      if (host.is_master && !statefile_lost_alerted) {
+        // Raised by the master when every live host has lost the statefile (research §5), once.
+        statefile_lost_alerted = true;
+        alert("HA_STATEFILE_LOST");
+      }
       queue.cancel(host.statefile_watchdog);
     }
     std::vector<std::string> removed;
@@ -484,6 +495,7 @@ struct Pool::Impl {
       }
       if (io == IoOutcome::completes && before != IoOutcome::completes && host.surviving_by_rule2) {
         host.surviving_by_rule2 = false;
+        if (host.is_master) statefile_lost_alerted = false;
       }
     }
     refresh();
@@ -794,11 +806,50 @@ struct Pool::Impl {
       if (vm.last_attempt && queue.now() < *vm.last_attempt + config.xapi.restart_retry_delay) continue;
       candidates.push_back(v);
     }
-    std::stable_sort(candidates.begin(), candidates.end(),
-                     [this](VmIndex a, VmIndex b) { return vms[a].config.order < vms[b].config.order; });
+    // Protected VMs go where the planner puts them (compute_restart_plan, VM.start_on); best-effort VMs
+    // after every protected one, by a plain start. Each class by order groups.
+    planned_host.assign(vms.size(), std::nullopt);
+    for (const VmPlacement& p : Planner(planner_input(m)).restart_plan().placement) planned_host[p.vm] = p.host;
+    std::stable_sort(candidates.begin(), candidates.end(), [this](VmIndex a, VmIndex b) {
+      const bool ba = vms[a].config.priority != RestartPriority::restart;
+      const bool bb = vms[b].config.priority != RestartPriority::restart;
+      return ba != bb ? bb : vms[a].config.order < vms[b].config.order;
+    });
     for (const VmIndex v : candidates) vms[v].restart_pending = true;
     start_group(m, master_term, candidates, 0);
+    update_pool_status(m);
     schedule_retry(m);
+  }
+
+  // The pool as the master's planner sees it (MODEL.md §5): live hosts are those in its liveset, up and enabled.
+  PlannerInput planner_input(HostIndex m) const {
+    PlannerInput input;
+    for (HostIndex x = 0; x < n(); ++x) {
+      const bool live = db_live[x] && hosts[m].liveset[x] && hosts[x].state == HostState::up && !hosts[x].disabled;
+      input.hosts.push_back({hosts[x].config.memory, 0, live});
+    }
+    for (const Vm& vm : vms) {
+      PlannerVm pv;
+      pv.memory = vm.config.memory;
+      if (vm.db_running) pv.host = vm.db_host;
+      pv.is_protected = vm.config.priority == RestartPriority::restart && !vm.user_halted;
+      pv.agile = vm.config.agile;
+      input.vms.push_back(pv);
+    }
+    return input;
+  }
+
+  // xapi_ha_vm_failover.ml update_pool_status / mark_pool_as_overcommitted (docs/research/real-behaviour.md §5):
+  // a drop of the tolerable failures below ha_plan_exists_for, and the transition to overcommitted, alert.
+  void update_pool_status(HostIndex m) {
+    const Planner planner(planner_input(m));
+    const auto max = static_cast<std::int64_t>(planner.max_host_failures_to_tolerate());
+    const std::int64_t ntol = config.host_failures_to_tolerate;
+    if (max < plan_exists_for) alert("HA_POOL_DROP_IN_PLAN_EXISTS_FOR", {{"value", std::to_string(max)}});
+    plan_exists_for = std::min(ntol, max);
+    const bool planned = planner.plan_status(static_cast<std::size_t>(ntol)) == PlanStatus::all_vms;
+    if (!planned && !overcommitted) alert("HA_POOL_OVERCOMMITTED");
+    overcommitted = !planned;
   }
 
   // Starts the VMs of one order group in parallel, then the next group once every start_delay has passed.
@@ -864,9 +915,16 @@ struct Pool::Impl {
     vm.last_attempt = queue.now();
     const bool best_effort = vm.lost_in_failure;
     vm.lost_in_failure = false;
-    const std::optional<HostIndex> target = place(vm.config.memory, [this, m](HostIndex x) {
-      return db_live[x] && hosts[m].liveset[x];
-    });
+    auto eligible = [this, m](HostIndex x) { return db_live[x] && hosts[m].liveset[x]; };
+    std::optional<HostIndex> target;
+    if (v < planned_host.size() && planned_host[v]) {
+      const HostIndex planned = *planned_host[v];
+      if (hosts[planned].state == HostState::up && !hosts[planned].disabled && eligible(planned) &&
+          free_memory(planned) >= vm.config.memory) {
+        target = planned;
+      }
+    }
+    if (!target) target = place(vm.config.memory, eligible);
     if (!target) {
       publish(vm_source(v), "vm_restart_failed", {{"reason", "no_capacity"}});
       if (!best_effort && !vm.alerted) {
@@ -1093,6 +1151,23 @@ void Pool::vm_shutdown(VmIndex vm) {
   v.db_host.reset();
   v.user_halted = true;  // a clean shutdown by an operator: HA does not restart it
   p.publish(p.vm_source(vm), "vm_shutdown");
+}
+
+void Pool::set_ntol(std::int64_t value) {
+  Impl& p = *impl_;
+  const std::string_view op = "set_ntol";
+  const std::optional<HostIndex> m = master();
+  if (value < 0 || static_cast<std::size_t>(value) >= p.n()) return p.refuse(op, "out_of_range");
+  if (p.config.ha_enabled && m && value > p.config.host_failures_to_tolerate) {
+    // Raising ntol is refused when the plan would not hold (xapi_pool.ml set_ha_host_failures_to_tolerate).
+    const Planner planner(p.planner_input(*m));
+    if (planner.plan_status(static_cast<std::size_t>(value)) != PlanStatus::all_vms) {
+      return p.refuse(op, "would_break_failover_plan", {{"value", std::to_string(value)}});
+    }
+  }
+  p.config.host_failures_to_tolerate = value;
+  p.publish("pool", "ntol_set", {{"value", std::to_string(value)}});
+  if (p.config.ha_enabled && m) p.update_pool_status(*m);
 }
 
 void Pool::ha_disable() {

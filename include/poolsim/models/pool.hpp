@@ -135,6 +135,8 @@ class Pool {
   void vm_shutdown(VmIndex vm);
   void ha_disable();
   void ha_enable();
+  // Host failures to tolerate; raising it is refused when the planner finds no plan for the new value.
+  void set_ntol(std::int64_t value);
 
   // Ground truth, for checkers and expectations only: no host's decision reads these.
   HostState host_state(HostIndex host) const;

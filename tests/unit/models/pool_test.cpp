@@ -139,6 +139,8 @@ TEST_F(Tutorial, BothCablesOfTheMasterPulled) {
            "380.000000 pool master_changed from=xenserver-1 to=xenserver-2",
            "390.000000 pool alert host=xenserver-1 name=HA_HOST_FAILED",
            "390.000000 vm/dns vm_restart order=0 to=xenserver-2",
+           "390.000000 pool alert name=HA_POOL_DROP_IN_PLAN_EXISTS_FOR value=0",
+           "390.000000 pool alert name=HA_POOL_OVERCOMMITTED",
            "420.000000 vm/ad vm_restart order=1 to=xenserver-2",
            "450.000000 vm/dns vm_running host=xenserver-2",
            "540.000000 pool alert host=xenserver-1 name=HA_HOST_WAS_FENCED",
@@ -196,10 +198,12 @@ TEST_F(Tutorial, EqualPartitionGoesToTheLowestHost) {
 // watchdog (99 + 75 = 174) is kept fed. The handler runs once, not again and again.
 TEST_F(Tutorial, WholeArrayLostFencesNobody) {
   build({vm("web", 1, 0, Duration::zero())});
+  // The master raises HA_STATEFILE_LOST once, when it survives on rule 2.
   at(at_s(100), [&] { storage.fail_array(sr); });
   at(at_s(600), [&] { storage.restore_array(sr); });
   queue.run_until(at_s(1200));
   EXPECT_TRUE(log.has("162.000000 xenserver-1/ha survived rule=survival_rule_2")) << log.dump();
+  EXPECT_TRUE(log.has("162.000000 pool alert name=HA_STATEFILE_LOST")) << log.dump();
   EXPECT_TRUE(log.has("162.000000 xenserver-2/ha survived rule=survival_rule_2")) << log.dump();
   for (const auto& line : log.lines) {
     EXPECT_EQ(line.find("self_fence"), std::string::npos) << line;
@@ -279,6 +283,22 @@ TEST_F(Tutorial, AFencedHostCannotJoinAcrossAPartition) {
   EXPECT_TRUE(log.has("462.000000 xenserver-2/ha join_failed reason=not_accepted_by_live_hosts")) << log.dump();
   EXPECT_TRUE(log.has("600.000000 xenserver-2/ha joined live=2")) << log.dump();
   EXPECT_EQ(pool->master(), 0u);
+}
+
+// Two 32 GiB hosts, 20 GiB of protected VMs on xenserver-1: one failure is tolerable; a 16 GiB protected VM
+// started on xenserver-2 would leave 36 GiB to restart on one 32 GiB host: raising ntol to 1 from 0 is refused.
+TEST_F(Tutorial, RaisingNtolIsRefusedWithoutAPlan) {
+  VmConfig big = vm("big", 0, 0, Duration::zero());
+  big.memory = 20 * gib;
+  VmConfig other = vm("other", 1, 0, Duration::zero());
+  other.memory = 16 * gib;
+  build({big, other});
+  at(at_s(10), [&] { pool->set_ntol(0); });
+  at(at_s(20), [&] { pool->set_ntol(1); });
+  queue.run_until(at_s(30));
+  EXPECT_TRUE(log.has("10.000000 pool ntol_set value=0")) << log.dump();
+  EXPECT_TRUE(log.has("20.000000 pool operation_refused op=set_ntol reason=would_break_failover_plan value=1"))
+      << log.dump();
 }
 
 TEST_F(Tutorial, ABriefXapiStopFencesNothingAndADeadOneFences) {
