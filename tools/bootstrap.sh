@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's Quick start: set up a Debian 12 machine for poolsim, build it, and run it or test it.
 #
-#   tools/bootstrap.sh run    install what is missing, build Release, run the bundled job
+#   tools/bootstrap.sh run    install what is missing, build Release, run the tutorial scenario
 #   tools/bootstrap.sh test   install what is missing, build, run the whole test suite (what CI runs)
 #
 # Re-running is quick when nothing changed: packages already installed are not fetched again, and builds are
@@ -47,8 +47,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 if [ "$mode" = run ]; then
   cmake --preset release >/dev/null
   cmake --build --preset release -j "$jobs"
-  # The main job. Until the HA model lands (issue #6) it is the kernel benchmark of shared/bench/heartbeat-mesh.md.
-  exec build/release/tools/poolsim bench heartbeat-mesh --hosts 64 --until 3600s
+  # The main job: the tutorial's pool (docs/model.md, MODEL.md §7), its timeline, summary and expectations.
+  exec build/release/tools/poolsim run scenarios/tutorial-cable-pull.yaml
 fi
 
 # test: the whole suite in the CI build (Release, warnings as errors) ...
