@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <tuple>
 
 namespace poolsim::models {
 
@@ -97,11 +98,19 @@ std::string join_names(const std::vector<std::string>& names) {
 struct Pool::Impl {
   // What observer h knows of peer p on one channel.
   struct Link {
-    bool delivering = false;  // p's heartbeats (or slot updates) reach h now
+    bool delivering = false;  // compressed: p's heartbeats (or slot updates) reach h now
     bool in_domain = false;
-    SimTime first;            // first grid instant delivered since delivering began
-    SimTime last;             // last grid instant delivered, once delivering stopped
-    EventHandle enter, leave;
+    SimTime first;            // compressed: first grid instant delivered since delivering began
+    SimTime last;             // the last one heard (compressed: kept up to date once delivering stopped)
+    SimTime deadline;         // messages: the leave, unless heard again by then
+    EventHandle enter, leave;  // the pending enter and leave (messages: the leave watchdog)
+  };
+  // A domain change found in the protocol band, applied in the settle band.
+  struct DomainChange {
+    HostIndex observer;
+    HostIndex peer;
+    Channel channel;
+    bool enter;
   };
 
   struct Host {
@@ -127,6 +136,7 @@ struct Pool::Impl {
     EventHandle xapi_fence, master_poll, boot;
     bool awaiting_statefile = false;  // booted, HA join aborted until the statefile returns
     bool was_fenced = false;          // says so when it is back (HA_HOST_WAS_FENCED)
+    std::uint64_t beats = 0;          // messages: bumped when the daemon starts or stops, voiding older ticks
     bool joining = false;             // daemon started, not yet accepted by the live hosts
     bool join_failed = false;         // gave up at the join timeout; tries again when the world changes
     std::vector<bool> join_target;    // the liveset read from the statefile when the join began
@@ -166,6 +176,8 @@ struct Pool::Impl {
   bool statefile_lost_alerted = false;     // HA_STATEFILE_LOST is edge-triggered
   EventHandle monitor_wakeup;
   std::vector<std::optional<HostIndex>> planned_host;  // the last restart plan, per VM
+  std::vector<DomainChange> changes;                  // found at this instant, to settle
+  EventHandle settle_event;
 
   Impl(EventQueue& q, EventBus& b, Network& n, Storage& s, PoolConfig c)
       : queue(q), bus(b), network(n), storage(s), config(std::move(c)) {
@@ -227,8 +239,12 @@ struct Pool::Impl {
     return writes_statefile(peer) && writes_statefile(observer);
   }
 
-  // Recomputes every link after a change in the physical world or in a daemon; schedules the domain changes.
+  bool messages() const { return config.heartbeats == HeartbeatMode::messages; }
+
+  // Compressed mode: recomputes every link after a change in the physical world or in a daemon, and schedules
+  // the domain changes that follow from the grids. In message mode the heartbeats themselves find them.
   void refresh() {
+    if (messages()) return;
     for (HostIndex h = 0; h < n(); ++h) {
       for (HostIndex p = 0; p < n(); ++p) {
         if (p != h) update_link(h, p, Channel::network);
@@ -241,34 +257,99 @@ struct Pool::Impl {
     Link& l = link(h, p, c);
     const bool now_delivering = delivering(h, p, c);
     if (now_delivering == l.delivering) return;
+    const SimTime heard = last_heard(h, p, c);  // while it was still delivering
     l.delivering = now_delivering;
     const SimTime now = queue.now();
     if (now_delivering) {
       queue.cancel(l.leave);
       l.first = grid_at_or_after(hosts[p].anchor, period(c), now, !sent_now());
       if (!l.in_domain) {
-        l.enter = queue.schedule_at(l.first, Phase::protocol, [this, h, p, c] { enter_domain(h, p, c); });
+        l.enter = queue.schedule_at(l.first, Phase::protocol, [this, h, p, c] { found(h, p, c, true); });
       }
       return;
     }
     if (queue.cancel(l.enter)) return;  // it stopped before its first heartbeat arrived
     if (!l.in_domain) return;
-    const SimTime candidate = grid_at_or_before(hosts[p].anchor, period(c), now, sent_now());
-    if (candidate >= l.first) l.last = candidate;
+    l.last = heard;
     const SimTime deadline = std::max(l.last + timeout(c), now);
-    l.leave = queue.schedule_at(deadline, Phase::protocol, [this, h, p, c] { leave_domain(h, p, c); });
+    l.leave = queue.schedule_at(deadline, Phase::protocol, [this, h, p, c] { found(h, p, c, false); });
   }
 
-  void enter_domain(HostIndex h, HostIndex p, Channel c) {
-    link(h, p, c).in_domain = true;
-    publish(ha_source(h), "peer_seen", {{"channel", std::string(to_token(c))}, {"peer", name(p)}});
-    domains_changed(h, false);
+  // When h last heard p on channel c.
+  SimTime last_heard(HostIndex h, HostIndex p, Channel c) const {
+    const Link& l = c == Channel::network ? hosts[h].net[p] : hosts[h].sf[p];
+    if (messages() || !l.delivering) return l.last;
+    const SimTime g = grid_at_or_before(hosts[p].anchor, period(c), queue.now(), sent_now());
+    return g >= l.first ? g : l.last;
   }
 
-  void leave_domain(HostIndex h, HostIndex p, Channel c) {
-    link(h, p, c).in_domain = false;
-    publish(ha_source(h), "peer_lost", {{"channel", std::string(to_token(c))}, {"peer", name(p)}});
-    domains_changed(h, hosts[h].liveset[p]);
+  // Message mode: a daemon's heartbeats and statefile cycles, one event each, on its grids (the reference that
+  // the compressed mode must match byte for byte: shared/design/PERFORMANCE.md).
+  void start_beats(HostIndex h) {
+    if (!messages()) return;
+    const std::uint64_t beats = ++hosts[h].beats;
+    for (const Channel c : {Channel::network, Channel::statefile}) {
+      const SimTime first = grid_at_or_after(hosts[h].anchor, period(c), queue.now(), !sent_now());
+      queue.schedule_at(first, Phase::protocol, [this, h, beats, c] { beat(h, beats, c); });
+    }
+  }
+
+  void beat(HostIndex p, std::uint64_t beats, Channel c) {
+    if (hosts[p].beats != beats || !hosts[p].daemon) return;
+    queue.schedule_in(period(c), Phase::protocol, [this, p, beats, c] { beat(p, beats, c); });
+    for (HostIndex h = 0; h < n(); ++h) {
+      if (delivering(h, p, c)) heard(h, p, c);
+    }
+  }
+
+  void heard(HostIndex h, HostIndex p, Channel c) {
+    Link& l = link(h, p, c);
+    l.last = queue.now();
+    if (!l.in_domain) found(h, p, c, true);
+    l.deadline = queue.now() + timeout(c);
+    if (!queue.pending(l.leave)) {
+      l.leave = queue.schedule_at(l.deadline, Phase::protocol, [this, h, p, c] { leave_due(h, p, c); });
+    }
+  }
+
+  // The leave watchdog of a link: moved on lazily while heartbeats keep coming (as kernel Watchdog does).
+  void leave_due(HostIndex h, HostIndex p, Channel c) {
+    Link& l = link(h, p, c);
+    if (l.deadline > queue.now()) {
+      l.leave = queue.schedule_at(l.deadline, Phase::protocol, [this, h, p, c] { leave_due(h, p, c); });
+      return;
+    }
+    if (l.in_domain) found(h, p, c, false);
+  }
+
+  // A domain change found in the protocol band; all of an instant's are applied together in the settle band.
+  void found(HostIndex h, HostIndex p, Channel c, bool enter) {
+    changes.push_back({h, p, c, enter});
+    if (!queue.pending(settle_event)) {
+      settle_event = queue.schedule_in(Duration::zero(), Phase::settle, [this] { settle(); });
+    }
+  }
+
+  // Applies the instant's changes sorted by (observer, peer, channel); a link found both entering and leaving
+  // ends as the last finding says, and one that ends as it began records nothing.
+  void settle() {
+    std::vector<DomainChange> batch;
+    batch.swap(changes);
+    std::stable_sort(batch.begin(), batch.end(), [](const DomainChange& a, const DomainChange& b) {
+      return std::tie(a.observer, a.peer, a.channel) < std::tie(b.observer, b.peer, b.channel);
+    });
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const DomainChange& d = batch[i];
+      if (i + 1 < batch.size() && batch[i + 1].observer == d.observer && batch[i + 1].peer == d.peer &&
+          batch[i + 1].channel == d.channel) {
+        continue;
+      }
+      if (!hosts[d.observer].daemon || link(d.observer, d.peer, d.channel).in_domain == d.enter) continue;
+      link(d.observer, d.peer, d.channel).in_domain = d.enter;
+      publish(ha_source(d.observer), d.enter ? "peer_seen" : "peer_lost",
+              {{"channel", std::string(to_token(d.channel))}, {"peer", name(d.peer)}});
+      domains_changed(d.observer, !d.enter && hosts[d.observer].liveset[d.peer]);
+    }
   }
 
   // ---- Liveset and fault handler ---------------------------------------------------------------------------
@@ -348,8 +429,7 @@ struct Pool::Impl {
     for (HostIndex p = 0; p < n(); ++p) {
       for (const Channel c : {Channel::network, Channel::statefile}) {
         if (c == Channel::network && p == h) continue;
-        const Link& l = link(h, p, c);
-        if (l.in_domain && !l.delivering && now >= l.last + timeout(c) / 4) return;
+        if (link(h, p, c).in_domain && now >= last_heard(h, p, c) + timeout(c) / 4) return;
       }
     }
     // Phase 2: the hosts exchange their views; modelled as one heartbeat round (docs/model.md).
@@ -524,6 +604,7 @@ struct Pool::Impl {
         }
       }
     }
+    for (HostIndex h = 0; h < n(); ++h) start_beats(h);
     for (HostIndex h = 0; h < n(); ++h) {
       if (liveset_host_missing(h)) start_fault_handler(h);
     }
@@ -540,6 +621,7 @@ struct Pool::Impl {
     for (HostIndex h = 0; h < n(); ++h) {
       Host& host = hosts[h];
       host.daemon = false;
+      ++host.beats;
       host.awaiting_statefile = false;
       host.joining = false;
       host.join_failed = false;
@@ -592,6 +674,7 @@ struct Pool::Impl {
       hosts[h].join_failed = true;
     });
     publish(ha_source(h), "daemon_started");
+    start_beats(h);
     refresh();
     check_joins();
   }
@@ -600,6 +683,7 @@ struct Pool::Impl {
   void stop_daemon(HostIndex h) {
     Host& host = hosts[h];
     host.daemon = false;
+    ++host.beats;
     host.joining = false;
     for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.master_poll, &host.join_timeout}) {
       queue.cancel(*e);
@@ -620,6 +704,7 @@ struct Pool::Impl {
   void stop_host(HostIndex h, HostState state) {
     Host& host = hosts[h];
     ++host.life;
+    ++host.beats;
     host.state = state;
     host.daemon = false;
     host.xapi_alive = true;

@@ -21,13 +21,15 @@
 namespace poolsim {
 
 // Named bands that order simultaneous events. A fault injected at t is seen by the hardware at t, whose state
-// the protocols read at t, on which the decisions at t are taken, which observers then record.
+// the protocols read at t; what the protocols established at t is settled (in an order that does not depend on
+// how it was computed), then the decisions at t are taken, which observers then record.
 enum class Phase : std::uint8_t {
   fault = 0,        // scripted and random faults, repairs
   hardware = 1,     // links, bonds, switches, storage paths, host power and boot
   protocol = 2,     // heartbeats, statefile I/O, daemon timers and watchdogs
-  decision = 3,     // survival rules, fencing, election, restart plans
-  observation = 4,  // checkers and samplers that only read state
+  settle = 3,       // the protocols' outcomes at this instant applied in a canonical order
+  decision = 4,     // survival rules, fencing, election, restart plans
+  observation = 5,  // checkers and samplers that only read state
 };
 
 // Refers to one scheduled event, to cancel it or ask whether it is still pending. Cheap to copy. A default

@@ -63,6 +63,11 @@ struct XapiTimers {
   Duration restart_timeout = Duration::seconds(300);  // xhad's attempt to restart a dead xapi
 };
 
+// How heartbeats are simulated: `compressed` schedules only the instants where a peer enters or leaves a domain,
+// computed from the heartbeat grids; `messages` sends every heartbeat and statefile cycle through the kernel.
+// Both give the same timeline, byte for byte (shared/design/PERFORMANCE.md); messages is the reference.
+enum class HeartbeatMode : std::uint8_t { compressed, messages };
+
 enum class RestartPriority : std::uint8_t { restart, best_effort, do_not_restart };
 std::string_view to_token(RestartPriority priority);
 
@@ -96,6 +101,7 @@ struct PoolConfig {
   // Live migration over the management network: a VM's memory at this rate. A typical value (1 Gbit/s), not a
   // documented one.
   std::uint64_t migration_bytes_per_second = 125'000'000;
+  HeartbeatMode heartbeats = HeartbeatMode::compressed;
 };
 
 enum class HostState : std::uint8_t { up, maintenance, fenced, booting, down };

@@ -39,12 +39,13 @@ TEST(EventQueue, TiesRunByPhaseBandFirst) {
   std::string got;
   q.schedule_at(at_s(1), Phase::observation, [&] { got += 'o'; });
   q.schedule_at(at_s(1), Phase::decision, [&] { got += 'd'; });
+  q.schedule_at(at_s(1), Phase::settle, [&] { got += 's'; });
   q.schedule_at(at_s(1), Phase::protocol, [&] { got += 'p'; });
   q.schedule_at(at_s(1), Phase::hardware, [&] { got += 'h'; });
   q.schedule_at(at_s(1), Phase::fault, [&] { got += 'f'; });
   q.schedule_at(at_s(0), Phase::observation, [&] { got += '0'; });
   q.run();
-  EXPECT_EQ(got, "0fhpdo");
+  EXPECT_EQ(got, "0fhpsdo");
   EXPECT_EQ(q.current_phase(), Phase::observation);
 }
 

@@ -29,7 +29,8 @@ struct Lines : TimelineObserver {
 
 // The tutorial's pool (MODEL.md §7): two hosts, each with eth0 and eth1 in one active-backup bond on sw1 carrying
 // management and iSCSI (two portals on sw1), the iSCSI SR is the heartbeat SR, HA on with T = 60 s.
-struct Tutorial : ::testing::Test {
+struct World {
+  HeartbeatMode mode = HeartbeatMode::compressed;
   EventQueue queue;
   EventBus bus;
   Lines log;
@@ -64,12 +65,15 @@ struct Tutorial : ::testing::Test {
     config.heartbeat_sr = sr;
     config.host_failures_to_tolerate = 1;
     config.ha = HaTimers::derive(Duration::seconds(60), IntervalFormula::current);
+    config.heartbeats = mode;
     pool = std::make_unique<Pool>(queue, bus, net, storage, config);
     bus.subscribe(log);
     pool->start();
   }
   void at(SimTime t, std::function<void()> f) { queue.schedule_at(t, Phase::fault, std::move(f)); }
 };
+
+struct Tutorial : ::testing::Test, World {};
 
 VmConfig vm(std::string name, std::uint32_t host, std::int64_t order, Duration start_delay) {
   VmConfig v;
@@ -310,6 +314,78 @@ TEST_F(Tutorial, ABriefXapiStopFencesNothingAndADeadOneFences) {
   EXPECT_FALSE(log.has("520.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
   // Next health check at 1020, times out at 1140, the restart attempt gives up at 1440.
   EXPECT_TRUE(log.has("1440.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
+}
+
+// Compressed heartbeats must give exactly the timeline of message-level heartbeats (shared/design/PERFORMANCE.md),
+// fault script by fault script; message mode runs every heartbeat as an event.
+struct Script {
+  const char* name;
+  std::vector<VmConfig> vms;
+  std::function<void(World&)> faults;
+};
+
+std::vector<std::string> run_script(HeartbeatMode mode, const Script& script, std::uint64_t* events = nullptr) {
+  World w;
+  w.mode = mode;
+  w.build(script.vms);
+  script.faults(w);
+  w.queue.run_until(at_s(1800));
+  if (events) *events = w.queue.events_run();
+  return w.log.lines;
+}
+
+TEST(HeartbeatModes, CompressedMatchesMessageLevel) {
+  const std::vector<Script> scripts{
+      {"both cables of the master", {vm("dns", 0, 0, Duration::seconds(30)), vm("ad", 0, 1, Duration::zero())},
+       [](World& w) {
+         w.at(at_s(300), [&w] {
+           w.net.unplug(w.nics[0]);
+           w.net.unplug(w.nics[1]);
+         });
+         w.at(at_s(900), [&w] {
+           w.net.replug(w.nics[0]);
+           w.net.replug(w.nics[1]);
+         });
+       }},
+      {"one cable", {vm("dns", 0, 0, Duration::zero())}, [](World& w) { w.at(at_s(300), [&w] { w.net.unplug(w.nics[0]); }); }},
+      {"slave crash and power on", {vm("web", 1, 0, Duration::zero())},
+       [](World& w) {
+         w.at(at_s(100), [&w] { w.pool->crash(1); });
+         w.at(at_s(700), [&w] { w.pool->power_on(1); });
+       }},
+      {"partition and heal", {vm("web", 1, 0, Duration::zero())},
+       [](World& w) {
+         w.at(at_s(100), [&w] { w.pool->partition({{0}, {1}}); });
+         w.at(at_s(600), [&w] { w.pool->heal(); });
+       }},
+      {"array lost then network cut", {},
+       [](World& w) {
+         w.at(at_s(100), [&w] { w.storage.fail_array(w.sr); });
+         w.at(at_s(300), [&w] { w.pool->partition({{0}, {1}}); });
+       }},
+      {"array lost and back", {vm("web", 1, 0, Duration::zero())},
+       [](World& w) {
+         w.at(at_s(100), [&w] { w.storage.fail_array(w.sr); });
+         w.at(at_s(600), [&w] { w.storage.restore_array(w.sr); });
+       }},
+      {"cable flapping", {},
+       [](World& w) {
+         for (int i = 0; i < 20; ++i) {
+           w.at(at_s(100 + 7.3 * i), [&w] { w.net.unplug(w.nics[2]); });
+           w.at(at_s(103.1 + 7.3 * i), [&w] { w.net.replug(w.nics[2]); });
+         }
+         w.at(at_s(400), [&w] { w.net.unplug(w.nics[2]); w.net.unplug(w.nics[3]); });
+         w.at(at_s(430), [&w] { w.net.replug(w.nics[3]); });
+       }},
+      {"xapi dead", {}, [](World& w) { w.at(at_s(100), [&w] { w.pool->xapi_hang(1); }); }},
+  };
+  for (const Script& script : scripts) {
+    std::uint64_t compressed_events = 0, message_events = 0;
+    const auto compressed = run_script(HeartbeatMode::compressed, script, &compressed_events);
+    const auto messages = run_script(HeartbeatMode::messages, script, &message_events);
+    EXPECT_EQ(compressed, messages) << script.name;
+    EXPECT_LT(compressed_events * 10, message_events) << script.name << ": compression saves most events";
+  }
 }
 
 }  // namespace
