@@ -23,7 +23,7 @@ struct Lines : TimelineObserver {
 // The tutorial's pool, storage side: hosts xs1 and xs2, each with bond0 = eth0 on sw1 + eth1 on sw2 (a stack),
 // carrying iSCSI to an array whose portals p1 and p2 sit on sw1 and sw2: two paths per host (bond0 × portal).
 // XenServer's default timing: a path fails 10 s + 15 s after its loss; 10 checks × 5 s of queueing.
-struct Pool : ::testing::Test {
+struct StoragePool : ::testing::Test {
   EventQueue queue;
   EventBus bus;
   Lines log;
@@ -61,7 +61,7 @@ struct Pool : ::testing::Test {
   }
 };
 
-TEST_F(Pool, OnePortalLostFailsItsPathsAndIoKeepsCompleting) {
+TEST_F(StoragePool, OnePortalLostFailsItsPathsAndIoKeepsCompleting) {
   build();
   at(at_ms(100'000), [&] { storage.fail_portal(p1); });
   at(at_ms(200'200), [&] { storage.restore_portal(p1); });
@@ -85,7 +85,7 @@ TEST_F(Pool, OnePortalLostFailsItsPathsAndIoKeepsCompleting) {
                        }));
 }
 
-TEST_F(Pool, WholeArrayLostHangsThenFailsAfterTheQueueBudget) {
+TEST_F(StoragePool, WholeArrayLostHangsThenFailsAfterTheQueueBudget) {
   build();
   at(at_ms(100'000), [&] { storage.fail_array(sr); });
   queue.run_until(at_ms(100'000));
@@ -128,7 +128,7 @@ TEST_F(Pool, WholeArrayLostHangsThenFailsAfterTheQueueBudget) {
                        }));
 }
 
-TEST_F(Pool, ArrayBackWhileQueueingCompletesAtTheNextCheck) {
+TEST_F(StoragePool, ArrayBackWhileQueueingCompletesAtTheNextCheck) {
   build();
   at(at_ms(100'000), [&] { storage.fail_array(sr); });
   at(at_ms(150'300), [&] { storage.restore_array(sr); });  // paths failed at 125, queue runs until 175
@@ -149,7 +149,7 @@ TEST_F(Pool, ArrayBackWhileQueueingCompletesAtTheNextCheck) {
   for (const std::string& line : log.lines) EXPECT_EQ(line.find("io_fails"), std::string::npos) << line;
 }
 
-TEST_F(Pool, ArrayBackDuringSessionRecoveryNeverFailsAPath) {
+TEST_F(StoragePool, ArrayBackDuringSessionRecoveryNeverFailsAPath) {
   build();
   at(at_ms(100'000), [&] { storage.fail_array(sr); });
   at(at_ms(120'000), [&] { storage.restore_array(sr); });  // detected at 110, would fail at 125
@@ -172,7 +172,7 @@ TEST_F(Pool, ArrayBackDuringSessionRecoveryNeverFailsAPath) {
                        }));
 }
 
-TEST_F(Pool, ABlipShorterThanDetectionRecordsNoPathEvent) {
+TEST_F(StoragePool, ABlipShorterThanDetectionRecordsNoPathEvent) {
   build();
   at(at_ms(100'000), [&] { storage.fail_array(sr); });
   at(at_ms(109'999), [&] { storage.restore_array(sr); });
@@ -188,7 +188,7 @@ TEST_F(Pool, ABlipShorterThanDetectionRecordsNoPathEvent) {
   EXPECT_TRUE(queue.empty()) << "the cancelled deadlines leave nothing pending";
 }
 
-TEST_F(Pool, TheLastPathLostDecidesWhenIoHangsAndFails) {
+TEST_F(StoragePool, TheLastPathLostDecidesWhenIoHangsAndFails) {
   build();
   at(at_ms(100'000), [&] { storage.fail_portal(p1); });
   at(at_ms(200'000), [&] { storage.fail_portal(p2); });
@@ -202,7 +202,7 @@ TEST_F(Pool, TheLastPathLostDecidesWhenIoHangsAndFails) {
   EXPECT_EQ(io1(), IoOutcome::fails);
 }
 
-TEST_F(Pool, NoPathRetryZeroFailsAsSoonAsTheLastPathIsFailed) {
+TEST_F(StoragePool, NoPathRetryZeroFailsAsSoonAsTheLastPathIsFailed) {
   MultipathTiming timing;
   timing.no_path_retry = 0;
   build(StorageKind::iscsi, timing);
@@ -217,7 +217,7 @@ TEST_F(Pool, NoPathRetryZeroFailsAsSoonAsTheLastPathIsFailed) {
   EXPECT_EQ(log.lines[12], "125.000000 xs2/sr1 io_fails");
 }
 
-TEST_F(Pool, NoPathRetryQueueHangsForEver) {
+TEST_F(StoragePool, NoPathRetryQueueHangsForEver) {
   MultipathTiming timing;
   timing.no_path_retry = std::nullopt;
   build(StorageKind::iscsi, timing);
@@ -231,7 +231,7 @@ TEST_F(Pool, NoPathRetryQueueHangsForEver) {
   EXPECT_EQ(log.lines.back(), "2592005.000000 xs2/sr1 io_completes");
 }
 
-TEST_F(Pool, PullingTheHostsStorageCablesTakesItsPathsDown) {
+TEST_F(StoragePool, PullingTheHostsStorageCablesTakesItsPathsDown) {
   build();
   at(at_ms(100'000), [&] {
     net.unplug(a0);
@@ -256,7 +256,7 @@ TEST_F(Pool, PullingTheHostsStorageCablesTakesItsPathsDown) {
                        }));
 }
 
-TEST_F(Pool, PullingOneBondMemberCostsABlipAndNoPathEvent) {
+TEST_F(StoragePool, PullingOneBondMemberCostsABlipAndNoPathEvent) {
   build();
   at(at_ms(100'000), [&] { net.unplug(a0); });
   queue.run_until(at_ms(100'100));
@@ -273,7 +273,7 @@ TEST_F(Pool, PullingOneBondMemberCostsABlipAndNoPathEvent) {
                        }));
 }
 
-TEST_F(Pool, AFailedPathThatDropsAgainBeforeItsCheckIsNotReinstated) {
+TEST_F(StoragePool, AFailedPathThatDropsAgainBeforeItsCheckIsNotReinstated) {
   build();
   at(at_ms(100'000), [&] { storage.fail_portal(p1); });
   at(at_ms(201'000), [&] { storage.restore_portal(p1); });
@@ -299,7 +299,7 @@ TEST_F(Pool, AFailedPathThatDropsAgainBeforeItsCheckIsNotReinstated) {
                   }));
 }
 
-TEST_F(Pool, FibreChannelFailsAPathFastIoFailTmoAfterTheLoss) {
+TEST_F(StoragePool, FibreChannelFailsAPathFastIoFailTmoAfterTheLoss) {
   build(StorageKind::fc);
   at(at_ms(100'000), [&] { storage.fail_array(sr); });
   queue.run_until(at_ms(104'999));
@@ -315,7 +315,7 @@ TEST_F(Pool, FibreChannelFailsAPathFastIoFailTmoAfterTheLoss) {
   EXPECT_EQ(log.lines[11], "155.000000 xs1/sr1 io_fails");
 }
 
-TEST_F(Pool, NfsHangsWhileNoPathIsUpAndCompletesWhenOneReturns) {
+TEST_F(StoragePool, NfsHangsWhileNoPathIsUpAndCompletesWhenOneReturns) {
   build(StorageKind::nfs);
   at(at_ms(100'000), [&] { storage.fail_array(sr); });
   at(at_ms(400'000), [&] { storage.restore_array(sr); });
@@ -336,7 +336,7 @@ TEST_F(Pool, NfsHangsWhileNoPathIsUpAndCompletesWhenOneReturns) {
   EXPECT_TRUE(queue.empty());
 }
 
-TEST_F(Pool, NfsRidesThroughOnePortalsLoss) {
+TEST_F(StoragePool, NfsRidesThroughOnePortalsLoss) {
   build(StorageKind::nfs);
   at(at_ms(100'000), [&] { storage.fail_portal(p1); });
   queue.run_until(at_ms(400'000));
@@ -345,7 +345,7 @@ TEST_F(Pool, NfsRidesThroughOnePortalsLoss) {
   EXPECT_EQ(log.lines, (std::vector<std::string>{"100.000000 sr1/p1 portal_down"}));
 }
 
-TEST_F(Pool, ListenersHearOfEveryOutcomeChange) {
+TEST_F(StoragePool, ListenersHearOfEveryOutcomeChange) {
   build();
   at(at_ms(100'000), [&] { storage.fail_array(sr); });
   queue.run_until(at_ms(100'001));
