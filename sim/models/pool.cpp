@@ -139,7 +139,7 @@ struct Pool::Impl {
     std::uint64_t beats = 0;          // messages: bumped when the daemon starts or stops, voiding older ticks
     bool joining = false;             // daemon started, not yet accepted by the live hosts
     bool join_failed = false;         // gave up at the join timeout; tries again when the world changes
-    std::vector<bool> join_target;    // the liveset read from the statefile when the join began
+    bool down_recognized = false;     // every live host has it out of its liveset (join may proceed)
     EventHandle join_timeout;
     bool disabled = false;            // in (or entering) maintenance: no VM is placed on it
     bool in_maintenance = false;      // evacuated
@@ -154,7 +154,7 @@ struct Pool::Impl {
     bool restart_pending = false;       // in a restart pass's later order group
     std::optional<SimTime> last_attempt;
     bool alerted = false;
-    bool lost_in_failure = false;       // a best-effort VM whose host failed, owed one attempt
+    int best_effort_owed = 0;           // start attempts still owed to a best-effort VM (xapi: 1 + 2 retries)
     bool user_halted = false;           // shut down by an operator: HA leaves it down
     EventHandle boot;
   };
@@ -168,6 +168,7 @@ struct Pool::Impl {
   std::vector<Vm> vms;
   std::vector<std::vector<bool>> cut;  // management network cut between two hosts (partition)
   std::optional<HostIndex> lock_holder;  // the master lock on the statefile (xha lock_mgr.c)
+  std::optional<HostIndex> last_master;  // the last host to take the master role, for master_changed records
   std::vector<bool> db_live;             // hosts the master's database holds live
   std::uint64_t master_term = 0;         // bumped at each master change: a deposed master's pass stops
   std::optional<SimTime> monitor_anchor;  // the master's HA monitor grid starts when it becomes master
@@ -176,6 +177,9 @@ struct Pool::Impl {
   bool statefile_lost_alerted = false;     // HA_STATEFILE_LOST is edge-triggered
   EventHandle monitor_wakeup;
   std::vector<std::optional<HostIndex>> planned_host;  // the last restart plan, per VM
+  bool liveset_grew = false;                          // a host became live since the last pass
+  // A best-effort VM gets one attempt and up to xapi_globs ha_best_effort_max_retries = 2 more, one per pass.
+  static constexpr int best_effort_attempts = 3;
   std::vector<DomainChange> changes;                  // found at this instant, to settle
   EventHandle settle_event;
 
@@ -364,7 +368,7 @@ struct Pool::Impl {
     std::vector<std::string> joined;
     for (HostIndex p = 0; p < n(); ++p) {
       if (!host.liveset[p] && in_domain(h, p, Channel::network) && in_domain(h, p, Channel::statefile) &&
-          fault_handler_quiet(h)) {
+          fault_handler_quiet(h) && (!hosts[p].joining || hosts[p].down_recognized || p == h)) {
         host.liveset[p] = true;
         joined.push_back(name(p));
       }
@@ -374,25 +378,56 @@ struct Pool::Impl {
       liveset_changed(h);
     }
     check_joins();
-    if (lost) start_fault_handler(h);
+    if (lost) {
+      start_fault_handler(h);
+    } else if (host.fh == FaultHandler::waiting) {
+      check_stable(h);  // a stale peer may just have left
+    }
   }
 
-  // A joining host is live once every host of the liveset it read has it in its liveset and it has them in
-  // its own (xhad's join: the live hosts must accept it; MODEL.md §3).
+  // The liveset the statefile holds for a joiner: the live hosts' livesets merged, the joiner left out.
+  std::vector<bool> live_view(HostIndex j) const {
+    std::vector<bool> view(n(), false);
+    for (HostIndex x = 0; x < n(); ++x) {
+      if (x == j || !hosts[x].daemon || hosts[x].joining) continue;
+      for (HostIndex y = 0; y < n(); ++y) {
+        if (y != j && hosts[x].liveset[y]) view[y] = true;
+      }
+    }
+    return view;
+  }
+
+  // xhad's join (MODEL.md §3): a joining host first waits until every live host has it out of its liveset
+  // (wait_all_hosts_recognize_I_was_down), then the live hosts add it as they see it in both domains; it is
+  // live once every host of the liveset it reads has it and it has them.
   void check_joins() {
     for (HostIndex j = 0; j < n(); ++j) {
       Host& joiner = hosts[j];
       if (!joiner.daemon || !joiner.joining) continue;
+      if (!joiner.down_recognized) {
+        bool recognized = true;
+        for (HostIndex x = 0; x < n() && recognized; ++x) {
+          recognized = x == j || !hosts[x].daemon || hosts[x].joining || !hosts[x].liveset[j];
+        }
+        if (!recognized) continue;
+        joiner.down_recognized = true;
+        // The live hosts may now add it: each looks at its domains again.
+        for (HostIndex x = 0; x < n(); ++x) {
+          if (x != j && hosts[x].daemon) domains_changed(x, false);
+        }
+        if (!joiner.joining) continue;  // accepted meanwhile
+      }
+      const std::vector<bool> view = live_view(j);
       bool accepted = true;
       for (HostIndex x = 0; x < n() && accepted; ++x) {
-        if (x == j || !joiner.join_target[x]) continue;
-        accepted = joiner.liveset[x] && hosts[x].daemon && hosts[x].liveset[j];
+        if (view[x]) accepted = joiner.liveset[x] && hosts[x].daemon && hosts[x].liveset[j];
       }
       if (!accepted) continue;
       joiner.joining = false;
       queue.cancel(joiner.join_timeout);
       publish(ha_source(j), "joined", {{"live", std::to_string(live_count(j))}});
       liveset_changed(j);
+      if (lock_holder && *lock_holder != j) liveset_changed(*lock_holder);  // the master may now use it
     }
   }
 
@@ -657,15 +692,8 @@ struct Pool::Impl {
     host.liveset[h] = true;
     host.fh = FaultHandler::idle;
     host.surviving_by_rule2 = false;
-    // The liveset on the statefile: that of the hosts already live (every live host's, merged).
-    host.join_target.assign(n(), false);
-    for (HostIndex x = 0; x < n(); ++x) {
-      if (x == h || !hosts[x].daemon || hosts[x].joining) continue;
-      for (HostIndex y = 0; y < n(); ++y) {
-        if (y != h && hosts[x].liveset[y]) host.join_target[y] = true;
-      }
-    }
     host.joining = true;
+    host.down_recognized = false;
     const std::uint64_t life = host.life;
     host.join_timeout = queue.schedule_in(config.ha.join_timeout, Phase::decision, [this, h, life] {
       if (hosts[h].life != life || !hosts[h].joining) return;
@@ -684,6 +712,7 @@ struct Pool::Impl {
     Host& host = hosts[h];
     host.daemon = false;
     ++host.beats;
+    release_lock(h);
     host.joining = false;
     for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.master_poll, &host.join_timeout}) {
       queue.cancel(*e);
@@ -705,6 +734,7 @@ struct Pool::Impl {
     Host& host = hosts[h];
     ++host.life;
     ++host.beats;
+    release_lock(h);
     host.state = state;
     host.daemon = false;
     host.xapi_alive = true;
@@ -736,6 +766,12 @@ struct Pool::Impl {
     refresh();
   }
 
+  // The master lock lives as long as its holder's daemon renews it (xha lock_mgr.c): it is free once that daemon
+  // is gone, and the slaves take it at their next poll after their liveset changes.
+  void release_lock(HostIndex h) {
+    if (lock_holder == h) lock_holder.reset();
+  }
+
   void reset_link(Link& l) {
     queue.cancel(l.enter);
     queue.cancel(l.leave);
@@ -751,6 +787,7 @@ struct Pool::Impl {
       if (hosts[h].life != life) return;
       hosts[h].state = HostState::up;
       publish(name(h), "host_up");
+      resync_vms(h);
       if (hosts[h].was_fenced) {
         // Raised by the fenced host's own xapi once it is back (docs/research/real-behaviour.md §5).
         hosts[h].was_fenced = false;
@@ -759,6 +796,22 @@ struct Pool::Impl {
       start_xapi(h);
       start_daemon(h);
     });
+  }
+
+  // xapi on a host that boots: VMs the database still has running there are not, so they are marked halted
+  // (xapi's power-state resync); the master's monitor then restarts the protected ones.
+  void resync_vms(HostIndex h) {
+    bool any = false;
+    for (VmIndex v = 0; v < vms.size(); ++v) {
+      Vm& vm = vms[v];
+      if (vm.db_host != h || !vm.db_running || vm.instance == h) continue;
+      vm.db_running = false;
+      vm.db_host.reset();
+      if (vm.config.priority == RestartPriority::best_effort) vm.best_effort_owed = best_effort_attempts;
+      publish(vm_source(v), "vm_halted", {{"host", name(h)}, {"reason", "host_restarted"}});
+      any = true;
+    }
+    if (any && lock_holder && hosts[*lock_holder].is_master) liveset_changed(*lock_holder);
   }
 
   void fence(HostIndex h, std::string_view reason) {
@@ -802,7 +855,7 @@ struct Pool::Impl {
       schedule_master_poll(h);  // the liveset is being decided: poll again next time
       return;
     }
-    const std::optional<HostIndex> before = lock_holder;
+    const std::optional<HostIndex> before = last_master;
     for (const Host& other : hosts) {
       if (other.is_master) {
         throw InvariantViolation("two masters: " + name(h) + " takes the master lock while " + other.config.name +
@@ -810,6 +863,7 @@ struct Pool::Impl {
       }
     }
     lock_holder = h;
+    last_master = h;
     host.is_master = true;
     ++master_term;
     publish("pool", "master_changed", {{"from", before ? name(*before) : std::string("none")}, {"to", name(h)}});
@@ -824,6 +878,7 @@ struct Pool::Impl {
 
   void liveset_changed(HostIndex h) {
     schedule_master_poll(h);
+    retry_failed_joins();
     if (hosts[h].is_master && config.ha_enabled && monitor_anchor) {
       const std::uint64_t term = master_term;
       queue.schedule_in(Duration::zero(), Phase::decision, [this, h, term] {
@@ -838,14 +893,18 @@ struct Pool::Impl {
   void schedule_retry(HostIndex m) {
     std::optional<SimTime> due;
     for (const Vm& vm : vms) {
-      if (vm.db_running || vm.restart_pending || vm.user_halted || vm.config.priority != RestartPriority::restart) {
-        continue;
+      if (vm.db_running || vm.restart_pending || vm.user_halted) continue;
+      std::optional<SimTime> at;
+      if (vm.config.priority == RestartPriority::restart) {
+        at = vm.last_attempt ? *vm.last_attempt + config.xapi.restart_retry_delay : queue.now();
+      } else if (vm.best_effort_owed > 0) {
+        at = queue.now();  // the next pass
       }
-      const SimTime at = vm.last_attempt ? *vm.last_attempt + config.xapi.restart_retry_delay : queue.now();
-      if (!due || at < *due) due = at;
+      if (at && (!due || *at < *due)) due = *at;
     }
     queue.cancel(monitor_wakeup);
     if (!due) return;
+    due = std::max(*due, queue.now());
     const SimTime next = grid_at_or_after(*monitor_anchor, config.xapi.monitor_interval, *due, false);
     const std::uint64_t term = master_term;
     monitor_wakeup = queue.schedule_at(next, Phase::decision, [this, m, term] {
@@ -874,27 +933,42 @@ struct Pool::Impl {
           if (vm.db_host == x && vm.db_running) {
             vm.db_running = false;
             vm.db_host.reset();
-            vm.lost_in_failure = vm.config.priority == RestartPriority::best_effort;
+            if (vm.config.priority == RestartPriority::best_effort) vm.best_effort_owed = best_effort_attempts;
             publish(vm_source(v), "vm_halted", {{"host", name(x)}, {"reason", "host_failed"}});
           }
         }
-      } else if (!db_live[x] && master.liveset[x]) {
+      } else if (!db_live[x] && master.liveset[x] && hosts[x].daemon && !hosts[x].joining) {
+        // Live for xapi once its daemon has joined (xapi waits for the liveset it reads to include the host).
         db_live[x] = true;
+        liveset_grew = true;
       }
     }
+    // Protected VMs go where the planner puts them (compute_restart_plan, VM.start_on); best-effort VMs
+    // after every protected one, by a plain start. Each class by order groups.
+    const RestartPlan plan = Planner(planner_input(m)).restart_plan();
+    planned_host.assign(vms.size(), std::nullopt);
+    for (const VmPlacement& p : plan.placement) planned_host[p.vm] = p.host;
+    // When every protected VM has a place and the liveset grew since the last pass, every halted best-effort VM
+    // is started (docs/research/real-behaviour.md §5).
+    if (liveset_grew && plan.complete()) {
+      for (Vm& vm : vms) {
+        if (vm.config.priority == RestartPriority::best_effort && !vm.db_running && !vm.user_halted) {
+          vm.best_effort_owed = best_effort_attempts;
+        }
+      }
+    }
+    liveset_grew = false;
     std::vector<VmIndex> candidates;
     for (VmIndex v = 0; v < vms.size(); ++v) {
       const Vm& vm = vms[v];
       if (vm.db_running || vm.restart_pending || vm.user_halted) continue;
-      const bool protected_vm = vm.config.priority == RestartPriority::restart;
-      if (!protected_vm && !vm.lost_in_failure) continue;
-      if (vm.last_attempt && queue.now() < *vm.last_attempt + config.xapi.restart_retry_delay) continue;
+      if (vm.config.priority == RestartPriority::restart) {
+        if (vm.last_attempt && queue.now() < *vm.last_attempt + config.xapi.restart_retry_delay) continue;
+      } else if (vm.best_effort_owed == 0) {
+        continue;
+      }
       candidates.push_back(v);
     }
-    // Protected VMs go where the planner puts them (compute_restart_plan, VM.start_on); best-effort VMs
-    // after every protected one, by a plain start. Each class by order groups.
-    planned_host.assign(vms.size(), std::nullopt);
-    for (const VmPlacement& p : Planner(planner_input(m)).restart_plan().placement) planned_host[p.vm] = p.host;
     std::stable_sort(candidates.begin(), candidates.end(), [this](VmIndex a, VmIndex b) {
       const bool ba = vms[a].config.priority != RestartPriority::restart;
       const bool bb = vms[b].config.priority != RestartPriority::restart;
@@ -944,12 +1018,17 @@ struct Pool::Impl {
       return;
     }
     if (begin >= queue_of_vms.size()) return schedule_retry(m);
-    const std::int64_t order = vms[queue_of_vms[begin]].config.order;
+    // A group: the same order and the same class (protected VMs before best-effort ones).
+    const auto group_of = [this](VmIndex v) {
+      return std::pair{vms[v].config.priority != RestartPriority::restart, vms[v].config.order};
+    };
+    const auto group = group_of(queue_of_vms[begin]);
     std::size_t end = begin;
     Duration delay;
-    while (end < queue_of_vms.size() && vms[queue_of_vms[end]].config.order == order) {
+    while (end < queue_of_vms.size() && group_of(queue_of_vms[end]) == group) {
       const VmIndex v = queue_of_vms[end++];
       vms[v].restart_pending = false;
+      if (vms[v].db_running || vms[v].instance) continue;  // started meanwhile (an operator's vm_start)
       if (try_start(m, v)) delay = std::max(delay, vms[v].config.start_delay);
     }
     if (end >= queue_of_vms.size()) return schedule_retry(m);
@@ -981,11 +1060,10 @@ struct Pool::Impl {
     vm.db_running = true;
     vm.instance = host;
     vm.booted = false;
-    const std::uint64_t life = hosts[host].life;
-    vm.boot = queue.schedule_in(vm.config.boot_time, Phase::hardware, [this, v, host, life] {
-      if (hosts[host].life != life || vms[v].instance != host) return;
+    // The boot is cancelled if the VM dies or is shut down; a live migration carries it along.
+    vm.boot = queue.schedule_in(vm.config.boot_time, Phase::hardware, [this, v] {
       vms[v].booted = true;
-      publish(vm_source(v), "vm_running", {{"host", name(host)}});
+      publish(vm_source(v), "vm_running", {{"host", name(*vms[v].instance)}});
     });
   }
 
@@ -998,9 +1076,11 @@ struct Pool::Impl {
   bool try_start(HostIndex m, VmIndex v) {
     Vm& vm = vms[v];
     vm.last_attempt = queue.now();
-    const bool best_effort = vm.lost_in_failure;
-    vm.lost_in_failure = false;
-    auto eligible = [this, m](HostIndex x) { return db_live[x] && hosts[m].liveset[x]; };
+    const bool best_effort = vm.config.priority == RestartPriority::best_effort;
+    if (best_effort) --vm.best_effort_owed;
+    auto eligible = [this, m](HostIndex x) {
+      return db_live[x] && hosts[m].liveset[x] && hosts[x].daemon && !hosts[x].joining;
+    };
     std::optional<HostIndex> target;
     if (v < planned_host.size() && planned_host[v]) {
       const HostIndex planned = *planned_host[v];
@@ -1012,6 +1092,7 @@ struct Pool::Impl {
     if (!target) target = place(vm.config.memory, eligible);
     if (!target) {
       publish(vm_source(v), "vm_restart_failed", {{"reason", "no_capacity"}});
+      if (best_effort && vm.best_effort_owed == 0) publish(vm_source(v), "vm_left_down", {{"reason", "best_effort"}});
       if (!best_effort && !vm.alerted) {
         vm.alerted = true;
         alert("HA_PROTECTED_VM_RESTART_FAILED", {{"vm", vm.config.name}});
@@ -1023,6 +1104,7 @@ struct Pool::Impl {
                                name(*vm.instance));
     }
     vm.alerted = false;
+    vm.best_effort_owed = 0;
     publish(vm_source(v), "vm_restart", {{"order", std::to_string(vm.config.order)}, {"to", name(*target)}});
     boot_vm(v, *target);
     return true;
@@ -1055,7 +1137,7 @@ void Pool::start() {
     for (HostIndex h = 0; h < p.n(); ++h) p.hosts[h].io = p.storage.io(*p.config.heartbeat_sr, h);
   }
   p.hosts[p.config.master].is_master = true;
-  p.lock_holder = p.config.master;
+  p.lock_holder = p.last_master = p.config.master;
   for (HostIndex h = 0; h < p.n(); ++h) p.start_xapi(h);
   if (p.config.ha_enabled) p.start_ha();
 }
@@ -1171,7 +1253,7 @@ void Pool::enter_maintenance(HostIndex host, std::optional<HostIndex> new_master
   if (h.is_master) {
     h.is_master = false;
     p.hosts[*new_master].is_master = true;
-    p.lock_holder = *new_master;
+    p.lock_holder = p.last_master = *new_master;
     ++p.master_term;
     p.publish("pool", "master_changed", {{"from", p.name(host)}, {"to", p.name(*new_master)}});
   }
@@ -1180,18 +1262,20 @@ void Pool::enter_maintenance(HostIndex host, std::optional<HostIndex> new_master
   Duration offset;
   const std::uint64_t life = h.life;
   for (const auto& [v, target] : moves) {
-    p.vms[v].db_host = target;
     const double seconds =
         static_cast<double>(p.vms[v].config.memory) / static_cast<double>(p.config.migration_bytes_per_second);
     offset += Duration::nanoseconds(static_cast<std::int64_t>(seconds * 1e9));
-    p.queue.schedule_in(offset, Phase::hardware, [&p, v = v, target = target, host, life] {
-      if (p.hosts[host].life != life || p.vms[v].instance != host) return;
+    const std::uint64_t target_life = p.hosts[target].life;
+    p.queue.schedule_in(offset, Phase::hardware, [&p, v = v, target = target, host, life, target_life] {
+      // A migration completes only if both ends are still the hosts it started between.
+      if (p.hosts[host].life != life || p.hosts[target].life != target_life || p.vms[v].instance != host) return;
       p.vms[v].instance = target;
+      p.vms[v].db_host = target;
       p.publish(p.vm_source(v), "vm_migrated", {{"from", p.name(host)}, {"to", p.name(target)}});
     });
   }
   p.queue.schedule_in(offset, Phase::hardware, [&p, host, life] {
-    if (p.hosts[host].life != life) return;
+    if (p.hosts[host].life != life || !p.hosts[host].disabled) return;  // exit_maintenance came first
     p.hosts[host].in_maintenance = true;
     p.publish(p.name(host), "maintenance_entered");
   });
@@ -1267,6 +1351,9 @@ void Pool::ha_enable() {
   Impl& p = *impl_;
   const std::string_view op = "ha_enable";
   if (p.config.ha_enabled) return p.refuse(op, "ha_already_enabled");
+  if (!p.lock_holder && !std::any_of(p.hosts.begin(), p.hosts.end(), [](const Impl::Host& h) { return h.is_master; })) {
+    return p.refuse(op, "no_master");
+  }
   if (!p.config.heartbeat_sr) return p.refuse(op, "no_heartbeat_sr");
   // MODEL.md §6: every host online, the heartbeat SR reachable, every protected VM agile.
   for (HostIndex h = 0; h < p.n(); ++h) {
