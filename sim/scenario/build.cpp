@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <utility>
 
+#include "poolsim/kernel/random_streams.hpp"
 #include "poolsim/scenario/enums.hpp"
 
 namespace poolsim::scenario {
@@ -182,6 +184,7 @@ struct SimulationBuilder {
     build_storage();
     build_pool();
     schedule_faults();
+    start_failure_processes();
     sim_->outcome_ = std::make_unique<OutcomeRecorder>(sim_->queue_, *sim_->pool_, resolve_expectations());
     sim_->bus_.subscribe(*sim_->outcome_);
     return {std::move(sim_), std::move(diagnostics_)};
@@ -198,10 +201,6 @@ struct SimulationBuilder {
       if (simulated(fault.verb)) continue;
       error(fault.pos, "fault verb '" + std::string(to_string(fault.verb)) +
                            "' is not simulated yet; remove it to run this scenario (issue #6)");
-    }
-    if (!spec_.random_faults.empty()) {
-      error(spec_.random_faults.front().pos,
-            "random faults are not simulated yet; remove 'random_faults' to run this scenario (issue #8)");
     }
     for (const ExpectationSpec& e : spec_.expectations) {
       if ((e.kind == ExpectKind::host_state || e.kind == ExpectKind::host_never) && !to_model(e.host_state)) {
@@ -425,6 +424,73 @@ struct SimulationBuilder {
         case FaultVerb::ha_disable: schedule(at, [&sim] { sim.pool_->ha_disable(); }); break;
         case FaultVerb::ha_enable: schedule(at, [&sim] { sim.pool_->ha_enable(); }); break;
         default: throw std::logic_error("fault verb not simulated reached the scheduler");
+      }
+    }
+  }
+
+  // Random faults: one failure process per (element, target), each with its own stream (random_faults.hpp).
+  // Targets in file order; the stream path names the element's index and the target, nothing else.
+  void start_failure_processes() {
+    Simulation& sim = *sim_;
+    const RandomStreams streams(spec_.seed);
+    for (std::size_t index = 0; index < spec_.random_faults.size(); ++index) {
+      const RandomFaultSpec& rf = spec_.random_faults[index];
+      const std::string prefix = "random/" + std::to_string(index) + "/";
+      const auto add = [&](const std::string& path, std::function<void()> fail, std::function<void()> repair) {
+        auto process = std::make_unique<FailureProcess>(sim.queue_, streams.stream(prefix + path), rf.mtbf, rf.repair,
+                                                        std::move(fail), std::move(repair));
+        process->start();
+        sim.failure_processes_.push_back(std::move(process));
+      };
+      switch (rf.target) {
+        case RandomTarget::hosts:
+          for (const HostSpec& host : spec_.pool.hosts) {
+            const models::HostIndex h = host_rank_.at(host.name);
+            const std::string path = "host/" + host.name;
+            switch (rf.verb) {
+              case FaultVerb::crash:
+                add(path, [&sim, h] { sim.pool_->crash(h); }, [&sim, h] { sim.pool_->power_on(h); });
+                break;
+              case FaultVerb::reboot: add(path, [&sim, h] { sim.pool_->reboot(h); }, [] {}); break;
+              case FaultVerb::xapi_hang:
+                add(path, [&sim, h] { sim.pool_->xapi_hang(h); }, [&sim, h] { sim.pool_->xapi_restore(h); });
+                break;
+              default: throw std::logic_error("random fault verb not valid for hosts reached the builder");
+            }
+          }
+          break;
+        case RandomTarget::nics:
+          for (const HostSpec& host : spec_.pool.hosts) {
+            for (const NicSpec& nic : host.nics) {
+              const models::NicIndex n = interface(host.name, nic.name).index;
+              add("host/" + host.name + "/nic/" + nic.name, [&sim, n] { sim.network_.unplug(n); },
+                  [&sim, n] { sim.network_.replug(n); });
+            }
+          }
+          break;
+        case RandomTarget::switches:
+          for (const SwitchSpec& sw : spec_.pool.switches) {
+            const models::SwitchIndex s = switches_.at(sw.name);
+            add("switch/" + sw.name, [&sim, s] { sim.network_.fail_switch(s); },
+                [&sim, s] { sim.network_.restore_switch(s); });
+          }
+          break;
+        case RandomTarget::portals:
+          for (const StorageSpec& sr : spec_.pool.storage) {
+            for (const PortalSpec& portal : sr.portals) {
+              const models::PortalIndex p = portals_.at(portal.name);
+              add("portal/" + portal.name, [&sim, p] { sim.storage_.fail_portal(p); },
+                  [&sim, p] { sim.storage_.restore_portal(p); });
+            }
+          }
+          break;
+        case RandomTarget::storage:
+          for (const StorageSpec& sr : spec_.pool.storage) {
+            const models::ArrayIndex a = arrays_.at(sr.name);
+            add("storage/" + sr.name, [&sim, a] { sim.storage_.fail_array(a); },
+                [&sim, a] { sim.storage_.restore_array(a); });
+          }
+          break;
       }
     }
   }

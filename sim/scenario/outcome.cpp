@@ -278,4 +278,37 @@ std::string OutcomeRecorder::summary() const {
   return out;
 }
 
+RunFigures OutcomeRecorder::figures(SimTime end) const {
+  RunFigures out;
+  for (const std::vector<VmChange>& changes : vms_) {
+    VmFigures f;
+    bool was_running = false;
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      const SimTime until = i + 1 < changes.size() ? std::min(changes[i + 1].time, end) : end;
+      const bool running = changes[i].state == models::VmState::running;
+      if (running) {
+        was_running = true;
+      } else if (was_running && until > changes[i].time) {
+        f.downtime += until - changes[i].time;
+      }
+      const bool entered_starting = i > 0 && changes[i].state == models::VmState::starting &&
+                                    changes[i - 1].state != models::VmState::starting;
+      if (entered_starting && changes[i].time <= end) ++f.restarts;
+    }
+    f.running_at_end = !changes.empty() && changes.back().state == models::VmState::running;
+    out.vms.push_back(f);
+  }
+  for (const std::vector<HostChange>& changes : hosts_) {
+    std::uint64_t fences = 0;
+    for (std::size_t i = 1; i < changes.size(); ++i) fences += changes[i].state == models::HostState::fenced ? 1U : 0U;
+    out.host_fences.push_back(fences);
+  }
+  std::optional<models::HostIndex> holder = masters_.empty() ? std::nullopt : masters_.front().master;
+  for (const MasterChange& c : masters_) {
+    if (c.master && holder && *c.master != *holder) ++out.master_changes;
+    if (c.master) holder = c.master;
+  }
+  return out;
+}
+
 }  // namespace poolsim::scenario

@@ -36,7 +36,7 @@ contains "poolsim 0." "--version"
 expect 2 "no verb" -- "$poolsim"
 expect 2 "unknown verb" -- "$poolsim" frobnicate
 contains "unknown verb 'frobnicate'" "unknown verb"
-expect 2 "a verb not built yet" -- "$poolsim" batch x.yaml
+expect 2 "a verb not built yet" -- "$poolsim" size x.yaml
 contains "not built yet" "a verb not built yet"
 expect 0 "bench --help" -- "$poolsim" bench --help
 expect 2 "bench with a bad option" -- "$poolsim" bench heartbeat-mesh --hosts

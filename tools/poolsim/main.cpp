@@ -22,21 +22,21 @@ struct Verb {
 };
 
 constexpr std::array<Verb, 8> verbs{{
-    {"run", "run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--quiet]",
+    {"run", "run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet]",
      "simulate one scenario and print its timeline, summary and expectations", run_main, {}},
     {"check", "check SCENARIO.yaml...", "validate scenario files only; every problem, compiler-style",
      check_main, {}},
-    {"batch", "batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5",
-     "seeded Monte Carlo runs into one HDF5 file (resumable)", nullptr, "batches and HDF5 (issue #8)"},
+    {"batch", "batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5 [--keep-timelines]",
+     "seeded Monte Carlo runs into one HDF5 file (resumable)", batch_main, {}},
     {"size", "size SCENARIO.yaml", "how many host failures the pool tolerates: planner and simulation", nullptr,
      "the planner (issue #7)"},
     {"diff", "diff A.timeline B.timeline", "first differing line of two timelines, with context", diff_main, {}},
     {"bench", "bench heartbeat-mesh [--hosts N] [--until T] [--repeat R]",
      "kernel benchmark against a minimal baseline in the same process", bench_main, {}},
-    {"swarm", "swarm --runs N --seed S", "random pools and faults, checking invariants and liveness", nullptr,
-     "swarm runs (issue #10)"},
-    {"explore", "explore SCENARIO.yaml", "fail each resource at each decision instant of a run", nullptr,
-     "exploration (issue #10)"},
+    {"swarm", "swarm --runs N --seed S [--hosts-max H]",
+     "random pools and faults, checking invariants and liveness; shrinks failures", swarm_main, {}},
+    {"explore", "explore SCENARIO.yaml [--seed N] [--max-instants N]",
+     "fail each resource at each decision instant of a run, checking the invariants", explore_main, {}},
 }};
 
 void print_help(std::ostream& out) {

@@ -19,6 +19,7 @@
 #include "poolsim/recording/text_timeline.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
+#include "batch/run_one.hpp"
 #include "poolsim/verbs.hpp"
 
 namespace poolsim::cli {
@@ -28,7 +29,7 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr std::string_view usage =
-    "usage: poolsim run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--quiet]\n";
+    "usage: poolsim run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet]\n";
 
 void print_diagnostics(const std::vector<scenario::Diagnostic>& diagnostics) {
   for (const scenario::Diagnostic& d : diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
@@ -55,7 +56,7 @@ int run_main(const std::vector<std::string>& args) {
   options.add_options()("help,h", "this help")("seed", po::value(&seed_text), "seed of every random stream (overrides the file's)")(
       "until", po::value(&until_text), "simulated horizon, e.g. 20m (overrides the file's)")(
       "timeline", po::value(&timeline), "write the timeline and summary to FILE (written whole or not at all); '-' is stdout")(
-      "h5", po::value(&h5), "HDF5 output (not built yet, issue #8)")(
+      "h5", po::value(&h5), "also write the run as HDF5 to FILE (docs/hdf5-layout.md; whole or not at all)")(
       "quiet", "print only the summary and verdicts on stdout, not the timeline");
   po::options_description hidden;
   hidden.add_options()("file", po::value(&file));
@@ -78,10 +79,6 @@ int run_main(const std::vector<std::string>& args) {
                  "Exit status: 0 every expectation holds, 1 one failed or an invariant broke, 2 usage or input error.\n\n"
               << options;
     return exit_ok;
-  }
-  if (vm.count("h5")) {
-    std::cerr << "poolsim run: --h5 is not built yet (issue #8); use --timeline FILE\n";
-    return exit_usage;
   }
   if (file.empty()) {
     std::cerr << "poolsim run: no scenario given; " << usage;
@@ -133,6 +130,19 @@ int run_main(const std::vector<std::string>& args) {
   std::ostream* timeline_out = to_file ? static_cast<std::ostream*>(&file_out)
                                        : timeline_on_stdout ? &std::cout : nullptr;
   const SimTime until = SimTime::zero() + spec.until;
+  std::unique_ptr<batch::Hdf5Recording> hdf5;
+  if (vm.count("h5")) {
+    if (h5.empty()) {
+      std::cerr << "poolsim run: --h5 needs a file name, e.g. '--h5 run.h5'\n";
+      return exit_usage;
+    }
+    try {
+      hdf5 = std::make_unique<batch::Hdf5Recording>(sim, h5, batch::read_text_file(file), until);
+    } catch (const std::exception& e) {
+      std::cerr << "poolsim run: " << e.what() << '\n';
+      return exit_usage;
+    }
+  }
   std::unique_ptr<TextTimeline> text;
   if (timeline_out) {
     text = std::make_unique<TextTimeline>(*timeline_out, TimelineHeader{spec.name, spec.seed, until});
@@ -141,13 +151,14 @@ int run_main(const std::vector<std::string>& args) {
 
   std::string ending;
   bool failed = false;
+  bool violated = false;
   try {
     sim.run(until);
     const scenario::OutcomeRecorder& outcome = sim.outcome();
     ending = outcome.summary();
     for (const scenario::Verdict& v : outcome.verdicts()) failed = failed || !v.passed;
   } catch (const models::InvariantViolation& e) {
-    failed = true;
+    failed = violated = true;
     ending = "# invariant violated at " + format_seconds(sim.queue().now()) + " (seed " + std::to_string(spec.seed) +
              "): " + e.what() + "\n";
     std::cerr << "poolsim run: " << file << ": invariant violated at " << format_seconds(sim.queue().now())
@@ -162,6 +173,14 @@ int run_main(const std::vector<std::string>& args) {
     if (!file_out || std::rename(tmp.c_str(), timeline.c_str()) != 0) {
       std::remove(tmp.c_str());
       std::cerr << "poolsim run: cannot write '" << timeline << "'; check the disk and the directory\n";
+      return exit_usage;
+    }
+  }
+  if (hdf5) {
+    try {
+      hdf5->finish(violated ? sim.queue().now() : until);  // after a violation, the run up to it
+    } catch (const std::exception& e) {
+      std::cerr << "poolsim run: " << e.what() << '\n';
       return exit_usage;
     }
   }

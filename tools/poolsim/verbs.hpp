@@ -12,9 +12,12 @@ inline constexpr int exit_failed = 1;
 inline constexpr int exit_usage = 2;
 
 // Each verb's entry point gets its arguments after the verb and returns the exit status.
+int batch_main(const std::vector<std::string>& args);
 int bench_main(const std::vector<std::string>& args);
 int check_main(const std::vector<std::string>& args);
 int diff_main(const std::vector<std::string>& args);
 int run_main(const std::vector<std::string>& args);
+int swarm_main(const std::vector<std::string>& args);
+int explore_main(const std::vector<std::string>& args);
 
 }  // namespace poolsim::cli

@@ -10,7 +10,9 @@
 //   the master, HA settings (HaTimers::derive from the timeout, then the file's overrides) and xapi timing
 //   -> models::Pool, with each VM's agility (MODEL.md §2);
 // - Network::on_change -> Storage::network_changed, registered before the Pool registers its own listeners;
-// - each fault and operation at its `at`, in Phase::fault.
+// - each fault and operation at its `at`, in Phase::fault;
+// - each random fault element, for each target of its kind, a FailureProcess (random_faults.hpp) drawing from
+//   RandomStreams(seed).stream("random/<index>/<target path>").
 // Verbs and settings the models do not simulate yet are refused with a diagnostic at their position, never
 // ignored: a run of a scenario that says more than poolsim simulates would mislead.
 #pragma once
@@ -29,6 +31,7 @@
 #include "poolsim/models/storage.hpp"
 #include "poolsim/scenario/diagnostic.hpp"
 #include "poolsim/scenario/outcome.hpp"
+#include "poolsim/scenario/random_faults.hpp"
 #include "poolsim/scenario/spec.hpp"
 
 namespace poolsim::scenario {
@@ -69,6 +72,7 @@ class Simulation {
   models::Storage storage_;
   std::unique_ptr<models::Pool> pool_;
   std::unique_ptr<OutcomeRecorder> outcome_;
+  std::vector<std::unique_ptr<FailureProcess>> failure_processes_;  // random faults, one per (element, target)
   std::vector<std::string> host_names_;  // by pool index
   std::vector<std::string> vm_names_;    // by pool index
   bool ran_ = false;

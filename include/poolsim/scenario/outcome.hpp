@@ -41,6 +41,21 @@ struct Expectation {
   std::string text;  // the expectation as the summary names it: "master xenserver-2 by 7m"
 };
 
+// What a run did to one VM, for batches (docs/running.md "poolsim batch").
+struct VmFigures {
+  Duration downtime;           // time not running once it first was running, to the end of the run
+  std::uint64_t restarts = 0;  // how many times it entered `starting` (an HA restart or a start)
+  bool running_at_end = false;
+};
+
+// The figures of a run that batches tabulate; the same definitions as /summary of docs/hdf5-layout.md, read
+// from the ground truth rather than from the records.
+struct RunFigures {
+  std::vector<VmFigures> vms;             // by the pool's VM index (scenario order)
+  std::vector<std::uint64_t> host_fences; // by the pool's host index: times it entered `fenced`
+  std::uint64_t master_changes = 0;       // a new holder other than the previous one
+};
+
 // One expectation's verdict.
 struct Verdict {
   bool passed = false;
@@ -70,6 +85,9 @@ class OutcomeRecorder : public TimelineObserver {
   // The summary as `#` comment lines, each ending in '\n': per VM its outages (down from, back at, where),
   // fences per host, master changes, alerts raised. Only after on_finish.
   std::string summary() const;
+  // The figures of the run up to `end`: after on_finish (end = its end), or after a broken invariant (end = the
+  // time of the violation), when on_finish never came.
+  RunFigures figures(SimTime end) const;
 
  private:
   struct HostChange {

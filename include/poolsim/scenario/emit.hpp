@@ -1,0 +1,21 @@
+// Writing a scenario back as YAML: a ScenarioSpec (loaded, or generated in code by the swarm) as a scenario file
+// that `poolsim check` accepts and `poolsim run` runs, so that a generated case can be replayed and kept as a
+// regression test.
+//
+// Every value is written explicitly (the loader has filled in the defaults), in the units the format reads back
+// to the same value: durations by format_duration ("1m30s"), sizes in the largest binary unit that divides them
+// ("16GiB", "1536MiB", size.hpp format_size). Keys that do not apply to an element are left out (multipath on nfs, lacp_rate on an
+// active_backup bond...). Positions are not written. load_scenario_text(to_yaml(spec)) gives back `spec`
+// (positions aside), which unit.scenario.Emit.* checks on every swarm case it generates.
+#pragma once
+
+#include <string>
+
+#include "poolsim/scenario/spec.hpp"
+
+namespace poolsim::scenario {
+
+// The scenario as a YAML document; `comment` (may be empty) is written first, each line prefixed with "# ".
+std::string to_yaml(const ScenarioSpec& spec, const std::string& comment = {});
+
+}  // namespace poolsim::scenario

@@ -1,0 +1,36 @@
+// Exploration (SimGrid's chaos monkey; STYLE.md "Tests"): run a scenario once, take the instants of its timeline
+// records (heartbeat deadlines, fault handler phases, elections, restarts: every instant where something was
+// decided), and re-run it once per (instant, resource), failing that resource at that instant and for good —
+// crash a host, unplug a NIC, fail a switch, a portal, an array — with the invariants checked (the Pool throws
+// InvariantViolation, MODEL.md §1). Only safety is checked: the injected fault is never repaired.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "poolsim/kernel/time.hpp"
+#include "poolsim/scenario/spec.hpp"
+
+namespace poolsim::scenario {
+
+// One re-run: the fault injected, and what broke (empty when the invariants held).
+struct Exploration {
+  FaultSpec fault;
+  std::string violation;  // "two masters: ... at 912.000000", or empty
+};
+
+// The resources failed at each instant: one fault per host (crash), NIC (unplug), switch (switch_fail), portal
+// (portal_fail) and network array (storage_fail) of the pool, with `at` unset.
+std::vector<FaultSpec> exploration_faults(const ScenarioSpec& spec);
+
+// The distinct instants of the records of one run of `spec`, in order (at most `max_instants`, evenly sampled
+// when there are more). Throws std::runtime_error when `spec` does not build.
+std::vector<Duration> decision_instants(const ScenarioSpec& spec, std::size_t max_instants);
+
+// Re-runs `spec` once per instant and fault, calling `report` after each run.
+void explore(const ScenarioSpec& spec, const std::vector<Duration>& instants, const std::vector<FaultSpec>& faults,
+             const std::function<void(const Exploration&)>& report);
+
+}  // namespace poolsim::scenario

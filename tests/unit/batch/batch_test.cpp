@@ -1,0 +1,110 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "batch/journal.hpp"
+#include "batch/stats.hpp"
+
+namespace poolsim::batch {
+namespace {
+
+RunRecord sample(std::uint64_t seed) {
+  RunRecord r;
+  r.scenario = "random-failures";
+  r.scenario_hash = 0x2b74'0e27'c046'1813ULL;
+  r.seed = seed;
+  r.exit_status = 1;
+  r.invariant_violated = true;
+  r.invariant_message = "at 12.000000: VM db\trestarted\nwhile \\running";
+  r.end_ns = 12'000'000'000;
+  r.expectations = 4;
+  r.failed_expectations = 1;
+  r.master_changes = 2;
+  r.vm_downtime_ns = {851'539'439'954, 0};
+  r.vm_restarts = {6, 0};
+  r.vm_running_at_end = {1, 0};
+  r.host_fences = {1, 0, 2};
+  return r;
+}
+
+void expect_same(const RunRecord& got, const RunRecord& want) {
+  EXPECT_EQ(got.scenario, want.scenario);
+  EXPECT_EQ(got.scenario_hash, want.scenario_hash);
+  EXPECT_EQ(got.seed, want.seed);
+  EXPECT_EQ(got.exit_status, want.exit_status);
+  EXPECT_EQ(got.invariant_violated, want.invariant_violated);
+  EXPECT_EQ(got.invariant_message, want.invariant_message);
+  EXPECT_EQ(got.end_ns, want.end_ns);
+  EXPECT_EQ(got.expectations, want.expectations);
+  EXPECT_EQ(got.failed_expectations, want.failed_expectations);
+  EXPECT_EQ(got.master_changes, want.master_changes);
+  EXPECT_EQ(got.vm_downtime_ns, want.vm_downtime_ns);
+  EXPECT_EQ(got.vm_restarts, want.vm_restarts);
+  EXPECT_EQ(got.vm_running_at_end, want.vm_running_at_end);
+  EXPECT_EQ(got.host_fences, want.host_fences);
+}
+
+TEST(Journal, LineRoundTripsAndDamageIsDetected) {
+  const std::string line = to_journal_line(sample(3));
+  ASSERT_TRUE(line.ends_with('\n'));
+  EXPECT_EQ(line.find('\n'), line.size() - 1);  // one line, whatever the message holds
+  const std::string_view body(line.data(), line.size() - 1);
+  const auto back = from_journal_line(body);
+  ASSERT_TRUE(back);
+  expect_same(*back, sample(3));
+  EXPECT_FALSE(from_journal_line(body.substr(0, body.size() - 3)));  // torn
+  std::string flipped(body);
+  flipped[20] = flipped[20] == '1' ? '2' : '1';
+  EXPECT_FALSE(from_journal_line(flipped));  // a changed byte fails the checksum
+}
+
+TEST(Journal, ReopeningKeepsCompleteLinesAndCutsATornOne) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("poolsim-journal-test-" + std::to_string(::getpid()));
+  std::filesystem::remove(path);
+  {
+    Journal j(path, "header 1");
+    j.append(sample(1));
+    j.append(sample(2));
+  }
+  { std::ofstream(path, std::ios::app) << to_journal_line(sample(3)).substr(0, 30); }  // killed mid-write
+  {
+    Journal j(path, "header 1");
+    ASSERT_EQ(j.records().size(), 2u);
+    expect_same(j.records().at({sample(2).scenario_hash, 2}), sample(2));
+    j.append(sample(3));
+  }
+  {
+    Journal j(path, "header 1");
+    EXPECT_EQ(j.records().size(), 3u);
+  }
+  EXPECT_THROW(Journal(path, "header 2"), std::runtime_error);
+  std::filesystem::remove(path);
+}
+
+TEST(Stats, MeanIntervalIsTheNormalApproximation) {
+  const Interval i = mean_interval({1, 2, 3, 4});
+  EXPECT_DOUBLE_EQ(i.estimate, 2.5);
+  const double half = z975 * std::sqrt(5.0 / 3.0) / 2.0;  // s² = 5/3, n = 4
+  EXPECT_DOUBLE_EQ(i.low, 2.5 - half);
+  EXPECT_DOUBLE_EQ(i.high, 2.5 + half);
+  EXPECT_TRUE(std::isnan(mean_interval({1}).low));
+}
+
+TEST(Stats, WilsonIntervalKnownValues) {
+  // 50 of 50: [0.9287, 1] (Wilson 1927; the normal approximation would give [1, 1]).
+  const Interval all = wilson_interval(50, 50);
+  EXPECT_DOUBLE_EQ(all.estimate, 1.0);
+  EXPECT_NEAR(all.low, 0.928652, 1e-6);
+  EXPECT_DOUBLE_EQ(all.high, 1.0);
+  const Interval half = wilson_interval(5, 10);
+  EXPECT_NEAR(half.low, 0.236593, 1e-6);
+  EXPECT_NEAR(half.high, 0.763407, 1e-6);
+  EXPECT_TRUE(std::isnan(wilson_interval(0, 0).estimate));
+}
+
+}  // namespace
+}  // namespace poolsim::batch

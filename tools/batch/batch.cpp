@@ -1,0 +1,405 @@
+#include "batch/batch.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "batch/run_one.hpp"
+#include "batch/stats.hpp"
+#include "poolsim/scenario/build.hpp"
+#include "poolsim/version.hpp"
+
+namespace poolsim::batch {
+
+namespace {
+
+constexpr double seconds_per_year = 365.0 * 86400.0;
+
+struct Job {
+  std::size_t scenario;
+  std::uint64_t seed;
+};
+
+struct Worker {
+  pid_t pid;
+  int fd;
+  Job job;
+  std::string output;
+};
+
+RunRecord to_record(const BatchScenario& s, std::uint64_t seed, const RunOutcome& o) {
+  RunRecord r;
+  r.scenario = s.spec.name;
+  r.scenario_hash = s.hash;
+  r.seed = seed;
+  r.exit_status = static_cast<std::uint64_t>(o.exit_status);
+  r.invariant_violated = o.invariant_violated;
+  r.invariant_message = o.invariant_message;
+  r.end_ns = o.end.ns();
+  r.expectations = o.expectations;
+  r.failed_expectations = o.failed_expectations;
+  r.master_changes = o.figures.master_changes;
+  for (const scenario::VmFigures& v : o.figures.vms) {
+    r.vm_downtime_ns.push_back(v.downtime.ns());
+    r.vm_restarts.push_back(v.restarts);
+    r.vm_running_at_end.push_back(v.running_at_end ? 1 : 0);
+  }
+  r.host_fences = o.figures.host_fences;
+  return r;
+}
+
+// In the worker process: one run, its journal line written to `fd`; never returns.
+[[noreturn]] void work(const BatchOptions& options, const Job& job, int fd) {
+  int status = 0;
+  try {
+    const BatchScenario& s = options.scenarios[job.scenario];
+    scenario::ScenarioSpec spec = s.spec;
+    spec.seed = job.seed;
+    std::optional<std::filesystem::path> h5;
+    if (options.keep_timelines) h5 = timelines_dir(options.out) / (run_id(spec.name, job.seed) + ".h5");
+    const std::string line = to_journal_line(to_record(s, job.seed, run_one(spec, s.file, s.yaml, h5)));
+    std::string_view rest = line;
+    while (!rest.empty()) {
+      const ssize_t n = ::write(fd, rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+  } catch (const std::exception& e) {
+    const std::string text = std::string("poolsim batch: a run failed: ") + e.what() + "\n";
+    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, text.data(), text.size());
+    status = 1;
+  }
+  ::_exit(status);  // no atexit handlers or flushes of the parent's buffers in the worker
+}
+
+Worker start_worker(const BatchOptions& options, const Job& job) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe for a worker");
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("cannot start a worker process");
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed batch takes its workers with it
+    if (::getppid() != parent) ::_exit(1);
+    ::close(fds[0]);
+    work(options, job, fds[1]);
+  }
+  ::close(fds[1]);
+  return Worker{pid, fds[0], job, {}};
+}
+
+std::string format_eta(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "--:--";
+  const auto s = static_cast<long long>(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld:%02lld", s / 60, s % 60);
+  }
+  return buf;
+}
+
+Hdf5Column text_column(std::string name, std::vector<std::string> values) { return {std::move(name), std::move(values)}; }
+Hdf5Column count_column(std::string name, std::vector<std::uint64_t> values) { return {std::move(name), std::move(values)}; }
+Hdf5Column real_column(std::string name, std::vector<double> values) { return {std::move(name), std::move(values)}; }
+
+double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+bool protected_vm(const scenario::VmSpec& vm) { return vm.ha.restart_priority == scenario::RestartPriority::restart; }
+
+}  // namespace
+
+std::filesystem::path journal_path(const std::filesystem::path& out) {
+  std::filesystem::path p = out;
+  p += ".journal";
+  return p;
+}
+
+std::filesystem::path timelines_dir(const std::filesystem::path& out) {
+  std::filesystem::path p = out;
+  p += ".runs";
+  return p;
+}
+
+std::string run_id(const std::string& scenario, std::uint64_t seed) { return scenario + "@" + std::to_string(seed); }
+
+BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Key, RunRecord>& records) {
+  BatchTables out;
+  out.attributes = {{"kind", std::string("batch")},
+                    {"runs_per_scenario", options.runs},
+                    {"seed_base", options.seed_base},
+                    {"confidence", 0.95},
+                    {"availability_interval", std::string("normal approximation: mean +- 1.96 s / sqrt(n)")},
+                    {"probability_interval", std::string("Wilson score")}};
+  // /runs/summary, /runs/vms, /runs/hosts: one row per run, per (run, VM), per (run, host).
+  std::vector<std::string> id, scen, inv, inv_msg;
+  std::vector<std::uint64_t> seed, exit_status, expectations, failed, masters, fences, restarts, all_back;
+  std::vector<double> end_s, protected_down;
+  std::vector<std::string> v_id, v_scen, v_name, h_id, h_scen, h_name;
+  std::vector<std::uint64_t> v_seed, v_protected, v_restarts, v_running, h_seed, h_fences;
+  std::vector<double> v_down;
+  // /aggregate/scenarios and /aggregate/vms.
+  std::vector<std::string> a_scen, a_file, a_yaml, av_scen, av_vm;
+  std::vector<std::uint64_t> a_runs, a_failed, a_violations, a_back, av_runs;
+  std::vector<double> a_until, a_p, a_p_low, a_p_high, a_fences, a_masters;
+  std::vector<double> av_avail, av_low, av_high, av_dpy, av_dpy_low, av_dpy_high, av_restarts;
+
+  for (const BatchScenario& s : options.scenarios) {
+    const double horizon = seconds(s.spec.until.ns());
+    const std::vector<scenario::VmSpec>& vms = s.spec.pool.vms;
+    std::vector<std::vector<double>> availability(vms.size()), downtime(vms.size()), vm_restarts(vms.size());
+    std::uint64_t n = 0, n_failed = 0, n_violations = 0, n_back = 0;
+    double sum_fences = 0, sum_masters = 0;
+    for (std::uint64_t k = 0; k < options.runs; ++k) {
+      const RunRecord& r = records.at({s.hash, options.seed_base + k});
+      const std::string rid = run_id(s.spec.name, r.seed);
+      std::uint64_t run_fences = 0, run_restarts = 0;
+      double run_protected_down = 0;
+      bool back = true;
+      for (std::size_t v = 0; v < vms.size() && v < r.vm_downtime_ns.size(); ++v) {
+        const bool prot = protected_vm(vms[v]);
+        v_id.push_back(rid);
+        v_scen.push_back(s.spec.name);
+        v_seed.push_back(r.seed);
+        v_name.push_back(vms[v].name);
+        v_protected.push_back(prot ? 1 : 0);
+        v_down.push_back(seconds(r.vm_downtime_ns[v]));
+        v_restarts.push_back(r.vm_restarts[v]);
+        v_running.push_back(r.vm_running_at_end[v]);
+        run_restarts += r.vm_restarts[v];
+        if (prot) {
+          run_protected_down += seconds(r.vm_downtime_ns[v]);
+          back = back && r.vm_running_at_end[v] == 1;
+        }
+        if (!r.invariant_violated) {
+          availability[v].push_back(1.0 - seconds(r.vm_downtime_ns[v]) / horizon);
+          downtime[v].push_back(seconds(r.vm_downtime_ns[v]) * seconds_per_year / horizon);
+          vm_restarts[v].push_back(static_cast<double>(r.vm_restarts[v]));
+        }
+      }
+      // The pool's hosts in tie-break order, as the run counted them.
+      const std::vector<std::size_t> order = scenario::tie_break_order(s.spec.pool);
+      for (std::size_t h = 0; h < order.size() && h < r.host_fences.size(); ++h) {
+        h_id.push_back(rid);
+        h_scen.push_back(s.spec.name);
+        h_seed.push_back(r.seed);
+        h_name.push_back(s.spec.pool.hosts[order[h]].name);
+        h_fences.push_back(r.host_fences[h]);
+        run_fences += r.host_fences[h];
+      }
+      id.push_back(rid);
+      scen.push_back(s.spec.name);
+      seed.push_back(r.seed);
+      exit_status.push_back(r.exit_status);
+      inv.push_back(r.invariant_violated ? "violated" : "ok");
+      inv_msg.push_back(r.invariant_message);
+      end_s.push_back(seconds(r.end_ns));
+      expectations.push_back(r.expectations);
+      failed.push_back(r.failed_expectations);
+      masters.push_back(r.master_changes);
+      fences.push_back(run_fences);
+      restarts.push_back(run_restarts);
+      protected_down.push_back(run_protected_down);
+      all_back.push_back(back && !r.invariant_violated ? 1 : 0);
+      ++n;
+      n_failed += r.exit_status != 0 ? 1 : 0;
+      if (r.invariant_violated) {
+        ++n_violations;
+      } else {
+        n_back += back ? 1 : 0;
+        sum_fences += static_cast<double>(run_fences);
+        sum_masters += static_cast<double>(r.master_changes);
+      }
+    }
+    const std::uint64_t judged = n - n_violations;
+    const Interval p = wilson_interval(n_back, judged);
+    a_scen.push_back(s.spec.name);
+    a_file.push_back(s.file);
+    a_yaml.push_back(s.yaml);
+    a_until.push_back(horizon);
+    a_runs.push_back(n);
+    a_failed.push_back(n_failed);
+    a_violations.push_back(n_violations);
+    a_back.push_back(n_back);
+    a_p.push_back(p.estimate);
+    a_p_low.push_back(p.low);
+    a_p_high.push_back(p.high);
+    a_fences.push_back(judged ? sum_fences / static_cast<double>(judged) : std::nan(""));
+    a_masters.push_back(judged ? sum_masters / static_cast<double>(judged) : std::nan(""));
+    for (std::size_t v = 0; v < vms.size(); ++v) {
+      if (!protected_vm(vms[v])) continue;
+      const Interval a = mean_interval(availability[v]);
+      const Interval d = mean_interval(downtime[v]);
+      av_scen.push_back(s.spec.name);
+      av_vm.push_back(vms[v].name);
+      av_runs.push_back(availability[v].size());
+      av_avail.push_back(a.estimate);
+      av_low.push_back(std::isnan(a.low) ? a.low : std::max(0.0, a.low));
+      av_high.push_back(std::isnan(a.high) ? a.high : std::min(1.0, a.high));
+      av_dpy.push_back(d.estimate);
+      av_dpy_low.push_back(std::isnan(d.low) ? d.low : std::max(0.0, d.low));
+      av_dpy_high.push_back(d.high);
+      av_restarts.push_back(mean_interval(vm_restarts[v]).estimate);
+    }
+  }
+  out.tables.push_back({"runs/summary",
+                        {text_column("id", id), text_column("scenario", scen), count_column("seed", seed),
+                         count_column("exit_status", exit_status), text_column("invariant", inv),
+                         text_column("invariant_message", inv_msg), real_column("end_s", end_s),
+                         count_column("expectations", expectations), count_column("failed_expectations", failed),
+                         count_column("master_changes", masters), count_column("fences", fences),
+                         count_column("restarts", restarts), real_column("protected_downtime_s", protected_down),
+                         count_column("all_protected_back", all_back)}});
+  out.tables.push_back({"runs/vms",
+                        {text_column("id", v_id), text_column("scenario", v_scen), count_column("seed", v_seed),
+                         text_column("vm", v_name), count_column("protected", v_protected),
+                         real_column("downtime_s", v_down), count_column("restarts", v_restarts),
+                         count_column("running_at_end", v_running)}});
+  out.tables.push_back({"runs/hosts",
+                        {text_column("id", h_id), text_column("scenario", h_scen), count_column("seed", h_seed),
+                         text_column("host", h_name), count_column("fences", h_fences)}});
+  out.tables.push_back({"aggregate/scenarios",
+                        {text_column("scenario", a_scen), text_column("file", a_file), real_column("until_s", a_until),
+                         count_column("runs", a_runs), count_column("failed_runs", a_failed),
+                         count_column("invariant_violations", a_violations),
+                         count_column("all_protected_back_runs", a_back), real_column("p_all_protected_back", a_p),
+                         real_column("p_all_protected_back_low", a_p_low),
+                         real_column("p_all_protected_back_high", a_p_high), real_column("mean_fences", a_fences),
+                         real_column("mean_master_changes", a_masters), text_column("scenario_yaml", a_yaml)}});
+  out.tables.push_back({"aggregate/vms",
+                        {text_column("scenario", av_scen), text_column("vm", av_vm), count_column("runs", av_runs),
+                         real_column("availability", av_avail), real_column("availability_low", av_low),
+                         real_column("availability_high", av_high), real_column("downtime_per_year_s", av_dpy),
+                         real_column("downtime_per_year_s_low", av_dpy_low),
+                         real_column("downtime_per_year_s_high", av_dpy_high), real_column("mean_restarts", av_restarts)}});
+  return out;
+}
+
+BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool live) {
+  const std::string header = "poolsim-batch-journal 1 poolsim=" + std::string(version) +
+                             " keep_timelines=" + (options.keep_timelines ? "1" : "0");
+  Journal journal(journal_path(options.out), header);
+  if (options.keep_timelines) std::filesystem::create_directories(timelines_dir(options.out));
+
+  BatchReport report;
+  std::deque<Job> pending;
+  for (std::size_t s = 0; s < options.scenarios.size(); ++s) {
+    for (std::uint64_t k = 0; k < options.runs; ++k) {
+      const std::uint64_t seed = options.seed_base + k;
+      ++report.total;
+      const bool done = journal.records().contains({options.scenarios[s].hash, seed});
+      const bool timeline_kept =
+          !options.keep_timelines ||
+          std::filesystem::exists(timelines_dir(options.out) / (run_id(options.scenarios[s].spec.name, seed) + ".h5"));
+      if (done && timeline_kept) {
+        ++report.from_journal;
+      } else {
+        pending.push_back({s, seed});
+      }
+    }
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  auto last_shown = started - std::chrono::seconds(1);
+  const std::uint64_t to_run = pending.size();
+  const auto show = [&](bool force) {
+    if (!live) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - last_shown < std::chrono::milliseconds(200)) return;
+    last_shown = now;
+    const double elapsed = std::chrono::duration<double>(now - started).count();
+    const double rate = elapsed > 0 ? static_cast<double>(report.ran) / elapsed : 0;
+    const double eta = rate > 0 ? static_cast<double>(to_run - report.ran) / rate : NAN;
+    const std::uint64_t done = report.from_journal + report.ran;
+    progress << "\rpoolsim batch: " << done << "/" << report.total << " runs  " << std::fixed << std::setprecision(1)
+             << rate << " runs/s  ETA " << format_eta(eta) << "   " << std::flush;
+  };
+
+  std::vector<Worker> workers;
+  std::string first_error;
+  while (!pending.empty() || !workers.empty()) {
+    while (!pending.empty() && workers.size() < std::max(1U, options.jobs)) {
+      workers.push_back(start_worker(options, pending.front()));
+      pending.pop_front();
+    }
+    std::vector<pollfd> fds;
+    for (const Worker& w : workers) fds.push_back({w.fd, POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) throw std::runtime_error("poll failed");
+    for (std::size_t i = fds.size(); i-- > 0;) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      Worker& w = workers[i];
+      char buf[4096];
+      const ssize_t n = ::read(w.fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n > 0) {
+        w.output.append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+      // End of the worker's output: it has finished.
+      ::close(w.fd);
+      int status = 0;
+      while (::waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      const BatchScenario& s = options.scenarios[w.job.scenario];
+      std::optional<RunRecord> record;
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && w.output.ends_with('\n')) {
+        record = from_journal_line(std::string_view(w.output).substr(0, w.output.size() - 1));
+      }
+      if (record) {
+        journal.append(*record);
+        ++report.ran;
+      } else {
+        ++report.lost;
+        if (first_error.empty()) {
+          first_error = "run " + run_id(s.spec.name, w.job.seed) + " of " + s.file + " gave no result" +
+                        (WIFSIGNALED(status) ? " (killed by signal " + std::to_string(WTERMSIG(status)) + ")" : "");
+        }
+      }
+      workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
+      show(false);
+    }
+  }
+  show(true);
+  if (live) progress << '\n';
+  if (report.lost > 0) {
+    throw std::runtime_error(first_error + "; " + std::to_string(report.lost) +
+                             " run(s) lost, the others are journaled: run the same command again");
+  }
+
+  for (const BatchScenario& s : options.scenarios) {
+    for (std::uint64_t k = 0; k < options.runs; ++k) {
+      const RunRecord& r = journal.records().at({s.hash, options.seed_base + k});
+      report.failed += r.exit_status != 0 ? 1 : 0;
+      report.violations += r.invariant_violated ? 1 : 0;
+    }
+  }
+  const BatchTables tables = batch_tables(options, journal.records());
+  std::vector<Hdf5FileCopy> copies;
+  if (options.keep_timelines) {
+    for (const BatchScenario& s : options.scenarios) {
+      for (std::uint64_t k = 0; k < options.runs; ++k) {
+        const std::string id = run_id(s.spec.name, options.seed_base + k);
+        copies.push_back({timelines_dir(options.out) / (id + ".h5"), "runs/" + id});
+      }
+    }
+  }
+  write_hdf5_tables(options.out, tables.attributes, tables.tables, copies);
+  return report;
+}
+
+}  // namespace poolsim::batch

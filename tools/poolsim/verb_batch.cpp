@@ -1,0 +1,153 @@
+// poolsim batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5 [--keep-timelines]:
+// seeded Monte Carlo runs of each scenario into one HDF5 file, resumable (docs/running.md "poolsim batch").
+// Exit 0 when the results are written and no run broke an invariant, 1 when one did (or a worker died: the
+// command can be run again), 2 for a usage or input error.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <iomanip>
+#include <iostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "batch/batch.hpp"
+#include "batch/journal.hpp"
+#include "batch/run_one.hpp"
+#include "poolsim/scenario/build.hpp"
+#include "poolsim/scenario/load.hpp"
+#include "poolsim/verbs.hpp"
+
+namespace poolsim::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr std::string_view usage =
+    "usage: poolsim batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5 [--keep-timelines]\n";
+
+std::optional<std::uint64_t> parse_count(const std::string& text) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoull(text);
+}
+
+}  // namespace
+
+int batch_main(const std::vector<std::string>& args) {
+  std::vector<std::string> files;
+  std::string runs_text, seed_text = "1", jobs_text = "1", out;
+  po::options_description options("options");
+  options.add_options()("help,h", "this help")("runs", po::value(&runs_text), "runs per scenario (seeds S .. S+N-1)")(
+      "seed-base", po::value(&seed_text), "first seed (default 1)")(
+      "jobs", po::value(&jobs_text), "worker processes (default 1); the results do not depend on it")(
+      "out", po::value(&out), "the HDF5 results file (written whole; OUT.journal makes the batch resumable)")(
+      "keep-timelines", "also keep each run's HDF5 timeline as /runs/<scenario>@<seed>");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value(&files));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "poolsim batch: " << e.what() << "; see 'poolsim batch --help'\n";
+    return exit_usage;
+  }
+  if (vm.count("help")) {
+    std::cout << usage
+              << "\nRuns seeds S .. S+N-1 of each scenario (random faults drawn from each seed), each run in a worker\n"
+                 "process, and writes one HDF5 file: /runs (one row per run), /aggregate (availability and downtime\n"
+                 "with 95 % confidence intervals). Completed runs are journaled in RESULTS.h5.journal: the same\n"
+                 "command started again after a kill runs only the missing runs. docs/running.md describes it.\n"
+                 "Exit status: 0 written, 1 a run broke an invariant or was lost, 2 usage or input error.\n\n"
+              << options;
+    return exit_ok;
+  }
+  if (files.empty()) {
+    std::cerr << "poolsim batch: no scenario given; " << usage;
+    return exit_usage;
+  }
+  batch::BatchOptions opts;
+  const auto runs = parse_count(runs_text);
+  if (!vm.count("runs") || !runs || *runs == 0 || *runs > 100'000'000) {
+    std::cerr << "poolsim batch: --runs N is required, a whole number from 1 to 100000000; " << usage;
+    return exit_usage;
+  }
+  const auto seed_base = parse_count(seed_text);
+  if (!seed_base || *seed_base > ~std::uint64_t{0} - *runs) {
+    std::cerr << "poolsim batch: --seed-base '" << seed_text << "' is not a whole number that leaves room for " << *runs
+              << " seeds\n";
+    return exit_usage;
+  }
+  const auto jobs = parse_count(jobs_text);
+  if (!jobs || *jobs == 0 || *jobs > 1024) {
+    std::cerr << "poolsim batch: --jobs '" << jobs_text << "' is not a whole number from 1 to 1024\n";
+    return exit_usage;
+  }
+  if (out.empty()) {
+    std::cerr << "poolsim batch: --out RESULTS.h5 is required; " << usage;
+    return exit_usage;
+  }
+  opts.runs = *runs;
+  opts.seed_base = *seed_base;
+  opts.jobs = static_cast<unsigned>(*jobs);
+  opts.out = out;
+  opts.keep_timelines = vm.count("keep-timelines") > 0;
+
+  bool bad = false;
+  std::set<std::string> names;
+  for (const std::string& file : files) {
+    scenario::LoadResult loaded = scenario::load_scenario(file);
+    for (const scenario::Diagnostic& d : loaded.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
+    if (!loaded.spec) {
+      bad = true;
+      continue;
+    }
+    // Refused verbs and settings: found now, not in every worker.
+    const scenario::BuildResult built = scenario::build_simulation(*loaded.spec, file);
+    for (const scenario::Diagnostic& d : built.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
+    if (!built.simulation) {
+      bad = true;
+      continue;
+    }
+    if (!names.insert(loaded.spec->name).second) {
+      std::cerr << "poolsim batch: " << file << ": another scenario of the batch is also named '" << loaded.spec->name
+                << "'; each needs its own name (runs are named <scenario>@<seed>)\n";
+      bad = true;
+      continue;
+    }
+    batch::BatchScenario s;
+    s.file = file;
+    s.yaml = batch::read_text_file(file);
+    s.hash = batch::fnv1a64(s.yaml);
+    s.spec = std::move(*loaded.spec);
+    opts.scenarios.push_back(std::move(s));
+  }
+  if (bad) return exit_usage;
+
+  const bool live = ::isatty(STDERR_FILENO) == 1;
+  const auto started = std::chrono::steady_clock::now();
+  batch::BatchReport report;
+  try {
+    report = batch::run_batch(opts, std::cerr, live);
+  } catch (const std::exception& e) {
+    std::cerr << "poolsim batch: " << e.what() << '\n';
+    return exit_failed;
+  }
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cerr << "poolsim batch: " << report.total << " runs (" << opts.scenarios.size() << " scenario"
+            << (opts.scenarios.size() == 1 ? "" : "s") << " x " << opts.runs << " seeds from " << opts.seed_base
+            << "): " << report.ran << " run now, " << report.from_journal << " from the journal; " << report.failed
+            << " with a failed expectation or invariant, " << report.violations << " invariant violations; wrote "
+            << out << " in " << std::fixed << std::setprecision(1) << elapsed << " s\n";
+  return report.violations > 0 ? exit_failed : exit_ok;
+}
+
+}  // namespace poolsim::cli

@@ -1,0 +1,172 @@
+// poolsim swarm --runs N --seed S: random pools and fault schedules, each run checked for the invariants while
+// faults are active and for liveness once they are healed (scenario/swarm.hpp, docs/testing.md "Swarm").
+// Prints SEED=S first. A failing case is written as a scenario file, shrunk to a minimal one beside it, and
+// printed with the command that replays it. Exit 0 when every run passes, 1 when one fails, 2 usage error.
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "poolsim/scenario/emit.hpp"
+#include "poolsim/scenario/load.hpp"
+#include "poolsim/scenario/shrink.hpp"
+#include "poolsim/scenario/swarm.hpp"
+#include "poolsim/verbs.hpp"
+
+namespace poolsim::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr std::string_view usage =
+    "usage: poolsim swarm --runs N --seed S [--hosts-max H] [--out DIR] [--no-shrink] [--verbose]\n"
+    "       poolsim swarm --replay CASE.yaml\n";
+
+std::optional<std::uint64_t> parse_count(const std::string& text) {
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (~std::uint64_t{0} - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+// Writes `text` to `path` through path.tmp, so that the file is whole or absent.
+bool write_file(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) return false;
+  }
+  std::error_code error;
+  std::filesystem::rename(tmp, path, error);
+  return !error;
+}
+
+std::string counts(const scenario::ScenarioSpec& spec) {
+  return std::to_string(spec.faults.size()) + " faults, " + std::to_string(spec.pool.hosts.size()) + " hosts, " +
+         std::to_string(spec.pool.vms.size()) + " VMs";
+}
+
+// A failing case: written, shrunk, reported. Returns false when a file cannot be written.
+bool report_failure(const scenario::ScenarioSpec& spec, const scenario::SwarmVerdict& verdict,
+                    const std::string& replay, const std::filesystem::path& out_dir, bool shrink) {
+  std::cout << "FAIL seed=" << spec.seed << ' ' << verdict.signature << "\n  " << verdict.message << "\n  replay: "
+            << replay << '\n';
+  std::error_code error;
+  std::filesystem::create_directories(out_dir, error);
+  const std::filesystem::path file = out_dir / (spec.name + ".yaml");
+  const std::string header = "A failing swarm case (" + verdict.signature + ").\n" + verdict.message +
+                             "\nReplay: " + replay + "\nCheck this file: poolsim swarm --replay " + file.string();
+  if (!write_file(file, scenario::to_yaml(spec, header))) {
+    std::cerr << "poolsim swarm: cannot write '" << file.string() << "'; check the directory is writable\n";
+    return false;
+  }
+  std::cout << "  case:   " << file.string() << " (" << counts(spec) << ")\n";
+  if (!shrink || verdict.failure == scenario::SwarmFailure::invalid) return true;
+  const scenario::ShrinkResult shrunk = scenario::shrink_swarm_case(spec, verdict);
+  const std::filesystem::path min_file = out_dir / (spec.name + ".min.yaml");
+  const std::string min_header = "The failing swarm case " + spec.name + " shrunk (" + std::to_string(shrunk.runs) +
+                                 " runs): " + shrunk.verdict.signature + ".\n" + shrunk.verdict.message +
+                                 "\nCheck this file: poolsim swarm --replay " + min_file.string();
+  if (!write_file(min_file, scenario::to_yaml(shrunk.spec, min_header))) {
+    std::cerr << "poolsim swarm: cannot write '" << min_file.string() << "'; check the directory is writable\n";
+    return false;
+  }
+  std::cout << "  shrunk: " << min_file.string() << " (" << counts(shrunk.spec) << "; " << shrunk.runs << " runs)\n";
+  return true;
+}
+
+int replay_file(const std::string& file) {
+  scenario::LoadResult loaded = scenario::load_scenario(file);
+  for (const scenario::Diagnostic& d : loaded.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
+  if (!loaded.spec) return exit_usage;
+  std::cout << "SEED=" << loaded.spec->seed << '\n';
+  const scenario::SwarmVerdict verdict = scenario::check_swarm_case(*loaded.spec);
+  if (verdict.failure == scenario::SwarmFailure::none) {
+    std::cout << "ok " << file << " (" << counts(*loaded.spec) << ")\n";
+    return exit_ok;
+  }
+  std::cout << "FAIL " << file << ' ' << verdict.signature << "\n  " << verdict.message << '\n';
+  return verdict.failure == scenario::SwarmFailure::invalid ? exit_usage : exit_failed;
+}
+
+}  // namespace
+
+int swarm_main(const std::vector<std::string>& args) {
+  std::string runs_text, seed_text, hosts_text, out = "swarm-failures", replay;
+  po::options_description options("options");
+  options.add_options()("help,h", "this help")("runs", po::value(&runs_text), "number of runs")(
+      "seed", po::value(&seed_text), "seed of the first run; run i uses seed S + i")(
+      "hosts-max", po::value(&hosts_text), "largest pool drawn, 2 to 64 hosts (default 16)")(
+      "out", po::value(&out), "directory for failing cases and their shrunk versions (default swarm-failures)")(
+      "no-shrink", "write failing cases without shrinking them")("verbose", "print one line per run")(
+      "replay", po::value(&replay), "check one case file (a written failure, a shrunk one) the swarm's way");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "poolsim swarm: " << e.what() << "; see 'poolsim swarm --help'\n";
+    return exit_usage;
+  }
+  if (vm.count("help")) {
+    std::cout << usage
+              << "\nRun i (from 0) generates a random pool and fault schedule from seed S + i, checks the invariants\n"
+                 "throughout and, once every fault is healed, liveness within a bound derived from the timers.\n"
+                 "Prints SEED=S first; each failure with the command that replays it, the case as a scenario file\n"
+                 "and a shrunk version of it. docs/testing.md \"Swarm\" describes the checks.\n"
+                 "Exit status: 0 every run passed, 1 a run failed, 2 usage error.\n\n"
+              << options;
+    return exit_ok;
+  }
+  if (!replay.empty()) return replay_file(replay);
+  const std::optional<std::uint64_t> runs = parse_count(runs_text);
+  const std::optional<std::uint64_t> seed = parse_count(seed_text);
+  if (!runs || !seed) {
+    std::cerr << "poolsim swarm: --runs and --seed take whole numbers, e.g. '--runs 100 --seed 1'; " << usage;
+    return exit_usage;
+  }
+  scenario::SwarmOptions swarm;
+  if (vm.count("hosts-max")) {
+    const std::optional<std::uint64_t> hosts = parse_count(hosts_text);
+    if (!hosts || *hosts < 2 || *hosts > 64) {
+      std::cerr << "poolsim swarm: --hosts-max takes 2 to 64\n";
+      return exit_usage;
+    }
+    swarm.hosts_max = static_cast<std::size_t>(*hosts);
+  }
+  std::cout << "SEED=" << *seed << '\n' << std::flush;
+  std::uint64_t failed = 0;
+  for (std::uint64_t i = 0; i < *runs; ++i) {
+    const std::uint64_t case_seed = *seed + i;
+    const scenario::ScenarioSpec spec = scenario::generate_swarm_case(case_seed, swarm);
+    const scenario::SwarmVerdict verdict = scenario::check_swarm_case(spec);
+    if (vm.count("verbose")) {
+      std::cout << "run " << i << " seed=" << case_seed << ' ' << scenario::to_string(verdict.failure) << " ("
+                << counts(spec) << ", until " << format_duration(spec.until) << ")\n";
+    }
+    if (verdict.failure == scenario::SwarmFailure::none) continue;
+    ++failed;
+    if (!report_failure(spec, verdict, scenario::swarm_replay_command(case_seed, swarm), out, !vm.count("no-shrink"))) {
+      return exit_usage;
+    }
+    std::cout << std::flush;
+  }
+  std::cout << "swarm: " << *runs << " runs from seed " << *seed << ": " << (*runs - failed) << " passed, " << failed
+            << " failed\n";
+  return failed ? exit_failed : exit_ok;
+}
+
+}  // namespace poolsim::cli
