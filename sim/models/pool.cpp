@@ -64,7 +64,7 @@ std::string_view to_token(Channel channel) { return channel == Channel::network 
 enum class FaultHandler : std::uint8_t {
   idle,
   waiting,   // phase 1: until no peer in a domain is stale
-  agreeing,  // phase 2: one heartbeat round for the hosts to exchange their views
+  agreeing,  // phase 2: until the views of the hosts heard agree (or T), then one heartbeat round
   sleeping,  // phase 4: before removing the lost hosts from the liveset
 };
 
@@ -127,6 +127,7 @@ struct Pool::Impl {
     EventHandle statefile_watchdog;
     FaultHandler fh = FaultHandler::idle;
     bool fh_rerun = false;
+    bool agreed = false;  // phase 2: the views agreed; phase 3 is scheduled
     bool surviving_by_rule2 = false;
     EventHandle fh_event;
     // xapi
@@ -134,6 +135,7 @@ struct Pool::Impl {
     bool is_master = false;
     SimTime xapi_anchor;
     EventHandle xapi_fence, master_poll, boot;
+    SimTime master_poll_at;
     bool awaiting_statefile = false;  // booted, HA join aborted until the statefile returns
     bool was_fenced = false;          // says so when it is back (HA_HOST_WAS_FENCED)
     std::uint64_t beats = 0;          // messages: bumped when the daemon starts or stops, voiding older ticks
@@ -354,6 +356,7 @@ struct Pool::Impl {
               {{"channel", std::string(to_token(d.channel))}, {"peer", name(d.peer)}});
       domains_changed(d.observer, !d.enter && hosts[d.observer].liveset[d.peer]);
     }
+    for (HostIndex h = 0; h < n(); ++h) try_agree(h);
   }
 
   // ---- Liveset and fault handler ---------------------------------------------------------------------------
@@ -364,11 +367,12 @@ struct Pool::Impl {
     Host& host = hosts[h];
     if (!host.daemon) return;
     if (host.joining) lost = false;  // a joining daemon has no liveset to defend yet
-    // A host in both domains that is not live joins the liveset at once (xhad's join protocol).
+    // A live host in both domains that this one does not count as live is added at once; a joining host is
+    // added by every live host together when its join completes (check_joins).
     std::vector<std::string> joined;
-    for (HostIndex p = 0; p < n(); ++p) {
+    for (HostIndex p = 0; p < n() && !host.joining; ++p) {
       if (!host.liveset[p] && in_domain(h, p, Channel::network) && in_domain(h, p, Channel::statefile) &&
-          fault_handler_quiet(h) && (!hosts[p].joining || hosts[p].down_recognized || p == h)) {
+          fault_handler_quiet(h) && hosts[p].daemon && !hosts[p].joining) {
         host.liveset[p] = true;
         joined.push_back(name(p));
       }
@@ -398,8 +402,8 @@ struct Pool::Impl {
   }
 
   // xhad's join (MODEL.md §3): a joining host first waits until every live host has it out of its liveset
-  // (wait_all_hosts_recognize_I_was_down), then the live hosts add it as they see it in both domains; it is
-  // live once every host of the liveset it reads has it and it has them.
+  // (wait_all_hosts_recognize_I_was_down); it is live once it and every live host of the liveset it reads
+  // have each other in both domains, and then every one of them adds it to its liveset at once.
   void check_joins() {
     for (HostIndex j = 0; j < n(); ++j) {
       Host& joiner = hosts[j];
@@ -411,23 +415,36 @@ struct Pool::Impl {
         }
         if (!recognized) continue;
         joiner.down_recognized = true;
-        // The live hosts may now add it: each looks at its domains again.
-        for (HostIndex x = 0; x < n(); ++x) {
-          if (x != j && hosts[x].daemon) domains_changed(x, false);
-        }
-        if (!joiner.joining) continue;  // accepted meanwhile
       }
       const std::vector<bool> view = live_view(j);
       bool accepted = true;
       for (HostIndex x = 0; x < n() && accepted; ++x) {
-        if (view[x]) accepted = joiner.liveset[x] && hosts[x].daemon && hosts[x].liveset[j];
+        if (!view[x]) continue;
+        accepted = hosts[x].daemon && !hosts[x].joining && in_domain(x, j, Channel::network) &&
+                   in_domain(x, j, Channel::statefile) && in_domain(j, x, Channel::network) &&
+                   in_domain(j, x, Channel::statefile);
       }
       if (!accepted) continue;
       joiner.joining = false;
       queue.cancel(joiner.join_timeout);
-      publish(ha_source(j), "joined", {{"live", std::to_string(live_count(j))}});
+      joiner.liveset = view;
+      joiner.liveset[j] = true;
+      std::vector<std::string> members;
+      for (HostIndex x = 0; x < n(); ++x) {
+        if (view[x]) members.push_back(name(x));
+      }
+      std::vector<Detail> details{{"live", std::to_string(live_count(j))}};
+      if (!members.empty()) details.push_back({"hosts", join_names(members)});
+      publish(ha_source(j), "joined", std::move(details));
+      for (HostIndex x = 0; x < n(); ++x) {
+        if (!view[x]) continue;
+        hosts[x].liveset[j] = true;
+        publish(ha_source(x), "liveset_joined", {{"hosts", name(j)}, {"live", std::to_string(live_count(x))}});
+      }
       liveset_changed(j);
-      if (lock_holder && *lock_holder != j) liveset_changed(*lock_holder);  // the master may now use it
+      for (HostIndex x = 0; x < n(); ++x) {
+        if (view[x]) liveset_changed(x);
+      }
     }
   }
 
@@ -467,14 +484,43 @@ struct Pool::Impl {
         if (link(h, p, c).in_domain && now >= last_heard(h, p, c) + timeout(c) / 4) return;
       }
     }
-    // Phase 2: the hosts exchange their views; modelled as one heartbeat round (docs/model.md).
+    // Phase 2: wait until every host in the heartbeat domain reports the same domains; without agreement
+    // within T, go on with this host's own view (xhad merges the views then: research §4b).
     Host& host = hosts[h];
     host.fh = FaultHandler::agreeing;
+    host.agreed = false;
+    const std::uint64_t life = host.life;
+    host.fh_event = queue.schedule_in(config.ha.timeout, Phase::decision, [this, h, life] {
+      if (hosts[h].life == life) survival_test(h);
+    });
+    try_agree(h);
+  }
+
+  // Once the views agree, phase 3 follows after one heartbeat round, the time for every host to have seen
+  // the others' agreement (docs/model.md).
+  void try_agree(HostIndex h) {
+    Host& host = hosts[h];
+    if (host.fh != FaultHandler::agreeing || host.agreed || !views_agree(h)) return;
+    host.agreed = true;
+    queue.cancel(host.fh_event);
     const std::uint64_t life = host.life;
     host.fh_event = queue.schedule_in(std::max(config.ha.network_interval, config.ha.statefile_interval),
                                       Phase::decision, [this, h, life] {
                                         if (hosts[h].life == life) survival_test(h);
                                       });
+  }
+
+  // Whether every live host h hears reports the same heartbeat and statefile domains as h.
+  bool views_agree(HostIndex h) const {
+    for (HostIndex p = 0; p < n(); ++p) {
+      if (p == h || !hosts[h].liveset[p] || !in_domain(h, p, Channel::network) || !hosts[p].daemon) continue;
+      for (HostIndex q = 0; q < n(); ++q) {
+        for (const Channel c : {Channel::network, Channel::statefile}) {
+          if (in_domain(p, q, c) != in_domain(h, q, c)) return false;
+        }
+      }
+    }
+    return true;
   }
 
   // Phase 3: xhad's test_Survival_Rule (MODEL.md §3).
@@ -840,6 +886,7 @@ struct Pool::Impl {
     if (lock_holder && host.liveset[*lock_holder]) return;
     const SimTime next = grid_at_or_after(host.xapi_anchor, config.xapi.master_poll_interval, queue.now(), false);
     const std::uint64_t life = host.life;
+    host.master_poll_at = next;
     host.master_poll = queue.schedule_at(next, Phase::decision, [this, h, life] {
       if (hosts[h].life == life) master_poll(h);
     });
@@ -854,6 +901,13 @@ struct Pool::Impl {
     if (host.fh != FaultHandler::idle) {
       schedule_master_poll(h);  // the liveset is being decided: poll again next time
       return;
+    }
+    // Proposals at one instant: the lowest index is granted the lock, whatever order the polls run in.
+    for (HostIndex x = 0; x < h; ++x) {
+      if (queue.pending(hosts[x].master_poll) && hosts[x].master_poll_at == queue.now()) {
+        schedule_master_poll(h);
+        return;
+      }
     }
     const std::optional<HostIndex> before = last_master;
     for (const Host& other : hosts) {

@@ -77,6 +77,7 @@ void HaView::on_record(const TimelineRecord& record) {
     host.liveset[h] = true;
   } else if (event == "joined") {
     host.joining = false;
+    if (!detail("hosts").empty()) set_live(h, detail("hosts"), true);
   } else if (event == "liveset_joined") {
     set_live(h, detail("hosts"), true);
   } else if (event == "liveset_removed") {

@@ -284,7 +284,8 @@ TEST_F(Tutorial, AFencedHostCannotJoinAcrossAPartition) {
   queue.run_until(at_s(1200));
   EXPECT_TRUE(log.has("342.000000 xenserver-2/ha daemon_started")) << log.dump();
   EXPECT_TRUE(log.has("462.000000 xenserver-2/ha join_failed reason=not_accepted_by_live_hosts")) << log.dump();
-  EXPECT_TRUE(log.has("600.000000 xenserver-2/ha joined live=2")) << log.dump();
+  EXPECT_TRUE(log.has("600.000000 xenserver-2/ha joined hosts=xenserver-1 live=2")) << log.dump();
+  EXPECT_TRUE(log.has("600.000000 xenserver-1/ha liveset_joined hosts=xenserver-2 live=2")) << log.dump();
   EXPECT_EQ(pool->master(), 0u);
 }
 
