@@ -478,11 +478,30 @@ struct Pool::Impl {
   // Phase 1: wait until no peer in a domain is stale (last update older than T/4); its leave re-triggers this.
   void check_stable(HostIndex h) {
     const SimTime now = queue.now();
+    bool stale = false;
+    std::optional<SimTime> recheck;
     for (HostIndex p = 0; p < n(); ++p) {
       for (const Channel c : {Channel::network, Channel::statefile}) {
         if (c == Channel::network && p == h) continue;
-        if (link(h, p, c).in_domain && now >= last_heard(h, p, c) + timeout(c) / 4) return;
+        if (!link(h, p, c).in_domain || now < last_heard(h, p, c) + timeout(c) / 4) continue;
+        stale = true;
+        // Stale: it leaves the domain (and this runs again), or its next heartbeat makes it fresh.
+        if (hosts[p].daemon) {
+          const SimTime next = grid_at_or_after(hosts[p].anchor, period(c), now, false);
+          if (!recheck || next < *recheck) recheck = next;
+        }
       }
+    }
+    Host& waiting = hosts[h];
+    if (stale) {
+      queue.cancel(waiting.fh_event);
+      if (recheck) {
+        const std::uint64_t life = waiting.life;
+        waiting.fh_event = queue.schedule_at(*recheck, Phase::decision, [this, h, life] {
+          if (hosts[h].life == life && hosts[h].fh == FaultHandler::waiting) check_stable(h);
+        });
+      }
+      return;
     }
     // Phase 2: wait until every host in the heartbeat domain reports the same domains; without agreement
     // within T, go on with this host's own view (xhad merges the views then: research §4b).
@@ -529,8 +548,10 @@ struct Pool::Impl {
     std::vector<bool> hbd(n()), sfd(n()), remaining(n());
     bool sfd_empty = true, sfd_in_hbd = true;
     for (HostIndex p = 0; p < n(); ++p) {
-      hbd[p] = host.liveset[p] && in_domain(h, p, Channel::network);
-      sfd[p] = host.liveset[p] && in_domain(h, p, Channel::statefile);
+      // A joining daemon is a new incarnation of its host: the liveset's entry for the old one has no domain.
+      const bool counted = host.liveset[p] && (p == h || !hosts[p].joining);
+      hbd[p] = counted && in_domain(h, p, Channel::network);
+      sfd[p] = counted && in_domain(h, p, Channel::statefile);
       if (sfd[p]) sfd_empty = false;
       if (sfd[p] && !hbd[p]) sfd_in_hbd = false;
     }
@@ -610,7 +631,8 @@ struct Pool::Impl {
   std::vector<HostIndex> partition_of(HostIndex x) const {
     std::vector<HostIndex> part;
     for (HostIndex p = 0; p < n(); ++p) {
-      if (hosts[x].liveset[p] && in_domain(x, p, Channel::network) && in_domain(x, p, Channel::statefile)) {
+      if (hosts[x].liveset[p] && (p == x || !hosts[p].joining) && in_domain(x, p, Channel::network) &&
+          in_domain(x, p, Channel::statefile)) {
         part.push_back(p);
       }
     }
@@ -746,10 +768,19 @@ struct Pool::Impl {
       publish(ha_source(h), "join_failed", {{"reason", "not_accepted_by_live_hosts"}});
       stop_daemon(h);
       hosts[h].join_failed = true;
+      // xapi tries again: at the next change of the world, or after join_retry_interval at the latest.
+      queue.schedule_in(config.xapi.join_retry_interval, Phase::decision, [this, h, life] {
+        if (hosts[h].life == life) retry_failed_joins();
+      });
     });
     publish(ha_source(h), "daemon_started");
     start_beats(h);
     refresh();
+    // Live hosts that still count the old incarnation as live learn from its heartbeats that it restarted:
+    // that is a failure of the old one, which their fault handlers remove.
+    for (HostIndex x = 0; x < n(); ++x) {
+      if (x != h && hosts[x].daemon && !hosts[x].joining && hosts[x].liveset[h]) start_fault_handler(x);
+    }
     check_joins();
   }
 
