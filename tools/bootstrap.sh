@@ -23,7 +23,7 @@ cd "$root"
 # Debian 12 packages poolsim needs to build, test and plot.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libboost-program-options-dev libboost-random-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libbenchmark-dev python3-h5py python3-pandas
+  libboost-program-options-dev libboost-random-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libbenchmark-dev python3-h5py python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel python3-nbformat
 )
 
 missing=()
