@@ -103,6 +103,7 @@ struct Pool::Impl {
     SimTime first;            // compressed: first grid instant delivered since delivering began
     SimTime last;             // the last one heard (compressed: kept up to date once delivering stopped)
     SimTime deadline;         // messages: the leave, unless heard again by then
+    std::optional<SimTime> leave_found;  // messages: when the leave watchdog last found it gone
     EventHandle enter, leave;  // the pending enter and leave (messages: the leave watchdog)
   };
   // A domain change found in the protocol band, applied in the settle band.
@@ -311,7 +312,8 @@ struct Pool::Impl {
   void heard(HostIndex h, HostIndex p, Channel c) {
     Link& l = link(h, p, c);
     l.last = queue.now();
-    if (!l.in_domain) found(h, p, c, true);
+    // A heartbeat at the very instant the watchdog found it gone keeps it (as in compressed mode).
+    if (!l.in_domain || l.leave_found == queue.now()) found(h, p, c, true);
     l.deadline = queue.now() + timeout(c);
     if (!queue.pending(l.leave)) {
       l.leave = queue.schedule_at(l.deadline, Phase::protocol, [this, h, p, c] { leave_due(h, p, c); });
@@ -325,7 +327,10 @@ struct Pool::Impl {
       l.leave = queue.schedule_at(l.deadline, Phase::protocol, [this, h, p, c] { leave_due(h, p, c); });
       return;
     }
-    if (l.in_domain) found(h, p, c, false);
+    if (l.in_domain) {
+      l.leave_found = queue.now();
+      found(h, p, c, false);
+    }
   }
 
   // A domain change found in the protocol band; all of an instant's are applied together in the settle band.
