@@ -169,7 +169,8 @@ void Simulation::run(SimTime until) {
 // Wires a Simulation from a spec; one use. A struct (friend of Simulation) so that the mapping steps share the
 // name tables without passing them around.
 struct SimulationBuilder {
-  SimulationBuilder(const ScenarioSpec& spec, std::string file) : spec_(spec), file_(std::move(file)) {}
+  SimulationBuilder(const ScenarioSpec& spec, std::string file, const BuildOptions& options)
+      : spec_(spec), file_(std::move(file)), options_(options) {}
 
   BuildResult build() {
     refuse_what_is_not_simulated();
@@ -334,6 +335,7 @@ struct SimulationBuilder {
       sim_->vm_names_.push_back(vm.name);
     }
     const HaSpec& ha = spec_.pool.ha;
+    config.heartbeats = options_.heartbeats;
     config.ha_enabled = ha.enabled;
     if (!ha.heartbeat_sr.name.empty()) config.heartbeat_sr = arrays_.at(ha.heartbeat_sr.name);
     config.host_failures_to_tolerate = ha.host_failures_to_tolerate;
@@ -522,6 +524,7 @@ struct SimulationBuilder {
 
   const ScenarioSpec& spec_;
   std::string file_;
+  BuildOptions options_;
   std::vector<Diagnostic> diagnostics_;
   std::unique_ptr<Simulation> sim_;
   std::vector<std::size_t> order_;
@@ -533,8 +536,8 @@ struct SimulationBuilder {
   std::map<std::string, std::map<std::string, models::Interface>> interfaces_;  // host -> name -> interface
 };
 
-BuildResult build_simulation(const ScenarioSpec& spec, const std::string& file) {
-  return SimulationBuilder(spec, file).build();
+BuildResult build_simulation(const ScenarioSpec& spec, const std::string& file, const BuildOptions& options) {
+  return SimulationBuilder(spec, file, options).build();
 }
 
 }  // namespace poolsim::scenario

@@ -6,6 +6,10 @@
 //   determinism_tool fingerprint SCENARIO.yaml SEED...
 //                                                one line per seed: NAME SEED STATUS FINGERPRINT
 //
+//   determinism_tool swarm-case SEED [HOSTS_MAX]
+//                                                the YAML of `poolsim swarm`'s case for SEED (hosts 2..HOSTS_MAX,
+//                                                default 16), to run with `poolsim run` (heartbeat_modes.sh)
+//
 // The fingerprint is FNV-1a 64 of the whole output `poolsim run SCENARIO.yaml --seed SEED` prints (its header
 // with the version and seed, every timeline line, the summary and verdicts), in 16 hex digits; STATUS is the
 // exit status `poolsim run` gives (0, or 1 for a failed expectation or invariant). Exit 2 when a scenario does
@@ -21,7 +25,9 @@
 #include "poolsim/models/pool.hpp"
 #include "poolsim/recording/text_timeline.hpp"
 #include "poolsim/scenario/build.hpp"
+#include "poolsim/scenario/emit.hpp"
 #include "poolsim/scenario/load.hpp"
+#include "poolsim/scenario/swarm.hpp"
 
 namespace {
 
@@ -100,6 +106,13 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  std::cerr << "usage: determinism_tool text SCENARIO.yaml | fingerprint SCENARIO.yaml SEED...\n";
+  if ((args.size() == 2 || args.size() == 3) && args[0] == "swarm-case") {
+    scenario::SwarmOptions options;
+    if (args.size() == 3) options.hosts_max = std::stoull(args[2]);
+    std::cout << scenario::to_yaml(scenario::generate_swarm_case(std::stoull(args[1]), options));
+    return 0;
+  }
+  std::cerr << "usage: determinism_tool text SCENARIO.yaml | fingerprint SCENARIO.yaml SEED... | "
+               "swarm-case SEED [HOSTS_MAX]\n";
   return 2;
 }

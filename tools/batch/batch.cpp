@@ -70,7 +70,7 @@ RunRecord to_record(const BatchScenario& s, std::uint64_t seed, const RunOutcome
     spec.seed = job.seed;
     std::optional<std::filesystem::path> h5;
     if (options.keep_timelines) h5 = timelines_dir(options.out) / (run_id(spec.name, job.seed) + ".h5");
-    const std::string line = to_journal_line(to_record(s, job.seed, run_one(spec, s.file, s.yaml, h5)));
+    const std::string line = to_journal_line(to_record(s, job.seed, run_one(spec, s.file, s.yaml, h5, options.build)));
     std::string_view rest = line;
     while (!rest.empty()) {
       const ssize_t n = ::write(fd, rest.data(), rest.size());

@@ -16,6 +16,7 @@
 
 #include "batch/journal.hpp"
 #include "poolsim/recording/hdf5_tables.hpp"
+#include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/spec.hpp"
 
 namespace poolsim::batch {
@@ -35,6 +36,7 @@ struct BatchOptions {
   unsigned jobs = 1;
   std::filesystem::path out;
   bool keep_timelines = false;
+  scenario::BuildOptions build;  // --heartbeats: the results do not depend on it
 };
 
 // Where a batch keeps its journal and, with --keep-timelines, each run's HDF5 timeline until the results are

@@ -36,8 +36,8 @@ Hdf5Recording::Hdf5Recording(scenario::Simulation& sim, const std::filesystem::p
 }
 
 RunOutcome run_one(const scenario::ScenarioSpec& spec, const std::string& file, const std::string& scenario_yaml,
-                   const std::optional<std::filesystem::path>& h5) {
-  scenario::BuildResult built = scenario::build_simulation(spec, file);
+                   const std::optional<std::filesystem::path>& h5, const scenario::BuildOptions& build) {
+  scenario::BuildResult built = scenario::build_simulation(spec, file, build);
   if (!built.simulation) {
     std::string text;
     for (const scenario::Diagnostic& d : built.diagnostics) text += scenario::format_diagnostic(d) + "\n";

@@ -53,6 +53,6 @@ struct RunOutcome {
 // Builds and runs `spec` (already loaded and validated; its seed and until are used as they are). With `h5`, the
 // HDF5 timeline is written there (whole or absent). Build errors are a std::runtime_error with the diagnostics.
 RunOutcome run_one(const scenario::ScenarioSpec& spec, const std::string& file, const std::string& scenario_yaml,
-                   const std::optional<std::filesystem::path>& h5);
+                   const std::optional<std::filesystem::path>& h5, const scenario::BuildOptions& build = {});
 
 }  // namespace poolsim::batch

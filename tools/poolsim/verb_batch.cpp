@@ -17,6 +17,7 @@
 #include "batch/batch.hpp"
 #include "batch/journal.hpp"
 #include "batch/run_one.hpp"
+#include "poolsim/models/pool.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/verbs.hpp"
@@ -28,7 +29,8 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr std::string_view usage =
-    "usage: poolsim batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5 [--keep-timelines]\n";
+    "usage: poolsim batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5 [--keep-timelines]\n"
+    "                     [--heartbeats compressed|messages]\n";
 
 std::optional<std::uint64_t> parse_count(const std::string& text) {
   if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
@@ -39,13 +41,15 @@ std::optional<std::uint64_t> parse_count(const std::string& text) {
 
 int batch_main(const std::vector<std::string>& args) {
   std::vector<std::string> files;
-  std::string runs_text, seed_text = "1", jobs_text = "1", out;
+  std::string runs_text, seed_text = "1", jobs_text = "1", out, heartbeats = "compressed";
   po::options_description options("options");
   options.add_options()("help,h", "this help")("runs", po::value(&runs_text), "runs per scenario (seeds S .. S+N-1)")(
       "seed-base", po::value(&seed_text), "first seed (default 1)")(
       "jobs", po::value(&jobs_text), "worker processes (default 1); the results do not depend on it")(
       "out", po::value(&out), "the HDF5 results file (written whole; OUT.journal makes the batch resumable)")(
-      "keep-timelines", "also keep each run's HDF5 timeline as /runs/<scenario>@<seed>");
+      "keep-timelines", "also keep each run's HDF5 timeline as /runs/<scenario>@<seed>")(
+      "heartbeats", po::value(&heartbeats),
+      "compressed (default) or messages (every heartbeat an event, the reference); the results do not depend on it");
   po::options_description hidden;
   hidden.add_options()("file", po::value(&files));
   po::options_description all;
@@ -100,6 +104,12 @@ int batch_main(const std::vector<std::string>& args) {
   opts.jobs = static_cast<unsigned>(*jobs);
   opts.out = out;
   opts.keep_timelines = vm.count("keep-timelines") > 0;
+  if (heartbeats == "messages") {
+    opts.build.heartbeats = models::HeartbeatMode::messages;
+  } else if (heartbeats != "compressed") {
+    std::cerr << "poolsim batch: --heartbeats '" << heartbeats << "' is not 'compressed' or 'messages'\n";
+    return exit_usage;
+  }
 
   bool bad = false;
   std::set<std::string> names;

@@ -2,6 +2,7 @@
 // of each expectation as `#` lines, so that the whole output is one deterministic text (docs/running.md).
 // Exit 0 when every expectation holds, 1 when one fails or the model breaks an invariant, 2 for a usage or
 // input error (the scenario file, or a verb or setting the models do not simulate yet).
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -29,7 +30,8 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr std::string_view usage =
-    "usage: poolsim run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet]\n";
+    "usage: poolsim run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet]\n"
+    "                   [--heartbeats compressed|messages] [--stats]\n";
 
 void print_diagnostics(const std::vector<scenario::Diagnostic>& diagnostics) {
   for (const scenario::Diagnostic& d : diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
@@ -51,13 +53,16 @@ std::optional<std::uint64_t> parse_seed(const std::string& text) {
 }  // namespace
 
 int run_main(const std::vector<std::string>& args) {
-  std::string file, seed_text, until_text, timeline = "-", h5;
+  std::string file, seed_text, until_text, timeline = "-", h5, heartbeats = "compressed";
   po::options_description options("options");
   options.add_options()("help,h", "this help")("seed", po::value(&seed_text), "seed of every random stream (overrides the file's)")(
       "until", po::value(&until_text), "simulated horizon, e.g. 20m (overrides the file's)")(
       "timeline", po::value(&timeline), "write the timeline and summary to FILE (written whole or not at all); '-' is stdout")(
       "h5", po::value(&h5), "also write the run as HDF5 to FILE (docs/hdf5-layout.md; whole or not at all)")(
-      "quiet", "print only the summary and verdicts on stdout, not the timeline");
+      "quiet", "print only the summary and verdicts on stdout, not the timeline")(
+      "heartbeats", po::value(&heartbeats),
+      "compressed (default): only domain changes are events; messages: every heartbeat is one (the reference)")(
+      "stats", "print '# stats events=N wall_s=S' on stderr (kernel events run, wall time of the run)");
   po::options_description hidden;
   hidden.add_options()("file", po::value(&file));
   po::options_description all;
@@ -105,12 +110,20 @@ int run_main(const std::vector<std::string>& args) {
     }
   }
 
+  scenario::BuildOptions build_options;
+  if (heartbeats == "messages") {
+    build_options.heartbeats = models::HeartbeatMode::messages;
+  } else if (heartbeats != "compressed") {
+    std::cerr << "poolsim run: --heartbeats '" << heartbeats << "' is not 'compressed' or 'messages'\n";
+    return exit_usage;
+  }
+
   scenario::LoadResult loaded = scenario::load_scenario(file);
   print_diagnostics(loaded.diagnostics);
   if (!loaded.spec) return exit_usage;
   scenario::ScenarioSpec& spec = *loaded.spec;
   scenario::apply_overrides(spec, overrides);
-  scenario::BuildResult built = scenario::build_simulation(spec, file);
+  scenario::BuildResult built = scenario::build_simulation(spec, file, build_options);
   print_diagnostics(built.diagnostics);
   if (!built.simulation) return exit_usage;
   scenario::Simulation& sim = *built.simulation;
@@ -152,6 +165,7 @@ int run_main(const std::vector<std::string>& args) {
   std::string ending;
   bool failed = false;
   bool violated = false;
+  const auto started = std::chrono::steady_clock::now();
   try {
     sim.run(until);
     const scenario::OutcomeRecorder& outcome = sim.outcome();
@@ -165,6 +179,10 @@ int run_main(const std::vector<std::string>& args) {
               << " s, seed " << spec.seed << ": " << e.what() << '\n';
   }
 
+  if (vm.count("stats")) {
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cerr << "# stats events=" << sim.queue().events_run() << " wall_s=" << wall << '\n';
+  }
   if (timeline_out) *timeline_out << ending;
   if (!timeline_on_stdout) std::cout << ending;
   std::cout.flush();

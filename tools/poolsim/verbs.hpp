@@ -17,6 +17,7 @@ int bench_main(const std::vector<std::string>& args);
 int check_main(const std::vector<std::string>& args);
 int diff_main(const std::vector<std::string>& args);
 int run_main(const std::vector<std::string>& args);
+int size_main(const std::vector<std::string>& args);
 int swarm_main(const std::vector<std::string>& args);
 int explore_main(const std::vector<std::string>& args);
 

@@ -84,8 +84,15 @@ struct BuildResult {
   std::vector<Diagnostic> diagnostics;
 };
 
+// How to build, beyond what the file says: choices that must not change what a run records.
+struct BuildOptions {
+  // Heartbeats simulated as domain changes computed from their grids (compressed, the default) or one event per
+  // heartbeat and statefile cycle (messages, the reference); both give the same timeline (docs/model.md).
+  models::HeartbeatMode heartbeats = models::HeartbeatMode::compressed;
+};
+
 // Builds `spec`, a spec that load_scenario accepted; diagnostics name the file `file`.
-BuildResult build_simulation(const ScenarioSpec& spec, const std::string& file);
+BuildResult build_simulation(const ScenarioSpec& spec, const std::string& file, const BuildOptions& options = {});
 
 // The hosts of `spec` in tie-break order, as indices into spec.pool.hosts: file order, or by uuid (compared
 // case-insensitively) when every host has one (MODEL.md §3, docs/scenario-format.md).

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The performance benchmarks of issue 9, from one command (docs/performance.md):
+#
+#   tools/bench/run-benchmarks.sh [POOLSIM]        POOLSIM defaults to build/release/tools/poolsim
+#
+# It builds nothing: build the Release preset first (cmake --preset release && cmake --build --preset release).
+# Figures are printed, never asserted. Each section prints the ratio against a reference measured in this run:
+#   (a) heartbeat-mesh N=64 (shared/bench/heartbeat-mesh.md): kernel events/s vs a std::priority_queue baseline;
+#   (b) a 64-host, 1000-VM pool with random host, NIC, switch and storage faults (tools/gen-large-pool.py),
+#       compressed vs message-level heartbeats: kernel events and wall time (`poolsim run --stats`);
+#   (c) `poolsim batch` of a 16-host, 100-VM pool over 30 simulated days on JOBS workers: runs/s;
+#   (d) scaling: wall time and peak RSS for 8/16/32/64 hosts x 100/1000/5000 VMs, one simulated year
+#       compressed, and peak RSS at 1 year vs 10 years.
+# Horizons are chosen to keep the whole script to about 5 minutes on 2 cores; the environment overrides them:
+#   MESSAGES_UNTIL (2d)  horizon of the message-level run in (b) (a year of it is ~10^10 events: extrapolated)
+#   BATCH_RUNS (1000)    runs in (c), extrapolated to 10^4;  JOBS (2)
+#   SCALE_UNTIL (1y)     horizon of (d);  SCALE_VMS ("100 1000 5000");  SCALE_HOSTS ("8 16 32 64")
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+poolsim=${1:-$here/build/release/tools/poolsim}
+[ -x "$poolsim" ] || { echo "run-benchmarks.sh: no executable '$poolsim'; build the release preset first" >&2; exit 2; }
+messages_until=${MESSAGES_UNTIL:-2d}
+batch_runs=${BATCH_RUNS:-1000}
+jobs=${JOBS:-2}
+scale_until=${SCALE_UNTIL:-1y}
+scale_vms=${SCALE_VMS:-100 1000 5000}
+scale_hosts=${SCALE_HOSTS:-8 16 32 64}
+gen=$here/tools/gen-large-pool.py
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+started=$SECONDS
+
+echo "# poolsim benchmarks: $("$poolsim" --version 2>/dev/null | head -1); $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "# binary: $poolsim"
+echo "# horizons: messages ${messages_until}, batch ${batch_runs} runs on ${jobs} jobs, scaling ${scale_until}"
+
+# run_stats FILE ARGS...: prints "events wall_s peak_kib" of one `poolsim run --quiet --stats`.
+run_stats() {
+  local file=$1
+  shift
+  /usr/bin/time -f '%M' -o "$tmp/time" "$poolsim" run "$file" --quiet --stats "$@" >/dev/null 2>"$tmp/stats" || {
+    local status=$?
+    [ "$status" = 1 ] || { cat "$tmp/stats" >&2; return "$status"; }  # 1: a failed expectation is a result
+  }
+  local line events wall
+  line=$(grep '^# stats ' "$tmp/stats" | tail -1)
+  events=$(sed -E 's/.*events=([0-9]+).*/\1/' <<<"$line")
+  wall=$(sed -E 's/.*wall_s=([0-9.e+-]+).*/\1/' <<<"$line")
+  echo "$events $wall $(tail -1 "$tmp/time")"
+}
+
+echo
+echo "## (a) heartbeat-mesh N=64, T=3600 s (kernel vs std::priority_queue baseline, same process)"
+"$poolsim" bench heartbeat-mesh --hosts 64 --until 3600s --repeat 3
+
+echo
+echo "## (b) 64 hosts, 1000 VMs, random faults (gen-large-pool.py 64 1000 1y, seed 1): compressed vs messages"
+"$gen" 64 1000 1y >"$tmp/p64.yaml"
+read -r ce cw cm < <(run_stats "$tmp/p64.yaml")
+read -r cse csw _ < <(run_stats "$tmp/p64.yaml" --until "$messages_until")
+read -r me mw mm < <(run_stats "$tmp/p64.yaml" --until "$messages_until" --heartbeats messages)
+awk -v ce="$ce" -v cw="$cw" -v cm="$cm" -v cse="$cse" -v csw="$csw" -v me="$me" -v mw="$mw" -v mm="$mm" \
+    -v h="$messages_until" 'BEGIN {
+  printf "compressed, 1y:    events %d  wall %.3f s  peak RSS %d KiB   (target: under 1 s)\n", ce, cw, cm
+  printf "compressed, %s:    events %d  wall %.3f s\n", h, cse, csw
+  printf "messages,   %s:    events %d  wall %.3f s  peak RSS %d KiB\n", h, me, mw, mm
+  printf "ratio messages/compressed over %s: events %.0fx  wall %.0fx\n", h, me / (cse > 0 ? cse : 1), mw / (csw > 0 ? csw : 1e-9)
+}'
+awk -v ce="$ce" -v cw="$cw" -v me="$me" -v mw="$mw" -v h="$messages_until" 'BEGIN {
+  d = h; unit = substr(d, length(d)); n = substr(d, 1, length(d) - 1) + 0
+  s = (unit == "d") ? n * 86400 : (unit == "h") ? n * 3600 : (unit == "y") ? n * 365 * 86400 : n
+  f = 365 * 86400 / s
+  printf "messages, 1y extrapolated x%.1f from %s: events ~%.2g  wall ~%.0f s; ratio vs compressed 1y: events ~%.0fx  wall ~%.0fx\n",
+         f, h, me * f, mw * f, me * f / ce, mw * f / cw
+}'
+
+echo
+echo "## (c) poolsim batch: gen-large-pool.py 16 100 30d, ${batch_runs} runs on ${jobs} jobs"
+"$gen" 16 100 30d >"$tmp/p16.yaml"
+read -r one_e one_w _ < <(run_stats "$tmp/p16.yaml")
+t0=$(date +%s.%N)
+"$poolsim" batch "$tmp/p16.yaml" --runs "$batch_runs" --jobs "$jobs" --out "$tmp/batch.h5" 2>"$tmp/batch.err" || true
+t1=$(date +%s.%N)
+tail -1 "$tmp/batch.err"
+awk -v n="$batch_runs" -v t0="$t0" -v t1="$t1" -v j="$jobs" -v ow="$one_w" -v oe="$one_e" 'BEGIN {
+  w = t1 - t0; r = n / w
+  printf "one run (seed 1, in-process): events %d  wall %.4f s\n", oe, ow
+  printf "batch: %d runs in %.1f s = %.0f runs/s on %d jobs; 10^4 runs ~%.0f s%s (target: under 300 s)\n",
+         n, w, r, j, 1e4 / r, n == 10000 ? "" : " (extrapolated)"
+  printf "batch overhead vs %d x the in-process run time: %.2fx\n", j, (w * j) / (n * ow)
+}'
+
+echo
+echo "## (d) scaling: one simulated ${scale_until}, compressed (gen-large-pool.py HOSTS VMS ${scale_until}, seed 1)"
+printf '%6s %6s %12s %10s %12s\n' hosts vms events wall_s peak_KiB
+for h in $scale_hosts; do
+  for v in $scale_vms; do
+    "$gen" "$h" "$v" "$scale_until" >"$tmp/s.yaml"
+    read -r e w m < <(run_stats "$tmp/s.yaml")
+    printf '%6d %6d %12d %10.3f %12d\n' "$h" "$v" "$e" "$w" "$m"
+  done
+done
+echo "memory as simulated time grows (64 hosts, 1000 VMs):"
+printf '%8s %12s %10s %12s\n' until events wall_s peak_KiB
+for u in 1d 1y 10y; do
+  read -r e w m < <(run_stats "$tmp/p64.yaml" --until "$u")
+  printf '%8s %12d %10.3f %12d\n' "$u" "$e" "$w" "$m"
+done
+
+echo
+echo "# done in $((SECONDS - started)) s"

@@ -1,0 +1,146 @@
+// poolsim size SCENARIO.yaml: how many host failures the pool absorbs — xapi's planner's answer at time 0, then
+// the simulated outcome of every set of k simultaneous host crashes (or a seeded sample), and of k crashes one
+// after another, with every disagreement between the two flagged (docs/sizing.md "poolsim size"). The analysis
+// lives in tools/size/size_analysis.cpp. Exit 0 when the report is printed, disagreements included; 2 for a usage
+// or input error.
+#include <unistd.h>
+
+#include <cstdint>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "poolsim/scenario/build.hpp"
+#include "poolsim/scenario/load.hpp"
+#include "poolsim/scenario/size.hpp"
+#include "poolsim/verbs.hpp"
+#include "size/size_analysis.hpp"
+
+namespace poolsim::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr std::string_view usage =
+    "usage: poolsim size SCENARIO.yaml [--jobs J] [--sample N] [--seed S] [--add-host MEMORY]... "
+    "[--remove-host NAME]... [--ntol R]\n";
+
+std::optional<std::uint64_t> parse_count(const std::string& text) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoull(text);
+}
+
+void print_progress(std::size_t done, std::size_t total) {
+  std::cerr << "\rpoolsim size: " << done << "/" << total << " runs" << std::flush;
+}
+
+}  // namespace
+
+int size_main(const std::vector<std::string>& args) {
+  std::string file, jobs_text = "1", sample_text = "200", seed_text, ntol_text;
+  std::vector<std::string> add_hosts, remove_hosts;
+  po::options_description options("options");
+  options.add_options()("help,h", "this help")("jobs", po::value(&jobs_text), "worker processes (default 1)")(
+      "sample", po::value(&sample_text), "most sets of k hosts run per k; more are sampled (default 200)")(
+      "seed", po::value(&seed_text), "seed of the sample (default: the scenario's seed)")(
+      "add-host", po::value(&add_hosts), "what if: add a host with this memory, e.g. 64GiB (repeatable)")(
+      "remove-host", po::value(&remove_hosts), "what if: remove this host; its VMs are halted (repeatable)")(
+      "ntol", po::value(&ntol_text), "what if: the pool's host failures to tolerate");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value(&file));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "poolsim size: " << e.what() << "; see 'poolsim size --help'\n";
+    return exit_usage;
+  }
+  if (vm.count("help")) {
+    std::cout << usage
+              << "\nPrints the planner's max host failures to tolerate and plan status, then simulates every set of k\n"
+                 "host crashes (k = 1..n-1; a seeded sample of N sets when there are more), at once and one after\n"
+                 "another, and flags where planner and simulation disagree. docs/sizing.md explains the output.\n"
+                 "Exit status: 0 the report was printed (disagreements included), 2 usage or input error.\n\n"
+              << options;
+    return exit_ok;
+  }
+  if (file.empty()) {
+    std::cerr << "poolsim size: no scenario given; " << usage;
+    return exit_usage;
+  }
+  sizing::SizeOptions size_options;
+  const auto jobs = parse_count(jobs_text);
+  if (!jobs || *jobs == 0 || *jobs > 1024) {
+    std::cerr << "poolsim size: --jobs '" << jobs_text << "' is not a number of processes from 1 to 1024\n";
+    return exit_usage;
+  }
+  size_options.jobs = static_cast<unsigned>(*jobs);
+  const auto sample = parse_count(sample_text);
+  if (!sample || *sample == 0) {
+    std::cerr << "poolsim size: --sample '" << sample_text << "' is not a number of sets, 1 or more\n";
+    return exit_usage;
+  }
+  size_options.sample = static_cast<std::size_t>(*sample);
+  sizing::WhatIf what_if;
+  what_if.remove_hosts = remove_hosts;
+  for (const std::string& text : add_hosts) {
+    const auto parsed = scenario::parse_size(text);
+    if (const auto* error = std::get_if<scenario::SizeParseError>(&parsed)) {
+      std::cerr << "poolsim size: --add-host: " << error->message << '\n';
+      return exit_usage;
+    }
+    what_if.add_hosts.push_back(std::get<std::uint64_t>(parsed));
+  }
+  if (vm.count("ntol")) {
+    const auto ntol = parse_count(ntol_text);
+    if (!ntol) {
+      std::cerr << "poolsim size: --ntol '" << ntol_text << "' is not a number of host failures, 0 or more\n";
+      return exit_usage;
+    }
+    what_if.ntol = static_cast<std::int64_t>(*ntol);
+  }
+  std::optional<std::uint64_t> seed;
+  if (vm.count("seed")) {
+    seed = parse_count(seed_text);
+    if (!seed) {
+      std::cerr << "poolsim size: --seed '" << seed_text << "' is not a whole number\n";
+      return exit_usage;
+    }
+  }
+
+  scenario::LoadResult loaded = scenario::load_scenario(file);
+  for (const scenario::Diagnostic& d : loaded.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
+  if (!loaded.spec) return exit_usage;
+  scenario::ScenarioSpec& spec = *loaded.spec;
+  if (const auto error = sizing::apply_what_if(spec, what_if)) {
+    std::cerr << "poolsim size: " << *error << '\n';
+    return exit_usage;
+  }
+  size_options.seed = seed.value_or(spec.seed);
+  // The pool as every run builds it, without crashes: refuse now what would not build.
+  {
+    const scenario::BuildResult built =
+        scenario::build_simulation(sizing::crash_scenario(spec, {}, size_options), file);
+    for (const scenario::Diagnostic& d : built.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
+    if (!built.simulation) return exit_usage;
+  }
+  const bool live = ::isatty(STDERR_FILENO) == 1;
+  sizing::size_report(spec, file, size_options, std::cout, live ? print_progress : nullptr);
+  if (live) std::cerr << '\n';
+  std::cout.flush();
+  return exit_ok;
+}
+
+}  // namespace poolsim::cli
