@@ -12,6 +12,7 @@
 #include "poolsim/scenario/emit.hpp"
 #include "poolsim/scenario/explore.hpp"
 #include "poolsim/scenario/load.hpp"
+#include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 
 namespace poolsim::cli {
@@ -42,33 +43,13 @@ int explore_main(const std::vector<std::string>& args) {
   po::options_description options("options");
   options.add_options()("help,h", "this help")("seed", po::value(&seed_text), "overrides the file's seed")(
       "max-instants", po::value(&max_instants), "explore at most N instants, evenly sampled (default: all)");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value(&file));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", 1);
+  constexpr std::string_view help =
+      "\nRuns the scenario once, then once more per (decision instant, resource): each host crashed, each\n"
+      "NIC unplugged, each switch, portal and network array failed at each instant of the first run's\n"
+      "timeline records, for good, with the invariants checked. Prints each violation with the fault line\n"
+      "that reproduces it. Exit status: 0 none broke, 1 an invariant broke, 2 usage or input error.\n\n";
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "poolsim explore: " << e.what() << "; see 'poolsim explore --help'\n";
-    return exit_usage;
-  }
-  if (vm.count("help")) {
-    std::cout << usage
-              << "\nRuns the scenario once, then once more per (decision instant, resource): each host crashed, each\n"
-                 "NIC unplugged, each switch, portal and network array failed at each instant of the first run's\n"
-                 "timeline records, for good, with the invariants checked. Prints each violation with the fault line\n"
-                 "that reproduces it. Exit status: 0 none broke, 1 an invariant broke, 2 usage or input error.\n\n"
-              << options;
-    return exit_ok;
-  }
-  if (file.empty()) {
-    std::cerr << "poolsim explore: no scenario given; " << usage;
-    return exit_usage;
-  }
+  if (const auto status = parse_scenario_args("explore", args, options, usage, help, file, vm)) return *status;
   scenario::LoadResult loaded = scenario::load_scenario(file);
   for (const scenario::Diagnostic& d : loaded.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
   if (!loaded.spec) return exit_usage;

@@ -21,6 +21,7 @@
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
 #include "batch/run_one.hpp"
+#include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 
 namespace poolsim::cli {
@@ -63,32 +64,12 @@ int run_main(const std::vector<std::string>& args) {
       "heartbeats", po::value(&heartbeats),
       "compressed (default): only domain changes are events; messages: every heartbeat is one (the reference)")(
       "stats", "print '# stats events=N wall_s=S' on stderr (kernel events run, wall time of the run)");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value(&file));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", 1);
+  constexpr std::string_view help =
+      "\nSimulates the scenario and prints its timeline (one line per state change or decision), then the\n"
+      "summary and each expectation's verdict as '#' lines. docs/running.md describes the output.\n"
+      "Exit status: 0 every expectation holds, 1 one failed or an invariant broke, 2 usage or input error.\n\n";
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "poolsim run: " << e.what() << "; see 'poolsim run --help'\n";
-    return exit_usage;
-  }
-  if (vm.count("help")) {
-    std::cout << usage
-              << "\nSimulates the scenario and prints its timeline (one line per state change or decision), then the\n"
-                 "summary and each expectation's verdict as '#' lines. docs/running.md describes the output.\n"
-                 "Exit status: 0 every expectation holds, 1 one failed or an invariant broke, 2 usage or input error.\n\n"
-              << options;
-    return exit_ok;
-  }
-  if (file.empty()) {
-    std::cerr << "poolsim run: no scenario given; " << usage;
-    return exit_usage;
-  }
+  if (const auto status = parse_scenario_args("run", args, options, usage, help, file, vm)) return *status;
   scenario::Overrides overrides;
   if (vm.count("seed")) {
     overrides.seed = parse_seed(seed_text);

@@ -17,6 +17,7 @@
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/scenario/size.hpp"
+#include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 #include "size/size_analysis.hpp"
 
@@ -53,33 +54,13 @@ int size_main(const std::vector<std::string>& args) {
       "add-host", po::value(&add_hosts), "what if: add a host with this memory, e.g. 64GiB (repeatable)")(
       "remove-host", po::value(&remove_hosts), "what if: remove this host; its VMs are halted (repeatable)")(
       "ntol", po::value(&ntol_text), "what if: the pool's host failures to tolerate");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value(&file));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", 1);
+  constexpr std::string_view help =
+      "\nPrints the planner's max host failures to tolerate and plan status, then simulates every set of k\n"
+      "host crashes (k = 1..n-1; a seeded sample of N sets when there are more), at once and one after\n"
+      "another, and flags where planner and simulation disagree. docs/sizing.md explains the output.\n"
+      "Exit status: 0 the report was printed (disagreements included), 2 usage or input error.\n\n";
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "poolsim size: " << e.what() << "; see 'poolsim size --help'\n";
-    return exit_usage;
-  }
-  if (vm.count("help")) {
-    std::cout << usage
-              << "\nPrints the planner's max host failures to tolerate and plan status, then simulates every set of k\n"
-                 "host crashes (k = 1..n-1; a seeded sample of N sets when there are more), at once and one after\n"
-                 "another, and flags where planner and simulation disagree. docs/sizing.md explains the output.\n"
-                 "Exit status: 0 the report was printed (disagreements included), 2 usage or input error.\n\n"
-              << options;
-    return exit_ok;
-  }
-  if (file.empty()) {
-    std::cerr << "poolsim size: no scenario given; " << usage;
-    return exit_usage;
-  }
+  if (const auto status = parse_scenario_args("size", args, options, usage, help, file, vm)) return *status;
   sizing::SizeOptions size_options;
   const auto jobs = parse_count(jobs_text);
   if (!jobs || *jobs == 0 || *jobs > 1024) {

@@ -1,0 +1,38 @@
+#include "poolsim/scenario_args.hpp"
+
+#include <iostream>
+
+#include "poolsim/verbs.hpp"
+
+namespace poolsim::cli {
+
+namespace po = boost::program_options;
+
+std::optional<int> parse_scenario_args(std::string_view verb, const std::vector<std::string>& args,
+                                       const po::options_description& options, std::string_view usage,
+                                       std::string_view help_text, std::string& file, po::variables_map& vm) {
+  po::options_description hidden;
+  hidden.add_options()("file", po::value(&file));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "poolsim " << verb << ": " << e.what() << "; see 'poolsim " << verb << " --help'\n";
+    return exit_usage;
+  }
+  if (vm.count("help")) {
+    std::cout << usage << help_text << options;
+    return exit_ok;
+  }
+  if (file.empty()) {
+    std::cerr << "poolsim " << verb << ": no scenario given; " << usage;
+    return exit_usage;
+  }
+  return std::nullopt;
+}
+
+}  // namespace poolsim::cli

@@ -1,0 +1,21 @@
+// The command line shared by the verbs that take one scenario file: run, size, explore.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+namespace poolsim::cli {
+
+// Parses `args` against the verb's `options` plus one positional SCENARIO.yaml into `file` and `vm`. Prints
+// the usage error (exit 2), the help — `usage`, then `help_text`, then the options — (exit 0), or the missing
+// file (exit 2), and returns that exit status; returns nothing when the verb should go on.
+std::optional<int> parse_scenario_args(std::string_view verb, const std::vector<std::string>& args,
+                                       const boost::program_options::options_description& options,
+                                       std::string_view usage, std::string_view help_text, std::string& file,
+                                       boost::program_options::variables_map& vm);
+
+}  // namespace poolsim::cli
