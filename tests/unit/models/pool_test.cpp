@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/models/timeline_lines.hpp"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -11,21 +13,6 @@ namespace {
 
 SimTime at_s(double s) { return SimTime::from_ns(static_cast<std::int64_t>(s * 1e9)); }
 constexpr std::uint64_t gib = 1ULL << 30;
-
-struct Lines : TimelineObserver {
-  std::vector<std::string> lines;
-  void on_record(const TimelineRecord& r) override {
-    std::string line = format_seconds(r.time) + " " + r.source + " " + std::string(r.event);
-    if (!r.details.empty()) line += " " + r.details_text();
-    lines.push_back(line);
-  }
-  bool has(const std::string& line) const { return std::find(lines.begin(), lines.end(), line) != lines.end(); }
-  std::string dump() const {
-    std::string out;
-    for (const auto& l : lines) out += l + "\n";
-    return out;
-  }
-};
 
 // The tutorial's pool (MODEL.md §7): two hosts, each with eth0 and eth1 in one active-backup bond on sw1 carrying
 // management and iSCSI (two portals on sw1), the iSCSI SR is the heartbeat SR, HA on with T = 60 s.

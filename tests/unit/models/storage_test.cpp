@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/models/timeline_lines.hpp"
+
 #include <string>
 #include <vector>
 
@@ -9,16 +11,6 @@ namespace poolsim::models {
 namespace {
 
 SimTime at_ms(std::int64_t ms) { return SimTime::zero() + Duration::milliseconds(ms); }
-
-// Records every timeline line as "time source event details" for exact comparisons.
-struct Lines : TimelineObserver {
-  std::vector<std::string> lines;
-  void on_record(const TimelineRecord& r) override {
-    std::string line = format_seconds(r.time) + " " + r.source + " " + std::string(r.event);
-    if (!r.details.empty()) line += " " + r.details_text();
-    lines.push_back(line);
-  }
-};
 
 // The tutorial's pool, storage side: hosts xs1 and xs2, each with bond0 = eth0 on sw1 + eth1 on sw2 (a stack),
 // carrying iSCSI to an array whose portals p1 and p2 sit on sw1 and sw2: two paths per host (bond0 × portal).

@@ -1,0 +1,28 @@
+// A test observer that keeps every timeline record as one line, "time source event details", so that tests
+// compare what a model published exactly.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "poolsim/kernel/event_bus.hpp"
+
+namespace poolsim::models {
+
+struct Lines : TimelineObserver {
+  std::vector<std::string> lines;
+  void on_record(const TimelineRecord& r) override {
+    std::string line = format_seconds(r.time) + " " + r.source + " " + std::string(r.event);
+    if (!r.details.empty()) line += " " + r.details_text();
+    lines.push_back(line);
+  }
+  bool has(const std::string& line) const { return std::find(lines.begin(), lines.end(), line) != lines.end(); }
+  std::string dump() const {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+  }
+};
+
+}  // namespace poolsim::models
