@@ -158,7 +158,9 @@ struct Pool::Impl {
     std::optional<SimTime> last_attempt;
     bool alerted = false;
     int best_effort_owed = 0;           // start attempts still owed to a best-effort VM (xapi: 1 + 2 retries)
-    bool user_halted = false;           // shut down by an operator: HA leaves it down
+    // xapi's ha_always_run: set when a `restart` VM is started, cleared by an operator's shutdown. Only a
+    // `restart` VM with it set is protected (helpers.ml vm_should_always_run): a VM halted at time 0 is not.
+    bool always_run = false;
     EventHandle boot;
   };
 
@@ -983,9 +985,9 @@ struct Pool::Impl {
   void schedule_retry(HostIndex m) {
     std::optional<SimTime> due;
     for (const Vm& vm : vms) {
-      if (vm.db_running || vm.restart_pending || vm.user_halted) continue;
+      if (vm.db_running || vm.restart_pending) continue;
       std::optional<SimTime> at;
-      if (vm.config.priority == RestartPriority::restart) {
+      if (protected_vm(vm)) {
         at = vm.last_attempt ? *vm.last_attempt + config.xapi.restart_retry_delay : queue.now();
       } else if (vm.best_effort_owed > 0) {
         at = queue.now();  // the next pass
@@ -1002,6 +1004,8 @@ struct Pool::Impl {
     });
   }
 
+  static bool protected_vm(const Vm& vm) { return vm.config.priority == RestartPriority::restart && vm.always_run; }
+
   std::uint64_t free_memory(HostIndex h) const {
     std::uint64_t used = 0;
     for (const Vm& vm : vms) {
@@ -1014,6 +1018,7 @@ struct Pool::Impl {
   void monitor_pass(HostIndex m) {
     Host& master = hosts[m];
     if (!master.is_master || !master.daemon) return;
+    bool reset = false;
     for (HostIndex x = 0; x < n(); ++x) {
       if (db_live[x] && !master.liveset[x]) {
         db_live[x] = false;
@@ -1025,6 +1030,7 @@ struct Pool::Impl {
             vm.db_host.reset();
             if (vm.config.priority == RestartPriority::best_effort) vm.best_effort_owed = best_effort_attempts;
             publish(vm_source(v), "vm_halted", {{"host", name(x)}, {"reason", "host_failed"}});
+            reset = true;
           }
         }
       } else if (!db_live[x] && master.liveset[x] && hosts[x].daemon && !hosts[x].joining) {
@@ -1033,6 +1039,8 @@ struct Pool::Impl {
         liveset_grew = true;
       }
     }
+    // VMs were reset: the pool's plan status first (restart_auto_run_vms calls update_pool_status before planning).
+    if (reset) update_pool_status(m);
     // Protected VMs go where the planner puts them (compute_restart_plan, VM.start_on); best-effort VMs
     // after every protected one, by a plain start. Each class by order groups.
     const RestartPlan plan = Planner(planner_input(m)).restart_plan();
@@ -1042,7 +1050,9 @@ struct Pool::Impl {
     // is started (docs/research/real-behaviour.md §5).
     if (liveset_grew && plan.complete()) {
       for (Vm& vm : vms) {
-        if (vm.config.priority == RestartPriority::best_effort && !vm.db_running && !vm.user_halted) {
+        // Every halted best-effort VM, those an operator shut down included: xapi reads them all from the database
+        // (restart_auto_run_vms, `is_best_effort`).
+        if (vm.config.priority == RestartPriority::best_effort && !vm.db_running) {
           vm.best_effort_owed = best_effort_attempts;
         }
       }
@@ -1051,8 +1061,8 @@ struct Pool::Impl {
     std::vector<VmIndex> candidates;
     for (VmIndex v = 0; v < vms.size(); ++v) {
       const Vm& vm = vms[v];
-      if (vm.db_running || vm.restart_pending || vm.user_halted) continue;
-      if (vm.config.priority == RestartPriority::restart) {
+      if (vm.db_running || vm.restart_pending) continue;
+      if (protected_vm(vm)) {
         if (vm.last_attempt && queue.now() < *vm.last_attempt + config.xapi.restart_retry_delay) continue;
       } else if (vm.best_effort_owed == 0) {
         continue;
@@ -1081,7 +1091,7 @@ struct Pool::Impl {
       PlannerVm pv;
       pv.memory = vm.config.memory;
       if (vm.db_running) pv.host = vm.db_host;
-      pv.is_protected = vm.config.priority == RestartPriority::restart && !vm.user_halted;
+      pv.is_protected = protected_vm(vm);
       pv.agile = vm.config.agile;
       input.vms.push_back(pv);
     }
@@ -1092,13 +1102,52 @@ struct Pool::Impl {
   // a drop of the tolerable failures below ha_plan_exists_for, and the transition to overcommitted, alert.
   void update_pool_status(HostIndex m) {
     const Planner planner(planner_input(m));
-    const auto max = static_cast<std::int64_t>(planner.max_host_failures_to_tolerate());
     const std::int64_t ntol = config.host_failures_to_tolerate;
-    if (max < plan_exists_for) alert("HA_POOL_DROP_IN_PLAN_EXISTS_FOR", {{"value", std::to_string(max)}});
-    plan_exists_for = std::min(ntol, max);
-    const bool planned = planner.plan_status(static_cast<std::size_t>(ntol)) == PlanStatus::all_vms;
-    if (!planned && !overcommitted) alert("HA_POOL_OVERCOMMITTED");
-    overcommitted = !planned;
+    if (planner.plan_status(static_cast<std::size_t>(ntol)) == PlanStatus::all_vms) {
+      overcommitted = false;
+      plan_exists_for = ntol;
+      return;
+    }
+    mark_overcommitted(planner);
+  }
+
+  // xapi_ha_vm_failover.ml mark_pool_as_overcommitted: ha_plan_exists_for follows the planner's max (alerting a
+  // drop), and the transition to overcommitted alerts once.
+  void mark_overcommitted(const Planner& planner) {
+    const auto max = static_cast<std::int64_t>(planner.max_host_failures_to_tolerate());
+    if (max != plan_exists_for) {
+      if (max < plan_exists_for) alert("HA_POOL_DROP_IN_PLAN_EXISTS_FOR", {{"value", std::to_string(max)}});
+      plan_exists_for = std::min(config.host_failures_to_tolerate, max);
+    }
+    if (!overcommitted) alert("HA_POOL_OVERCOMMITTED");
+    overcommitted = true;
+  }
+
+  // Overcommit protection (MODEL.md §5; xapi_ha_vm_failover.ml assert_configuration_change_preserves_ha_plan):
+  // with HA on, an operation is refused (HA_OPERATION_WOULD_BREAK_FAILOVER_PLAN) when a plan for
+  // ha_plan_exists_for failures exists now and would not after it. A pool already overcommitted refuses nothing.
+  // Pools with ha_allow_overcommit are not modelled.
+  bool breaks_plan(HostIndex m, const PlanChange& change) const {
+    if (!config.ha_enabled) return false;
+    return Planner(planner_input(m)).would_break_plan(static_cast<std::size_t>(plan_exists_for), change);
+  }
+
+  // What VM v starting, restarting or migrating on `to` changes for the planner (message_forwarding.ml
+  // check_vm_preserves_ha_plan): a `restart` VM not yet protected becomes a new VM to protect, wherever it
+  // starts; any other arrives on `to`. A migrating VM still holds its memory on the host it leaves
+  // (reserve_memory_for_vm: "it will still be considered on both hosts").
+  PlanChange arriving(VmIndex v, HostIndex to) const {
+    const Vm& vm = vms[v];
+    PlanChange change;
+    if (vm.config.priority == RestartPriority::restart && !vm.always_run) {
+      change.new_vms.push_back(PlannerVm{vm.config.memory, std::nullopt, true, vm.config.agile});
+      return change;
+    }
+    change.moves.push_back({v, to});
+    if (vm.db_running && vm.db_host && *vm.db_host != to) {
+      change.new_vms.push_back(PlannerVm{vm.config.memory, vm.db_host, false, true});
+    }
+    return change;
   }
 
   // Starts the VMs of one order group in parallel, then the next group once every start_delay has passed.
@@ -1180,14 +1229,21 @@ struct Pool::Impl {
       }
     }
     if (!target) target = place(vm.config.memory, eligible);
-    if (!target) {
-      publish(vm_source(v), "vm_restart_failed", {{"reason", "no_capacity"}});
+    const auto fail = [&](std::string_view reason) {
+      publish(vm_source(v), "vm_restart_failed", {{"reason", std::string(reason)}});
       if (best_effort && vm.best_effort_owed == 0) publish(vm_source(v), "vm_left_down", {{"reason", "best_effort"}});
       if (!best_effort && !vm.alerted) {
         vm.alerted = true;
         alert("HA_PROTECTED_VM_RESTART_FAILED", {{"vm", vm.config.name}});
       }
       return false;
+    };
+    if (!target) return fail("no_capacity");
+    if (breaks_plan(m, arriving(v, *target))) {
+      // A protected VM's refusal marks the pool overcommitted; the start tried again at once meets the 120 s
+      // guard and fails (docs/research/real-behaviour.md §5). A best-effort VM just fails.
+      if (!best_effort) mark_overcommitted(Planner(planner_input(m)));
+      return fail("would_break_failover_plan");
     }
     if (vm.instance) {
       throw InvariantViolation("VM " + vm.config.name + " restarted on " + name(*target) + " while still running on " +
@@ -1222,6 +1278,7 @@ void Pool::start() {
     if (!vm.config.host) continue;
     vm.instance = vm.db_host = vm.config.host;
     vm.booted = vm.db_running = true;
+    vm.always_run = vm.config.priority == RestartPriority::restart;
   }
   if (p.config.heartbeat_sr) {
     for (HostIndex h = 0; h < p.n(); ++h) p.hosts[h].io = p.storage.io(*p.config.heartbeat_sr, h);
@@ -1323,6 +1380,13 @@ void Pool::enter_maintenance(HostIndex host, std::optional<HostIndex> new_master
   if (h.is_master && (!new_master || *new_master == host || p.hosts[*new_master].state != HostState::up)) {
     return p.refuse(op, "needs_another_host_as_new_master", {{"host", p.name(host)}});
   }
+  const std::optional<HostIndex> m = master();
+  if (!m) return p.refuse(op, "no_master", {{"host", p.name(host)}});
+  // Host.evacuate and Host.disable first check that the host's loss keeps the failover plan
+  // (assert_host_disable_preserves_ha_plan).
+  if (p.breaks_plan(*m, PlanChange::disable_host(host))) {
+    return p.refuse(op, "would_break_failover_plan", {{"host", p.name(host)}});
+  }
   // The evacuation is planned before it starts and refused whole when a VM has nowhere to go.
   h.disabled = true;
   std::vector<std::pair<VmIndex, HostIndex>> moves;
@@ -1339,6 +1403,18 @@ void Pool::enter_maintenance(HostIndex host, std::optional<HostIndex> new_master
     }
     reserved[*target] += memory;
     moves.emplace_back(v, *target);
+  }
+  // Each migration checks its arrival (reserve_memory_for_vm); the evacuation is refused whole when one would
+  // break the plan, rather than stopping half-way as xapi's would.
+  PlanChange evacuation = PlanChange::disable_host(host);
+  for (const auto& [v, target] : moves) {
+    PlanChange one = p.arriving(v, target);
+    evacuation.moves.insert(evacuation.moves.end(), one.moves.begin(), one.moves.end());
+    evacuation.new_vms.insert(evacuation.new_vms.end(), one.new_vms.begin(), one.new_vms.end());
+  }
+  if (p.breaks_plan(*m, evacuation)) {
+    h.disabled = false;
+    return p.refuse(op, "would_break_failover_plan", {{"host", p.name(host)}});
   }
   if (h.is_master) {
     h.is_master = false;
@@ -1385,6 +1461,9 @@ void Pool::vm_start(VmIndex vm, std::optional<HostIndex> host) {
   Impl::Vm& v = p.vms[vm];
   const std::string_view op = "vm_start";
   if (v.instance || v.db_running) return p.refuse(op, "already_running", {{"vm", v.config.name}});
+  // Operations go through the master's xapi.
+  const std::optional<HostIndex> m = master();
+  if (!m) return p.refuse(op, "no_master", {{"vm", v.config.name}});
   std::optional<HostIndex> target;
   if (host) {
     const Impl::Host& h = p.hosts[*host];
@@ -1393,7 +1472,10 @@ void Pool::vm_start(VmIndex vm, std::optional<HostIndex> host) {
     target = p.place(v.config.memory, [](HostIndex) { return true; });
   }
   if (!target) return p.refuse(op, "no_host_with_enough_free_memory", {{"vm", v.config.name}});
-  v.user_halted = false;
+  if (p.breaks_plan(*m, p.arriving(vm, *target))) {
+    return p.refuse(op, "would_break_failover_plan", {{"vm", v.config.name}});
+  }
+  v.always_run = v.config.priority == RestartPriority::restart;
   v.alerted = false;
   p.publish(p.vm_source(vm), "vm_start", {{"to", p.name(*target)}});
   p.boot_vm(vm, *target);
@@ -1408,7 +1490,8 @@ void Pool::vm_shutdown(VmIndex vm) {
   v.booted = false;
   v.db_running = false;
   v.db_host.reset();
-  v.user_halted = true;  // a clean shutdown by an operator: HA does not restart it
+  v.always_run = false;  // a clean shutdown by an operator: HA does not restart it
+  v.best_effort_owed = 0;
   p.publish(p.vm_source(vm), "vm_shutdown");
 }
 
@@ -1417,16 +1500,15 @@ void Pool::set_ntol(std::int64_t value) {
   const std::string_view op = "set_ntol";
   const std::optional<HostIndex> m = master();
   if (value < 0 || static_cast<std::size_t>(value) >= p.n()) return p.refuse(op, "out_of_range");
-  if (p.config.ha_enabled && m && value > p.config.host_failures_to_tolerate) {
-    // Raising ntol is refused when the plan would not hold (xapi_pool.ml set_ha_host_failures_to_tolerate).
-    const Planner planner(p.planner_input(*m));
-    if (planner.plan_status(static_cast<std::size_t>(value)) != PlanStatus::all_vms) {
-      return p.refuse(op, "would_break_failover_plan", {{"value", std::to_string(value)}});
-    }
+  if (!m) return p.refuse(op, "no_master", {{"value", std::to_string(value)}});
+  // xapi_pool.ml set_ha_host_failures_to_tolerate: checked only while a plan exists for at least one failure
+  // ("Don't block changes if we have no plan at all"); otherwise the pool just becomes overcommitted.
+  if (p.plan_exists_for > 0 && p.breaks_plan(*m, PlanChange::set_failures(static_cast<std::size_t>(value)))) {
+    return p.refuse(op, "would_break_failover_plan", {{"value", std::to_string(value)}});
   }
   p.config.host_failures_to_tolerate = value;
   p.publish("pool", "ntol_set", {{"value", std::to_string(value)}});
-  if (p.config.ha_enabled && m) p.update_pool_status(*m);
+  if (p.config.ha_enabled) p.update_pool_status(*m);
 }
 
 void Pool::ha_disable() {

@@ -92,10 +92,10 @@ bool simulated(FaultVerb verb) {
     case FaultVerb::ha_disable:
     case FaultVerb::ha_enable:
     case FaultVerb::vm_start:
-    case FaultVerb::vm_shutdown: return true;
+    case FaultVerb::vm_shutdown:
+    case FaultVerb::set_ntol: return true;
     case FaultVerb::eject_cd:
-    case FaultVerb::insert_cd:
-    case FaultVerb::set_ntol: return false;
+    case FaultVerb::insert_cd: return false;
   }
   return false;
 }
@@ -425,6 +425,9 @@ struct SimulationBuilder {
           break;
         case FaultVerb::ha_disable: schedule(at, [&sim] { sim.pool_->ha_disable(); }); break;
         case FaultVerb::ha_enable: schedule(at, [&sim] { sim.pool_->ha_enable(); }); break;
+        case FaultVerb::set_ntol:
+          schedule(at, [&sim, value = fault.value] { sim.pool_->set_ntol(value); });
+          break;
         default: throw std::logic_error("fault verb not simulated reached the scheduler");
       }
     }

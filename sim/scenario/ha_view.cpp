@@ -11,6 +11,7 @@ HaView::HaView(std::vector<std::string> host_names, std::vector<std::string> vm_
   hosts_.resize(host_names_.size());
   for (Host& h : hosts_) h.liveset.assign(host_names_.size(), false);
   user_halted_.assign(vm_names_.size(), false);
+  operator_started_.assign(vm_names_.size(), false);
   if (ha_enabled) start_all();
 }
 
@@ -59,7 +60,10 @@ void HaView::on_record(const TimelineRecord& record) {
     if (vm == vm_names_.end()) return;
     const auto v = static_cast<std::size_t>(vm - vm_names_.begin());
     if (event == "vm_shutdown") user_halted_[v] = true;
-    if (event == "vm_start") user_halted_[v] = false;
+    if (event == "vm_start") {
+      user_halted_[v] = false;
+      operator_started_[v] = true;
+    }
     return;
   }
   const bool ha = source.ends_with("/ha");

@@ -439,7 +439,9 @@ SwarmVerdict check_liveness(const Simulation& sim, const HaView& view, SimTime e
   for (const VmSpec& v : spec.pool.vms) {
     if (v.ha.restart_priority != RestartPriority::restart) continue;
     const models::VmIndex index = *sim.vm_index(v.name);
-    if (view.user_halted(index) || pool.vm_state(index) == models::VmState::running) continue;
+    // Protected: running at time 0 or started since, and not shut down by an operator (ha_always_run).
+    const bool always_run = (!v.host.name.empty() || view.operator_started(index)) && !view.user_halted(index);
+    if (!always_run || pool.vm_state(index) == models::VmState::running) continue;
     for (models::HostIndex h = 0; h < pool.host_count(); ++h) {
       if (free_memory[h] >= v.memory) {
         return fail(SwarmFailure::liveness, end, "protected vm down",

@@ -62,11 +62,11 @@ contains "$tmp/err" "bad.yaml:$line:5: error: unknown key 'timout' in 'ha'; did 
 lacks "$tmp/out" "# poolsim" "run of a bad file prints no timeline"
 
 # A verb the models do not simulate yet: refused at its position, exit 2.
-sed 's/^  - {at: 15m, do: replug, host: xenserver-1, nic: \[eth0, eth1\]}$/&\n  - {at: 16m, do: set_ntol, value: 0}/' \
+sed 's/^  - {at: 15m, do: replug, host: xenserver-1, nic: \[eth0, eth1\]}$/&\n  - {at: 16m, do: eject_cd, vm: dns}/' \
   "$tutorial" >"$tmp/verb.yaml"
 expect 2 "run of a verb not simulated yet" -- "$poolsim" run "$tmp/verb.yaml"
-line=$(grep -n 'do: set_ntol' "$tmp/verb.yaml" | cut -d: -f1)
-contains "$tmp/err" "verb.yaml:$line:5: error: fault verb 'set_ntol' is not simulated yet; remove it to run this scenario (issue #6)" \
+line=$(grep -n 'do: eject_cd' "$tmp/verb.yaml" | cut -d: -f1)
+contains "$tmp/err" "verb.yaml:$line:5: error: fault verb 'eject_cd' is not simulated yet; remove it to run this scenario (issue #6)" \
   "run of a verb not simulated yet"
 lacks "$tmp/out" "# poolsim" "a refused run prints no timeline"
 

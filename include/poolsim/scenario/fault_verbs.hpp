@@ -45,7 +45,7 @@ inline constexpr std::array<FaultVerbInfo, 24> fault_verbs{{
     {FaultVerb::vm_shutdown, {"vm", ""}, "", "shut the VM down cleanly"},
     {FaultVerb::eject_cd, {"vm", ""}, "", "eject the CD from the VM's drive"},
     {FaultVerb::insert_cd, {"vm", ""}, "", "insert a CD into the VM's drive (the VM is no longer agile)"},
-    {FaultVerb::set_ntol, {"value", ""}, "", "set host_failures_to_tolerate; refused when no plan exists"},
+    {FaultVerb::set_ntol, {"value", ""}, "", "set host_failures_to_tolerate; refused when it would break the failover plan"},
 }};
 
 // The row of a verb.

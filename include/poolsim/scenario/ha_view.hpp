@@ -38,6 +38,9 @@ class HaView : public TimelineObserver {
   bool live(std::size_t observer, std::size_t peer) const { return hosts_[observer].liveset[peer]; }
   // Shut down by an operator and not started since: HA leaves it down (MODEL.md §6).
   bool user_halted(std::size_t vm) const { return user_halted_[vm]; }
+  // Started by an operator (`vm_start`) at least once: a `restart` VM halted at time 0 is protected from then on
+  // (xapi sets ha_always_run when it starts).
+  bool operator_started(std::size_t vm) const { return operator_started_[vm]; }
 
  private:
   struct Host {
@@ -54,6 +57,7 @@ class HaView : public TimelineObserver {
   std::vector<std::string> vm_names_;
   std::vector<Host> hosts_;
   std::vector<bool> user_halted_;
+  std::vector<bool> operator_started_;
   bool ha_enabled_ = false;
 };
 

@@ -225,12 +225,19 @@ TEST_F(Tutorial, TheMasterCannotEnterMaintenanceWithHaOn) {
                            "reason=master_with_ha_enabled"}));
 }
 
-// A slave is evacuated by live migration, one VM after the other: 2 GiB at 125 MB/s is 17.179869184 s each.
-TEST_F(Tutorial, ASlaveIsEvacuatedByLiveMigration) {
+// With ntol 1 in a pool of two, disabling either host leaves no plan for one failure: XenServer refuses the
+// evacuation (assert_host_disable_preserves_ha_plan) until ntol is lowered to 0. Then the slave is evacuated by
+// live migration, one VM after the other: 2 GiB at 125 MB/s is 17.179869184 s each.
+TEST_F(Tutorial, ASlaveIsEvacuatedByLiveMigrationOnceNtolAllowsIt) {
   build({vm("a", 1, 0, Duration::zero()), vm("b", 1, 0, Duration::zero())});
+  at(at_s(90), [&] { pool->enter_maintenance(1, std::nullopt); });
+  at(at_s(95), [&] { pool->set_ntol(0); });
   at(at_s(100), [&] { pool->enter_maintenance(1, std::nullopt); });
   queue.run_until(at_s(200));
   EXPECT_EQ(log.lines, (std::vector<std::string>{
+                           "90.000000 pool operation_refused host=xenserver-2 op=enter_maintenance "
+                           "reason=would_break_failover_plan",
+                           "95.000000 pool ntol_set value=0",
                            "100.000000 xenserver-2 maintenance_started",
                            "117.179869 vm/a vm_migrated from=xenserver-2 to=xenserver-1",
                            "134.359738 vm/b vm_migrated from=xenserver-2 to=xenserver-1",
@@ -276,9 +283,11 @@ TEST_F(Tutorial, AFencedHostCannotJoinAcrossAPartition) {
   EXPECT_EQ(pool->master(), 0u);
 }
 
-// Two 32 GiB hosts, 20 GiB of protected VMs on xenserver-1: one failure is tolerable; a 16 GiB protected VM
-// started on xenserver-2 would leave 36 GiB to restart on one 32 GiB host: raising ntol to 1 from 0 is refused.
-TEST_F(Tutorial, RaisingNtolIsRefusedWithoutAPlan) {
+// Two 32 GiB hosts, a 20 GiB protected VM on xenserver-1 and a 16 GiB one on xenserver-2: no plan for one
+// failure at time 0 (36 GiB would have to fit on one host), so ha_plan_exists_for is 0. xapi checks an ntol change
+// only while a plan exists for at least one failure: raising it back to 1 is accepted and the pool is overcommitted
+// again (xapi_pool.ml set_ha_host_failures_to_tolerate).
+TEST_F(Tutorial, RaisingNtolWithoutAnyPlanIsAcceptedAndOvercommits) {
   VmConfig big = vm("big", 0, 0, Duration::zero());
   big.memory = 20 * gib;
   VmConfig other = vm("other", 1, 0, Duration::zero());
@@ -287,9 +296,60 @@ TEST_F(Tutorial, RaisingNtolIsRefusedWithoutAPlan) {
   at(at_s(10), [&] { pool->set_ntol(0); });
   at(at_s(20), [&] { pool->set_ntol(1); });
   queue.run_until(at_s(30));
-  EXPECT_TRUE(log.has("10.000000 pool ntol_set value=0")) << log.dump();
-  EXPECT_TRUE(log.has("20.000000 pool operation_refused op=set_ntol reason=would_break_failover_plan value=1"))
-      << log.dump();
+  EXPECT_EQ(log.lines, (std::vector<std::string>{
+                           "0.000000 pool alert name=HA_POOL_OVERCOMMITTED",
+                           "10.000000 pool ntol_set value=0",
+                           "20.000000 pool ntol_set value=1",
+                           "20.000000 pool alert name=HA_POOL_OVERCOMMITTED",
+                       }));
+}
+
+// Overcommit protection (MODEL.md §5, xapi's test_ha_vm_failover.ml case in small): a 20 GiB protected VM runs
+// on xenserver-1, so one failure is planned for. Starting a halted 16 GiB `restart` VM would need 36 GiB on one
+// host: refused. A 16 GiB best-effort VM on xenserver-2 would leave 16 GiB there for the 20 GiB VM: refused. An
+// 8 GiB best-effort VM leaves 24 GiB: started.
+TEST_F(Tutorial, StartsThatWouldBreakTheFailoverPlanAreRefused) {
+  VmConfig big = vm("big", 0, 0, Duration::zero());
+  big.memory = 20 * gib;
+  VmConfig halted = vm("halted", 0, 0, Duration::zero());
+  halted.memory = 16 * gib;
+  halted.host.reset();
+  VmConfig extra = vm("extra", 0, 0, Duration::zero());
+  extra.memory = 16 * gib;
+  extra.host.reset();
+  extra.priority = RestartPriority::best_effort;
+  VmConfig small = extra;
+  small.name = "small";
+  small.memory = 8 * gib;
+  build({big, halted, extra, small});
+  at(at_s(10), [&] { pool->vm_start(1, std::nullopt); });
+  at(at_s(20), [&] { pool->vm_start(2, 1); });
+  at(at_s(30), [&] { pool->vm_start(3, 1); });
+  queue.run_until(at_s(100));
+  EXPECT_EQ(log.lines, (std::vector<std::string>{
+                           "10.000000 pool operation_refused op=vm_start reason=would_break_failover_plan vm=halted",
+                           "20.000000 pool operation_refused op=vm_start reason=would_break_failover_plan vm=extra",
+                           "30.000000 vm/small vm_start to=xenserver-2",
+                           "90.000000 vm/small vm_running host=xenserver-2",
+                       }));
+  // A protected VM halted at time 0 is not protected (ha_always_run is unset): HA never starts it.
+  EXPECT_EQ(pool->vm_state(1), VmState::halted);
+}
+
+// Once the pool is overcommitted (here by ntol 1 with no plan), nothing is refused: the check only guards a plan
+// that exists (assert_configuration_change_preserves_ha_plan).
+TEST_F(Tutorial, AnOvercommittedPoolRefusesNothing) {
+  VmConfig big = vm("big", 0, 0, Duration::zero());
+  big.memory = 20 * gib;
+  VmConfig other = vm("other", 1, 0, Duration::zero());
+  other.memory = 16 * gib;
+  VmConfig halted = vm("halted", 0, 0, Duration::zero());
+  halted.memory = 8 * gib;
+  halted.host.reset();
+  build({big, other, halted});
+  at(at_s(10), [&] { pool->vm_start(2, std::nullopt); });
+  queue.run_until(at_s(20));
+  EXPECT_TRUE(log.has("10.000000 vm/halted vm_start to=xenserver-2")) << log.dump();
 }
 
 TEST_F(Tutorial, ABriefXapiStopFencesNothingAndADeadOneFences) {
