@@ -130,6 +130,10 @@ struct Pool::Impl {
     bool fh_rerun = false;
     bool agreed = false;  // phase 2: the views agreed; phase 3 is scheduled
     bool surviving_by_rule2 = false;
+    // xhad's fence request (sm.c fence_request): set in its heartbeats during the phase-4 sleep of a degrading
+    // liveset; a host that hears one and is not in `proposed` fences (heartbeat.c, MTC_ERROR_HB_FENCEREQUESTED).
+    bool requesting_fence = false;
+    std::vector<bool> proposed;
     EventHandle fh_event;
     // xapi
     bool xapi_alive = true;
@@ -186,6 +190,8 @@ struct Pool::Impl {
   // A best-effort VM gets one attempt and up to xapi_globs ha_best_effort_max_retries = 2 more, one per pass.
   static constexpr int best_effort_attempts = 3;
   std::vector<DomainChange> changes;                  // found at this instant, to settle
+  std::vector<HostIndex> fence_requests;              // hosts that heard a fence request at this instant
+  SimTime world_changed;  // the last change of reachability, statefile I/O or a daemon (for the fence invariant)
   EventHandle settle_event;
 
   Impl(EventQueue& q, EventBus& b, Network& n, Storage& s, PoolConfig c)
@@ -253,6 +259,7 @@ struct Pool::Impl {
   // Compressed mode: recomputes every link after a change in the physical world or in a daemon, and schedules
   // the domain changes that follow from the grids. In message mode the heartbeats themselves find them.
   void refresh() {
+    world_changed = queue.now();
     if (messages()) return;
     for (HostIndex h = 0; h < n(); ++h) {
       for (HostIndex p = 0; p < n(); ++p) {
@@ -275,6 +282,7 @@ struct Pool::Impl {
       if (!l.in_domain) {
         l.enter = queue.schedule_at(l.first, Phase::protocol, [this, h, p, c] { found(h, p, c, true); });
       }
+      if (c == Channel::network) schedule_fence_check(h, p);
       return;
     }
     if (queue.cancel(l.enter)) return;  // it stopped before its first heartbeat arrived
@@ -307,7 +315,9 @@ struct Pool::Impl {
     if (hosts[p].beats != beats || !hosts[p].daemon) return;
     queue.schedule_in(period(c), Phase::protocol, [this, p, beats, c] { beat(p, beats, c); });
     for (HostIndex h = 0; h < n(); ++h) {
-      if (delivering(h, p, c)) heard(h, p, c);
+      if (!delivering(h, p, c)) continue;
+      heard(h, p, c);
+      if (c == Channel::network && fence_requested(h, p)) hear_fence_request(h);
     }
   }
 
@@ -338,14 +348,49 @@ struct Pool::Impl {
   // A domain change found in the protocol band; all of an instant's are applied together in the settle band.
   void found(HostIndex h, HostIndex p, Channel c, bool enter) {
     changes.push_back({h, p, c, enter});
+    schedule_settle();
+  }
+
+  void schedule_settle() {
     if (!queue.pending(settle_event)) {
       settle_event = queue.schedule_in(Duration::zero(), Phase::settle, [this] { settle(); });
     }
   }
 
+  // Whether q, hearing a heartbeat of w now, fences on w's fence request (heartbeat.c: the request is set, w is in
+  // its own liveset, q is not in w's proposed liveset; q's fencing is armed: its daemon runs and has joined).
+  bool fence_requested(HostIndex q, HostIndex w) const {
+    return hosts[w].requesting_fence && !hosts[w].proposed[q] && hosts[q].daemon && !hosts[q].joining;
+  }
+
+  void hear_fence_request(HostIndex q) {
+    fence_requests.push_back(q);
+    schedule_settle();
+  }
+
+  // Compressed mode: q will hear w's next network heartbeat (at or after now, as update_link's `first`); whether
+  // it carries a request that concerns q is decided then, as in message mode.
+  void schedule_fence_check(HostIndex q, HostIndex w) {
+    if (messages() || !fence_requested(q, w) || !delivering(q, w, Channel::network)) return;
+    const SimTime next = grid_at_or_after(hosts[w].anchor, config.ha.network_interval, queue.now(), !sent_now());
+    const std::uint64_t life_q = hosts[q].life, life_w = hosts[w].life;
+    queue.schedule_at(next, Phase::protocol, [this, q, w, life_q, life_w] {
+      if (hosts[q].life != life_q || hosts[w].life != life_w) return;
+      if (fence_requested(q, w) && delivering(q, w, Channel::network)) hear_fence_request(q);
+    });
+  }
+
   // Applies the instant's changes sorted by (observer, peer, channel); a link found both entering and leaving
   // ends as the last finding says, and one that ends as it began records nothing.
   void settle() {
+    // Fence requests heard at this instant first, lowest host first: the hosts fence before the domain changes.
+    std::vector<HostIndex> fenced;
+    fenced.swap(fence_requests);
+    std::sort(fenced.begin(), fenced.end());
+    fenced.erase(std::unique(fenced.begin(), fenced.end()), fenced.end());
+    for (const HostIndex q : fenced) {
+      if (hosts[q].daemon && !hosts[q].joining) fence(q, "fence_requested");
+    }
     std::vector<DomainChange> batch;
     batch.swap(changes);
     std::stable_sort(batch.begin(), batch.end(), [](const DomainChange& a, const DomainChange& b) {
@@ -433,6 +478,7 @@ struct Pool::Impl {
       }
       if (!accepted) continue;
       joiner.joining = false;
+      world_changed = queue.now();  // another incarnation counts in the livesets now
       queue.cancel(joiner.join_timeout);
       joiner.liveset = view;
       joiner.liveset[j] = true;
@@ -451,6 +497,10 @@ struct Pool::Impl {
       liveset_changed(j);
       for (HostIndex x = 0; x < n(); ++x) {
         if (view[x]) liveset_changed(x);
+      }
+      // Its fencing is armed now: a fence request it hears from here on concerns it.
+      for (HostIndex x = 0; x < n(); ++x) {
+        if (x != j) schedule_fence_check(j, x);
       }
     }
   }
@@ -579,7 +629,10 @@ struct Pool::Impl {
         }
       }
       const std::vector<HostIndex> part = partition_of(*winner);
-      if (std::find(part.begin(), part.end(), h) == part.end()) return fence(h, "smaller_partition");
+      if (std::find(part.begin(), part.end(), h) == part.end()) {
+        check_fence_justified(h);
+        return fence(h, "smaller_partition");
+      }
       rule = "largest_partition";
       for (HostIndex p = 0; p < n(); ++p) remaining[p] = hbd[p] && sfd[p];
       remaining[h] = true;
@@ -587,8 +640,14 @@ struct Pool::Impl {
       // Survival rule 2: everyone lost the statefile and everyone else is on the network or excluded.
       for (HostIndex p = 0; p < n(); ++p) {
         if (!host.liveset[p] || p == h) continue;
-        if (hbd[p] && hosts[p].io == IoOutcome::completes && hosts[p].daemon) return fence(h, "statefile_lost_peer_has_it");
-        if (!hbd[p] && !hosts[p].excluded) return fence(h, "statefile_and_peers_lost");
+        if (hbd[p] && hosts[p].io == IoOutcome::completes && hosts[p].daemon) {
+          check_fence_justified(h);
+          return fence(h, "statefile_lost_peer_has_it");
+        }
+        if (!hbd[p] && !hosts[p].excluded) {
+          check_fence_justified(h);
+          return fence(h, "statefile_and_peers_lost");
+        }
       }
       rule = "survival_rule_2";
       remaining = hbd;
@@ -618,9 +677,15 @@ struct Pool::Impl {
     if (extend) sleep += config.ha.timeout;
     sleep = std::max(sleep, Duration::seconds(10));
     host.fh = FaultHandler::sleeping;
+    host.requesting_fence = true;
+    host.proposed = remaining;
+    for (HostIndex q = 0; q < n(); ++q) {
+      if (q != h) schedule_fence_check(q, h);
+    }
     const std::uint64_t life = host.life;
     host.fh_event = queue.schedule_in(sleep, Phase::decision, [this, h, life, remaining] {
       if (hosts[h].life != life) return;
+      hosts[h].requesting_fence = false;  // cancel_fence_request, once the liveset is updated
       std::vector<std::string> names;
       for (HostIndex p = 0; p < n(); ++p) {
         if (hosts[h].liveset[p] && !remaining[p]) {
@@ -632,6 +697,34 @@ struct Pool::Impl {
       finish_fault_handler(h);
       liveset_changed(h);
     });
+  }
+
+  // MODEL.md §1: a host that fences by the survival rules was truly outside both. Checked from the ground truth
+  // (what reaches whom, who writes the statefile) when nothing has changed for longer than the views can lag
+  // (T + one heartbeat round); within that window a view may rightly be behind the world. The clear cases: h
+  // writes the statefile and hears every liveset host that does (rule 1, no partition), or nobody writes it and h
+  // hears every liveset host not shut down cleanly (rule 2). A violation is a bug in the fault handler.
+  void check_fence_justified(HostIndex h) const {
+    const Duration lag = config.ha.timeout + std::max(config.ha.network_interval, config.ha.statefile_interval);
+    if (queue.now() - world_changed <= lag) return;
+    bool any_writer = writes_statefile(h), hears_writers = true, hears_all = true;
+    for (HostIndex p = 0; p < n(); ++p) {
+      if (p == h || !hosts[h].liveset[p]) continue;
+      const bool current = hosts[p].daemon && !hosts[p].joining;  // the incarnation the liveset counts
+      const bool heard = current && reaches(p, h);
+      const bool writer = current && writes_statefile(p);
+      any_writer = any_writer || writer;
+      if (writer && !heard) hears_writers = false;
+      if (!heard && !hosts[p].excluded) hears_all = false;
+    }
+    if (writes_statefile(h) && hears_writers) {
+      throw InvariantViolation(name(h) + " fences although it writes the statefile and hears every host that does "
+                                         "(survival rule 1), and the world was stable");
+    }
+    if (!any_writer && hears_all) {
+      throw InvariantViolation(name(h) + " fences although nobody writes the statefile and it hears every host "
+                                         "(survival rule 2), and the world was stable");
+    }
   }
 
   // The hosts in both of x's domains, itself included: the partition x reports on the statefile.
@@ -741,6 +834,7 @@ struct Pool::Impl {
       }
       host.fh = FaultHandler::idle;
       host.surviving_by_rule2 = false;
+      host.requesting_fence = false;
       for (Link& l : host.net) reset_link(l);
       for (Link& l : host.sf) reset_link(l);
     }
@@ -802,6 +896,7 @@ struct Pool::Impl {
       queue.cancel(*e);
     }
     host.fh = FaultHandler::idle;
+    host.requesting_fence = false;
     for (Link& l : host.net) reset_link(l);
     for (Link& l : host.sf) reset_link(l);
     refresh();
@@ -829,6 +924,7 @@ struct Pool::Impl {
     }
     host.fh = FaultHandler::idle;
     host.surviving_by_rule2 = false;
+    host.requesting_fence = false;
     host.joining = false;
     host.join_failed = false;
     for (Link& l : host.net) reset_link(l);
