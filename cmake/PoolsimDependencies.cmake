@@ -28,6 +28,12 @@ endif()
 
 find_package(Threads REQUIRED)
 
+# MPI batches (docs/cluster.md), only with -DPOOLSIM_MPI=ON: the default build neither looks for MPI nor links it.
+if(POOLSIM_MPI)
+  find_package(MPI QUIET COMPONENTS C)
+  poolsim_require(MPI_C_FOUND "libopenmpi-dev openmpi-bin" "MPI (Debian's Open MPI)")
+endif()
+
 find_program(POOLSIM_CCACHE ccache)
 if(POOLSIM_CCACHE)
   set(CMAKE_CXX_COMPILER_LAUNCHER ${POOLSIM_CCACHE})

@@ -6,6 +6,9 @@
     load_batch(path)               a batch file (`poolsim batch --out`) -> dict of pandas data frames
     plot_downtime(batch, ax=None)  per protected VM: the distribution of downtime over runs
     plot_availability(batch, ...)  per protected VM: availability (and downtime per year) with the 95 % intervals
+    load_size(path)                a size file (`poolsim size --h5`) -> dict of pandas data frames and attributes
+    plot_size(size, axes=None)     per k, simultaneous vs sequential: the fraction of sets restoring every
+                                   protected VM, and the worst and median time until the last one runs again
 
 Reads with h5py, pandas and matplotlib only (Debian's python3-h5py, python3-pandas, python3-matplotlib). Errors in
 the input raise PlotError with a message naming the file.
@@ -86,6 +89,9 @@ def load_group(group, path: str) -> Run:
     if group.attrs.get("kind") is not None and _text(group.attrs["kind"]) == "batch":
         raise PlotError(f"{path}: a batch file (poolsim batch), not a run's file (poolsim run --h5); "
                         "read it with load_batch, or plot a kept timeline /runs/<scenario>@<seed>")
+    if group.attrs.get("kind") is not None and _text(group.attrs["kind"]) == "size":
+        raise PlotError(f"{path}: a size file (poolsim size --h5), not a run's file (poolsim run --h5); "
+                        "read it with load_size")
     missing = [p for p in ("events", "hosts", "vms", "summary") if p not in group]
     if missing:
         raise PlotError(f"{path}: not a poolsim run file (no {', '.join('/' + m for m in missing)})")
@@ -329,5 +335,72 @@ def plot_availability(batch: dict, axes=None):
         ax.set_title(f"{label} with the {conf} % interval")
         ax.grid(axis="y", color="#dddddd", lw=0.5)
         ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+    axes[0].figure.tight_layout()
+    return axes[0].figure
+
+
+# --- size files ----------------------------------------------------------------------------------------------
+
+MODE_STYLES = {"simultaneous": dict(color="#d84315", marker="o"), "sequential": dict(color="#1565c0", marker="s")}
+
+
+def load_size(path: str) -> dict:
+    """A size file (`poolsim size --h5`, docs/hdf5-layout.md "Size files") as data frames: planner, by_k,
+    left_down, sets, disagreements; and its root attributes under "attrs" (strings decoded)."""
+    tables = ("planner", "by_k", "left_down", "sets", "disagreements")
+    with _open(path) as f:
+        if _text(f.attrs.get("kind", "")) != "size":
+            raise PlotError(f"{path}: not a size file (poolsim size --h5): no attribute kind=size")
+        try:
+            out = {t: _decoded(f[t]) for t in tables}
+        except KeyError as e:
+            raise PlotError(f"{path}: not a complete size file ({e})") from None
+        out["attrs"] = {k: (_text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v)
+                        for k, v in f.attrs.items()}
+    return out
+
+
+def plot_size(size: dict, axes=None):
+    """Per k, crashed at once and one after another: the fraction of the sets run that restored every protected
+    VM (left), and the worst and median time from a crash until the last protected VM ran again (right, over the
+    restored sets). The planner's max host failures to tolerate is the dotted line; the k it has a plan for
+    (all_vms) are shaded."""
+    import matplotlib.pyplot as plt
+
+    a = size["attrs"]
+    by_k = size["by_k"]
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    max_ntol = int(a["max_host_failures_to_tolerate"])
+    planned = size["planner"][size["planner"].plan_status == "all_vms"].k.to_numpy()
+    for ax in axes:
+        for k in planned:
+            ax.axvspan(k - 0.5, k + 0.5, color="#c8e6c9", alpha=0.5, lw=0, zorder=0)
+        ax.axvline(max_ntol + 0.5, color="#2e7d32", ls=":", lw=1.2, zorder=1)
+    sampled = False
+    for mode, style in MODE_STYLES.items():
+        rows = by_k[by_k["mode"] == mode]
+        if rows.empty:
+            continue
+        sampled = sampled or bool(rows.sampled.any())
+        axes[0].plot(rows.k, rows.restored_fraction * 100, label=mode, **style)
+        axes[1].plot(rows.k, rows.worst_s, label=f"{mode}, worst", **style)
+        axes[1].plot(rows.k, rows.median_s, label=f"{mode}, median", ls="--", alpha=0.7, **style)
+    top = max(int(by_k.k.max()) if not by_k.empty else 1, 1)
+    sets = "sampled sets (" + str(a["sample"]) + " per k, seed " + str(a["sample_seed"]) + ")" if sampled \
+        else "every set"
+    axes[0].set_ylabel("sets restoring every protected VM (%)")
+    axes[0].set_ylim(-5, 105)
+    axes[0].set_title(f"{a['scenario_name']}: restored fraction per k, {sets}")
+    axes[1].set_ylabel("time to the last protected VM running (s)")
+    axes[1].set_title("recovery time of the restored sets")
+    for ax in axes:
+        ax.set_xlabel("k host crashes")
+        ax.set_xlim(0.5, top + 0.5)
+        ax.set_xticks(range(1, top + 1))
+        ax.grid(axis="y", color="#dddddd", lw=0.5)
+    axes[0].plot([], [], color="#2e7d32", ls=":", label=f"planner's max ntol = {max_ntol}")
+    axes[0].legend(fontsize=8, loc="lower left")
+    axes[1].legend(fontsize=8, loc="best")
     axes[0].figure.tight_layout()
     return axes[0].figure

@@ -1,5 +1,6 @@
 #include "poolsim/models/network.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace poolsim::models {
@@ -14,10 +15,22 @@ std::string_view to_token(BondMode mode) {
   return "unknown";
 }
 
+std::string_view to_token(LacpRate rate) { return rate == LacpRate::fast ? "fast" : "slow"; }
+
+std::string_view to_token(LacpStatus status) {
+  switch (status) {
+    case LacpStatus::negotiating: return "negotiating";
+    case LacpStatus::negotiated: return "negotiated";
+    case LacpStatus::expired: return "expired";
+    case LacpStatus::defaulted: return "defaulted";
+  }
+  return "unknown";
+}
+
 Network::Network(EventQueue& queue, EventBus& bus) : queue_(queue), bus_(bus) {}
 
-SwitchIndex Network::add_switch(std::string name) {
-  switches_.push_back(Switch{std::move(name), true, {}, 0});
+SwitchIndex Network::add_switch(std::string name, bool lacp) {
+  switches_.push_back(Switch{std::move(name), true, lacp, true, {}, 0});
   recompute_segments();
   return static_cast<SwitchIndex>(switches_.size() - 1);
 }
@@ -30,7 +43,11 @@ void Network::link_switches(SwitchIndex a, SwitchIndex b) {
 
 NicIndex Network::add_nic(std::string host, std::string name, SwitchIndex cabled_to) {
   if (cabled_to >= switches_.size()) throw std::logic_error("NIC cabled to an unknown switch");
-  nics_.push_back(Nic{std::move(host), std::move(name), cabled_to, true, std::nullopt, true, {}});
+  Nic nic;
+  nic.host = std::move(host);
+  nic.name = std::move(name);
+  nic.cabled_to = cabled_to;
+  nics_.push_back(std::move(nic));
   return static_cast<NicIndex>(nics_.size() - 1);
 }
 
@@ -42,13 +59,54 @@ BondIndex Network::add_bond(std::string host, std::string name, std::vector<NicI
     nics_[m].bond = index;
   }
   bonds_.push_back(Bond{std::move(host), std::move(name), std::move(members), mode, timing, std::nullopt});
-  // Every member starts enabled; the first carries the host's frames (for hashed modes: where the management
-  // MAC hashes to, taken as the first member so that runs are reproducible).
-  if (!bonds_.back().members.empty()) bonds_.back().current = bonds_.back().members.front();
+  Bond& bond = bonds_.back();
+  // The run starts in the steady state: an LACP member is negotiated where its partner answers and defaulted
+  // elsewhere; every usable member is enabled. The first enabled member carries the host's frames (for hashed
+  // modes: where the management MAC hashes to, taken as the first member so that runs are reproducible).
+  if (uses_lacp(mode)) {
+    for (const NicIndex m : bond.members) {
+      nics_[m].lacp = carrier(m) && partner_answers(nics_[m]) ? LacpStatus::negotiated : LacpStatus::defaulted;
+    }
+  }
+  for (const NicIndex m : bond.members) nics_[m].usable = nics_[m].enabled = member_usable(m);
+  for (const NicIndex m : bond.members) {
+    if (nics_[m].enabled) {
+      bond.current = m;
+      break;
+    }
+  }
   return index;
 }
 
-bool Network::carrier(NicIndex nic) const { return nics_[nic].plugged && switches_[nics_[nic].cabled_to].up; }
+bool Network::carrier(NicIndex nic) const {
+  const Nic& n = nics_[nic];
+  return n.plugged && n.powered && switches_[n.cabled_to].up;
+}
+
+bool Network::partner_answers(const Nic& nic) const {
+  const Switch& s = switches_[nic.cabled_to];
+  return s.up && s.lacp && s.lacp_answering;
+}
+
+// lib/lacp.c: a member may be enabled when its partner shows it in sync, or, with lacp-fallback-ab, when it is
+// defaulted and attached — which lacp_update_attached allows only while no member of the bond has a partner
+// (an expired member's partner has gone: taken as not holding the others back).
+bool Network::lacp_allows(NicIndex nic) const {
+  const Nic& n = nics_[nic];
+  if (n.lacp == LacpStatus::negotiated) return true;
+  if (n.lacp != LacpStatus::defaulted) return false;
+  const Bond& bond = bonds_[*n.bond];
+  if (!bond.timing.lacp.fallback_ab) return false;
+  return std::none_of(bond.members.begin(), bond.members.end(), [this](NicIndex m) {
+    return nics_[m].lacp == LacpStatus::negotiated || nics_[m].lacp == LacpStatus::negotiating;
+  });
+}
+
+bool Network::member_usable(NicIndex nic) const {
+  if (!carrier(nic)) return false;
+  const Nic& n = nics_[nic];
+  return !n.bond || !uses_lacp(bonds_[*n.bond].mode) || lacp_allows(nic);
+}
 
 bool Network::member_enabled(NicIndex nic) const { return nics_[nic].enabled; }
 
@@ -115,6 +173,7 @@ void Network::fail_switch(SwitchIndex s) {
 void Network::restore_switch(SwitchIndex s) {
   if (switches_.at(s).up) return;
   switches_[s].up = true;
+  switches_[s].lacp_answering = true;  // its control plane restarted with it
   bus_.publish(queue_.now(), switches_[s].name, "switch_up");
   recompute_segments();
   for (NicIndex i = 0; i < nics_.size(); ++i) {
@@ -135,7 +194,20 @@ void Network::carrier_changed(NicIndex nic, std::string_view cause) {
   const bool up = carrier(nic);
   bus_.publish(queue_.now(), source(n), up ? "link_up" : "link_down", {{"cause", std::string(cause)}});
   if (!n.bond) return;
-  // A carrier change back before the pending transition completes cancels it.
+  if (uses_lacp(bonds_[*n.bond].mode)) {
+    lacp_carrier_changed(nic);
+    bond_members_changed(*n.bond);
+  } else {
+    usability_changed(nic);
+  }
+}
+
+void Network::usability_changed(NicIndex nic) {
+  Nic& n = nics_[nic];
+  const bool up = member_usable(nic);
+  if (up == n.usable) return;
+  n.usable = up;
+  // A change back before the pending transition completes cancels it.
   if (queue_.cancel(n.transition)) return;
   if (up == n.enabled) return;
   const BondTiming& timing = bonds_[*n.bond].timing;
@@ -143,7 +215,7 @@ void Network::carrier_changed(NicIndex nic, std::string_view cause) {
   n.transition = queue_.schedule_at(next_poll(timing), Phase::hardware, [this, nic] {
     Nic& member = nics_[nic];
     Bond& bond = bonds_[*member.bond];
-    if (carrier(nic)) {
+    if (member.usable) {
       // OVS and Linux bonding skip updelay while the bond has no enabled member.
       const Duration wait = bond.current ? bond.timing.updelay : Duration::zero();
       if (wait == Duration::zero()) {
@@ -160,6 +232,140 @@ void Network::carrier_changed(NicIndex nic, std::string_view cause) {
       member.transition = queue_.schedule_in(wait, Phase::hardware, [this, nic] { set_member_enabled(nic, false); });
     }
   });
+}
+
+// LACP consent of one member may depend on the others' (fallback-ab), so every member is looked at again.
+void Network::bond_members_changed(BondIndex bond) {
+  for (const NicIndex m : bonds_[bond].members) usability_changed(m);
+}
+
+// lib/lacp.c lacp_member_carrier_changed: with lacp=active the member expires on any carrier change. With
+// carrier and a partner that answers, the partner's PDU comes at once and its sync after `negotiation`; with
+// no partner, the expired member defaults after 3 s (and, with fallback-ab, may then be used).
+void Network::lacp_carrier_changed(NicIndex nic) {
+  Nic& n = nics_[nic];
+  queue_.cancel(n.lacp_timer);
+  if (carrier(nic) && partner_answers(n)) {
+    lacp_partner_back(nic);
+    return;
+  }
+  n.lacp = LacpStatus::expired;
+  n.lacp_timer = queue_.schedule_in(LacpTiming::expired_timeout(), Phase::hardware, [this, nic] {
+    set_lacp(nic, LacpStatus::defaulted);
+  });
+}
+
+void Network::lacp_partner_back(NicIndex nic) {
+  Nic& n = nics_[nic];
+  queue_.cancel(n.lacp_timer);
+  n.lacp = LacpStatus::negotiating;
+  const Duration wait = bonds_[*n.bond].timing.lacp.negotiation;
+  n.lacp_timer = queue_.schedule_in(wait, Phase::hardware, [this, nic] { set_lacp(nic, LacpStatus::negotiated); });
+}
+
+void Network::set_lacp(NicIndex nic, LacpStatus status) {
+  Nic& n = nics_[nic];
+  n.lacp = status;
+  // Changes on a member without carrier are invisible (it is unusable either way): not recorded.
+  if (carrier(nic)) {
+    bus_.publish(queue_.now(), source(bonds_[*n.bond]), "lacp_" + std::string(to_token(status)),
+                 {{"member", n.name}});
+  }
+  if (status == LacpStatus::expired) {
+    n.lacp_timer = queue_.schedule_in(LacpTiming::expired_timeout(), Phase::hardware, [this, nic] {
+      set_lacp(nic, LacpStatus::defaulted);
+    });
+  }
+  bond_members_changed(*n.bond);
+}
+
+void Network::silence_lacp(SwitchIndex s) {
+  Switch& sw = switches_.at(s);
+  if (!sw.lacp || !sw.lacp_answering) return;
+  sw.lacp_answering = false;
+  bus_.publish(queue_.now(), sw.name, "lacp_silent");
+  if (!sw.up) return;
+  for (NicIndex i = 0; i < nics_.size(); ++i) {
+    Nic& n = nics_[i];
+    if (n.cabled_to != s || !n.bond || !uses_lacp(bonds_[*n.bond].mode) || !carrier(i)) continue;
+    if (n.lacp != LacpStatus::negotiated && n.lacp != LacpStatus::negotiating) continue;
+    // The last PDU came now: the member expires partner_timeout later (lib/lacp.c rx timer).
+    queue_.cancel(n.lacp_timer);
+    n.lacp_timer = queue_.schedule_in(bonds_[*n.bond].timing.lacp.partner_timeout(), Phase::hardware,
+                                      [this, i] { set_lacp(i, LacpStatus::expired); });
+  }
+}
+
+void Network::resume_lacp(SwitchIndex s) {
+  Switch& sw = switches_.at(s);
+  if (!sw.lacp || sw.lacp_answering) return;
+  sw.lacp_answering = true;
+  bus_.publish(queue_.now(), sw.name, "lacp_resumed");
+  if (!sw.up) return;
+  for (NicIndex i = 0; i < nics_.size(); ++i) {
+    Nic& n = nics_[i];
+    if (n.cabled_to != s || !n.bond || !uses_lacp(bonds_[*n.bond].mode) || !carrier(i)) continue;
+    if (n.lacp == LacpStatus::negotiated) {
+      queue_.cancel(n.lacp_timer);  // PDUs again before the member expired: nothing changes
+      continue;
+    }
+    // A member that was negotiating, expired or defaulted hears its partner again and negotiates afresh; a member
+    // used in fallback stops being used until the partner shows it in sync (lacp_update_attached detaches
+    // defaulted members once one member has a partner).
+    lacp_partner_back(i);
+    bond_members_changed(*n.bond);
+  }
+}
+
+bool Network::host_powered(std::string_view host) const {
+  return std::find(unpowered_hosts_.begin(), unpowered_hosts_.end(), host) == unpowered_hosts_.end();
+}
+
+void Network::set_host_powered(std::string_view host, bool powered) {
+  if (host_powered(host) == powered) return;
+  if (powered) {
+    unpowered_hosts_.erase(std::find(unpowered_hosts_.begin(), unpowered_hosts_.end(), host));
+  } else {
+    unpowered_hosts_.emplace_back(host);
+  }
+  const std::string_view cause = powered ? "power_on" : "power_off";
+  for (NicIndex i = 0; i < nics_.size(); ++i) {
+    Nic& n = nics_[i];
+    if (n.host != host) continue;
+    const bool had_carrier = carrier(i);
+    n.powered = powered;
+    const bool has_carrier = carrier(i);
+    if (had_carrier != has_carrier) {
+      bus_.publish(queue_.now(), source(n), has_carrier ? "link_up" : "link_down", {{"cause", std::string(cause)}});
+    }
+    if (!n.bond) continue;
+    // The host's bonds stop with it: no downdelay, nothing pending. They start again from scratch.
+    queue_.cancel(n.transition);
+    queue_.cancel(n.lacp_timer);
+    n.enabled = n.usable = false;
+    n.lacp = LacpStatus::defaulted;  // a member registered afresh starts defaulted (lacp_member_register)
+  }
+  for (BondIndex b = 0; b < bonds_.size(); ++b) {
+    Bond& bond = bonds_[b];
+    if (bond.host != host) continue;
+    if (!powered) {
+      if (bond.current) bus_.publish(queue_.now(), source(bond), "bond_down");
+      bond.current.reset();
+      continue;
+    }
+    if (uses_lacp(bond.mode)) {
+      // Members negotiate (or default) from carrier up; the first usable one is enabled at once.
+      for (const NicIndex m : bond.members) {
+        if (carrier(m)) lacp_carrier_changed(m);
+      }
+      bond_members_changed(b);
+      continue;
+    }
+    // OVS bond_member_create enables a new member by its carrier, without updelay.
+    for (const NicIndex m : bond.members) nics_[m].usable = nics_[m].enabled = carrier(m);
+    choose_current(bond);
+  }
+  notify();
 }
 
 void Network::set_member_enabled(NicIndex nic, bool enabled) {

@@ -944,6 +944,8 @@ struct Pool::Impl {
       queue.cancel(monitor_wakeup);
     }
     refresh();
+    // A host that stops has no carrier on its NICs until it is up again (the switch sees its ports go down).
+    network.set_host_powered(name(h), false);
   }
 
   // The master lock lives as long as its holder's daemon renews it (xha lock_mgr.c): it is free once that daemon
@@ -967,6 +969,7 @@ struct Pool::Impl {
       if (hosts[h].life != life) return;
       hosts[h].state = HostState::up;
       publish(name(h), "host_up");
+      network.set_host_powered(name(h), true);
       resync_vms(h);
       if (hosts[h].was_fenced) {
         // Raised by the fenced host's own xapi once it is back (docs/research/real-behaviour.md §5).

@@ -63,25 +63,69 @@ void Storage::attach(ArrayIndex array, std::uint32_t host, std::string host_name
   for (const Attachment& h : a.attachments) {
     if (h.host == host) throw std::logic_error("host '" + host_name + "' attached twice to SR '" + a.name + "'");
   }
-  Attachment h{host, std::move(host_name), {}, IoOutcome::completes, false, false, {}, {}};
+  Attachment h;
+  h.host = host;
+  h.host_name = std::move(host_name);
   if (a.kind != StorageKind::local) {
     for (const Interface via : storage_via) {
-      for (const PortalIndex p : a.portals) {
-        Path path{via, p, PathState::active, {}};
-        if (!physically_up(a, path)) path.state = multipathed(a.kind) ? PathState::failed : PathState::lost;
-        h.paths.push_back(path);
-      }
+      for (const PortalIndex p : a.portals) h.paths.push_back(Path{via, p, PathState::active, {}});
     }
   }
-  const bool none_active =
-      std::none_of(h.paths.begin(), h.paths.end(), [](const Path& p) { return p.state == PathState::active; });
-  if (multipathed(a.kind) && none_active) {
-    // As if every path had failed long before: the no_path_retry budget is already spent.
-    h.queueing = true;
-    h.exhausted = a.timing.no_path_retry.has_value();
-  }
+  start_paths(a, h);
   h.outcome = outcome_of(a, h);
   a.attachments.push_back(std::move(h));
+}
+
+// The state of a host's paths when it logs in to the SR (at attachment, and when the host is up again): a path
+// physically up is active, one down has failed; with no active path the no_path_retry budget is taken as spent
+// long before.
+void Storage::start_paths(const Array& array, Attachment& host) {
+  for (Path& path : host.paths) {
+    path.state = PathState::active;
+    if (!physically_up(array, path)) path.state = multipathed(array.kind) ? PathState::failed : PathState::lost;
+  }
+  const bool none_active = std::none_of(host.paths.begin(), host.paths.end(),
+                                        [](const Path& p) { return p.state == PathState::active; });
+  host.queueing = multipathed(array.kind) && none_active;
+  host.exhausted = host.queueing && array.timing.no_path_retry.has_value();
+  host.current.reset();
+  choose_path(array, host);
+}
+
+// dm-multipath with the `failover` path grouping (multipath-tools' default; sm's multipath.conf `defaults` does
+// not change it): I/O goes down one path, kept while multipath trusts it (not failed); then to the first active
+// path in configuration order. Paths have equal priority, so `failback` never moves I/O back.
+void Storage::choose_path(const Array& array, Attachment& host) {
+  if (!multipathed(array.kind)) return;
+  if (host.current) {
+    const PathState state = host.paths[*host.current].state;
+    if (state == PathState::active || state == PathState::lost || state == PathState::recovering) return;
+  }
+  host.current.reset();
+  for (std::uint32_t p = 0; p < host.paths.size(); ++p) {
+    if (host.paths[p].state == PathState::active) {
+      host.current = p;
+      return;
+    }
+  }
+}
+
+// A host without power has no sessions: its paths' timers stop and nothing is recorded until it is up again,
+// when it logs in afresh (start_paths). Returns whether the host's attachment changed.
+bool Storage::refresh_power(ArrayIndex array, std::uint32_t host) {
+  Array& a = arrays_[array];
+  Attachment& h = a.attachments[host];
+  const bool powered = network_.host_powered(h.host_name);
+  if (powered == h.powered) return false;
+  h.powered = powered;
+  for (Path& p : h.paths) queue_.cancel(p.timer);
+  queue_.cancel(h.queue_expiry);
+  queue_.cancel(h.checker);
+  if (powered) {
+    start_paths(a, h);
+    update_outcome(a, h);
+  }
+  return true;
 }
 
 const Storage::Attachment& Storage::attachment(ArrayIndex array, std::uint32_t host) const {
@@ -148,6 +192,8 @@ bool Storage::refresh(ArrayIndex array) {
   bool changed = false;
   Array& a = arrays_[array];
   for (std::uint32_t h = 0; h < a.attachments.size(); ++h) {
+    if (a.kind != StorageKind::local && refresh_power(array, h)) changed = true;
+    if (!a.attachments[h].powered) continue;
     for (std::uint32_t p = 0; p < a.attachments[h].paths.size(); ++p) {
       if (refresh_path(array, h, p)) changed = true;
     }
@@ -277,6 +323,12 @@ void Storage::checker_run(ArrayIndex array, std::uint32_t host) {
 
 IoOutcome Storage::outcome_of(const Array& array, const Attachment& host) const {
   if (array.kind == StorageKind::local) return array.up ? IoOutcome::completes : IoOutcome::fails;
+  // I/O in flight on, or sent to, the path in use while it is dead but still trusted waits in its session until
+  // the path comes back or multipath fails it and retries the I/O on another path (real-behaviour.md §3).
+  if (host.current) {
+    const PathState state = host.paths[*host.current].state;
+    if (state == PathState::lost || state == PathState::recovering) return IoOutcome::hangs;
+  }
   const bool any_active = std::any_of(host.paths.begin(), host.paths.end(),
                                       [](const Path& p) { return p.state == PathState::active; });
   if (any_active) return IoOutcome::completes;
@@ -285,6 +337,7 @@ IoOutcome Storage::outcome_of(const Array& array, const Attachment& host) const 
 }
 
 bool Storage::update_outcome(const Array& array, Attachment& host) {
+  choose_path(array, host);
   const IoOutcome now = outcome_of(array, host);
   if (now == host.outcome) return false;
   host.outcome = now;

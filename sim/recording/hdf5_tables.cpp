@@ -1,59 +1,21 @@
 #include "poolsim/recording/hdf5_tables.hpp"
 
 #include <H5Cpp.h>
-#include <fcntl.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
-#include <map>
 #include <stdexcept>
 #include <system_error>
 
 #include "poolsim/version.hpp"
+#include "recording/hdf5_common.hpp"
 
-// The same conventions as hdf5_timeline.cpp (no object times, UTF-8 variable-length strings, little-endian
-// numbers on disk, PATH.tmp renamed when complete); the helpers are repeated here rather than shared so that
-// the run recorder stays untouched by batches.
+// The conventions of hdf5_timeline.cpp (no object times, UTF-8 variable-length strings, little-endian numbers
+// on disk, PATH.tmp published as PATH when complete), through the helpers both share (hdf5_common.hpp).
 namespace poolsim {
 namespace {
 
-class QuietHdf5Errors {
- public:
-  QuietHdf5Errors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5Errors(const QuietHdf5Errors&) = delete;
-  QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-void untrack_times(const H5::PropList& plist) {
-  if (H5Pset_obj_track_times(plist.getId(), false) < 0) {
-    throw H5::PropListIException("untrack_times", "H5Pset_obj_track_times failed");
-  }
-}
-
-H5::StrType utf8_string() {
-  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-  type.setCset(H5T_CSET_UTF8);
-  return type;
-}
-
-H5::Group create_group(const H5::Group& parent, const std::string& name) {
-  const H5::PropList gcpl(H5P_GROUP_CREATE);
-  untrack_times(gcpl);
-  const hid_t id = H5Gcreate2(parent.getId(), name.c_str(), H5P_DEFAULT, gcpl.getId(), H5P_DEFAULT);
-  if (id < 0) throw H5::GroupIException("create_group", "cannot create group '" + name + "'");
-  H5::Group group(id);
-  H5Gclose(id);
-  return group;
-}
+using hdf5::create_group;
+using hdf5::utf8_string;
 
 // The group at `path` under the root, creating the groups on the way that do not exist yet.
 H5::Group group_at(H5::H5File& file, const std::string& path) {
@@ -70,17 +32,7 @@ H5::Group group_at(H5::H5File& file, const std::string& path) {
 }
 
 void write_attribute(const H5::H5Object& at, const Hdf5Attribute& a) {
-  if (const auto* text = std::get_if<std::string>(&a.value)) {
-    const H5::StrType type = utf8_string();
-    at.createAttribute(a.name, type, H5::DataSpace(H5S_SCALAR)).write(type, *text);
-  } else if (const auto* count = std::get_if<std::uint64_t>(&a.value)) {
-    at.createAttribute(a.name, H5::PredType::STD_U64LE, H5::DataSpace(H5S_SCALAR))
-        .write(H5::PredType::NATIVE_UINT64, count);
-  } else {
-    const double value = std::get<double>(a.value);
-    at.createAttribute(a.name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR))
-        .write(H5::PredType::NATIVE_DOUBLE, &value);
-  }
+  std::visit([&](const auto& value) { hdf5::write_attribute(at, a.name, value); }, a.value);
 }
 
 std::size_t column_length(const Hdf5Column& c) {
@@ -124,14 +76,14 @@ void write_table(H5::H5File& file, const Hdf5Table& table) {
   }
   const H5::Group parent = group_at(file, dir);
   H5::DSetCreatPropList plist;
-  untrack_times(plist);
+  hdf5::untrack_times(plist);
   const hsize_t dims[1] = {rows};
   const hsize_t max_dims[1] = {H5S_UNLIMITED};
-  const hsize_t chunk[1] = {1024};
+  const hsize_t chunk[1] = {hdf5::chunk_rows};
   const H5::DataSpace space(1, dims, max_dims);
   plist.setChunk(1, chunk);
   plist.setShuffle();
-  plist.setDeflate(6);
+  plist.setDeflate(hdf5::deflate_level);
   const H5::DataSet dataset = parent.createDataSet(name, on_disk, space, plist);
   if (rows > 0) dataset.write(buffer.data(), in_memory);
 }
@@ -147,21 +99,6 @@ void copy_file_into(H5::H5File& file, const Hdf5FileCopy& copy) {
   }
 }
 
-std::string describe(const H5::Exception& e) {
-  std::string text = e.getFuncName();
-  const std::string detail = e.getDetailMsg();
-  if (!detail.empty()) text += (text.empty() ? "" : ": ") + detail;
-  return text;
-}
-
-bool sync_to_disk(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
 }  // namespace
 
 void write_hdf5_tables(const std::filesystem::path& path, const std::vector<Hdf5Attribute>& root_attributes,
@@ -170,10 +107,10 @@ void write_hdf5_tables(const std::filesystem::path& path, const std::vector<Hdf5
   tmp += ".tmp";
   const std::string where = "cannot write HDF5 file '" + path.string() + "': ";
   {
-    const QuietHdf5Errors quiet;
+    const hdf5::QuietErrors quiet;
     try {
       H5::FileCreatPropList fcpl;
-      untrack_times(fcpl);
+      hdf5::untrack_times(fcpl);
       H5::H5File file(tmp.string(), H5F_ACC_TRUNC, fcpl);
       write_attribute(file, Hdf5Attribute{"poolsim_version", std::string(version)});
       for (const Hdf5Attribute& a : root_attributes) write_attribute(file, a);
@@ -183,21 +120,10 @@ void write_hdf5_tables(const std::filesystem::path& path, const std::vector<Hdf5
     } catch (const H5::Exception& e) {
       std::error_code ignored;
       std::filesystem::remove(tmp, ignored);
-      throw std::runtime_error(where + describe(e));
+      throw std::runtime_error(where + hdf5::describe(e));
     }
   }
-  std::error_code error;
-  if (!sync_to_disk(tmp, O_RDONLY | O_CLOEXEC)) {
-    std::filesystem::remove(tmp, error);
-    throw std::runtime_error(where + "cannot flush '" + tmp.string() + "'");
-  }
-  std::filesystem::rename(tmp, path, error);
-  if (error) {
-    std::filesystem::remove(tmp, error);
-    throw std::runtime_error(where + "cannot rename '" + tmp.string() + "' to it: " + error.message());
-  }
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  sync_to_disk(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  hdf5::publish(tmp, path, where);
 }
 
 }  // namespace poolsim

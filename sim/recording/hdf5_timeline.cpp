@@ -14,80 +14,16 @@
 #include <utility>
 
 #include "poolsim/version.hpp"
+#include "recording/hdf5_common.hpp"
 
 namespace poolsim {
 namespace {
 
-// Rows of /events hold about 40 bytes on disk: 1024 of them make a chunk of a few tens of KiB, the size HDF5's
-// chunk cache and deflate work well with.
-constexpr hsize_t events_chunk_rows = 1024;
-constexpr int deflate_level = 6;
+using hdf5::create_group;
+using hdf5::utf8_string;
+using hdf5::write_attribute;
 
 double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
-
-// Turns off HDF5's printing of its error stack to stderr while in scope: failures become exceptions with a
-// message naming the path instead.
-class QuietHdf5Errors {
- public:
-  QuietHdf5Errors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5Errors(const QuietHdf5Errors&) = delete;
-  QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-std::string describe(const H5::Exception& e) {
-  std::string text = e.getFuncName();
-  const std::string detail = e.getDetailMsg();
-  if (!detail.empty()) text += (text.empty() ? "" : ": ") + detail;
-  return text;
-}
-
-// No object carries its access, modification, change or birth time, so equal records give equal bytes.
-void untrack_times(const H5::PropList& plist) {
-  if (H5Pset_obj_track_times(plist.getId(), false) < 0) {
-    throw H5::PropListIException("untrack_times", "H5Pset_obj_track_times failed");
-  }
-}
-
-H5::StrType utf8_string() {
-  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-  type.setCset(H5T_CSET_UTF8);
-  return type;
-}
-
-// The C++ API of HDF5 1.10 cannot pass a group creation property list, which is where time tracking is turned
-// off: create the group through the C API and wrap it.
-H5::Group create_group(const H5::Group& parent, const std::string& name) {
-  const H5::PropList gcpl(H5P_GROUP_CREATE);
-  untrack_times(gcpl);
-  const hid_t id = H5Gcreate2(parent.getId(), name.c_str(), H5P_DEFAULT, gcpl.getId(), H5P_DEFAULT);
-  if (id < 0) throw H5::GroupIException("create_group", "cannot create group '" + name + "'");
-  H5::Group group(id);  // holds its own reference
-  H5Gclose(id);
-  return group;
-}
-
-void write_attribute(const H5::H5Object& at, const char* name, const std::string& value) {
-  const H5::StrType type = utf8_string();
-  at.createAttribute(name, type, H5::DataSpace(H5S_SCALAR)).write(type, value);
-}
-
-void write_attribute(const H5::H5Object& at, const char* name, std::uint64_t value) {
-  at.createAttribute(name, H5::PredType::STD_U64LE, H5::DataSpace(H5S_SCALAR))
-      .write(H5::PredType::NATIVE_UINT64, &value);
-}
-
-void write_attribute(const H5::H5Object& at, const char* name, double value) {
-  at.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR))
-      .write(H5::PredType::NATIVE_DOUBLE, &value);
-}
 
 // A column of a compound table: its name, where it sits in the in-memory row, and its type.
 enum class ColumnType : std::uint8_t { float64, uint64, string };
@@ -138,15 +74,15 @@ void write_table(const H5::Group& parent, const char* name, std::span<const Colu
   }
   const hsize_t dims[1] = {rows.size()};
   H5::DSetCreatPropList plist;
-  untrack_times(plist);
+  hdf5::untrack_times(plist);
   std::optional<H5::DataSpace> space;
   if (storage == Storage::chunked_compressed) {
     const hsize_t max_dims[1] = {H5S_UNLIMITED};  // unlimited, so that an empty table can still be chunked
-    const hsize_t chunk[1] = {events_chunk_rows};
+    const hsize_t chunk[1] = {hdf5::chunk_rows};
     space.emplace(1, dims, max_dims);
     plist.setChunk(1, chunk);
     plist.setShuffle();
-    plist.setDeflate(deflate_level);
+    plist.setDeflate(hdf5::deflate_level);
   } else {
     space.emplace(1, dims);
   }
@@ -207,17 +143,6 @@ constexpr Column alert_summary_columns[] = {{"name", offsetof(AlertSummaryRow, n
 
 bool valid_name(const std::string& name) {
   return !name.empty() && name != "." && name.find('/') == std::string::npos;
-}
-
-std::string error_text(int error) { return std::error_code(error, std::generic_category()).message(); }
-
-// Flushes a written file (or, with O_DIRECTORY, a directory entry) to the disk before it is published.
-bool sync_to_disk(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
 }
 
 }  // namespace
@@ -423,23 +348,23 @@ Hdf5Timeline::Hdf5Timeline(std::filesystem::path path, Hdf5Header header, std::v
   const int fd = ::open(p.tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) {
     throw std::runtime_error("cannot create HDF5 file '" + p.path.string() + "': cannot write '" +
-                             p.tmp_path.string() + "': " + error_text(errno));
+                             p.tmp_path.string() + "': " + hdf5::error_text(errno));
   }
   ::close(fd);
-  const QuietHdf5Errors quiet;
+  const hdf5::QuietErrors quiet;
   try {
     H5::FileCreatPropList fcpl;
-    untrack_times(fcpl);  // the root group's times
+    hdf5::untrack_times(fcpl);  // the root group's times
     p.file.emplace(p.tmp_path.string(), H5F_ACC_TRUNC, fcpl);
   } catch (const H5::Exception& e) {
     p.discard_temporary();
-    throw std::runtime_error("cannot create HDF5 file '" + p.path.string() + "': " + describe(e));
+    throw std::runtime_error("cannot create HDF5 file '" + p.path.string() + "': " + hdf5::describe(e));
   }
 }
 
 Hdf5Timeline::~Hdf5Timeline() {
   if (impl_->finished) return;
-  const QuietHdf5Errors quiet;
+  const hdf5::QuietErrors quiet;
   impl_->discard_temporary();
 }
 
@@ -458,30 +383,17 @@ void Hdf5Timeline::on_finish(SimTime end) {
   p.finished = true;
   const std::string where = "cannot write HDF5 file '" + p.path.string() + "': ";
   {
-    const QuietHdf5Errors quiet;
+    const hdf5::QuietErrors quiet;
     try {
       p.write(end.ns());
       p.file->close();
       p.file.reset();
     } catch (const H5::Exception& e) {
       p.discard_temporary();
-      throw std::runtime_error(where + describe(e));
+      throw std::runtime_error(where + hdf5::describe(e));
     }
   }
-  if (!sync_to_disk(p.tmp_path, O_RDONLY | O_CLOEXEC)) {
-    const int error = errno;
-    p.discard_temporary();
-    throw std::runtime_error(where + "cannot flush '" + p.tmp_path.string() + "': " + error_text(error));
-  }
-  std::error_code error;
-  std::filesystem::rename(p.tmp_path, p.path, error);  // atomic: readers see the old file or the new one
-  if (error) {
-    p.discard_temporary();
-    throw std::runtime_error(where + "cannot rename '" + p.tmp_path.string() + "' to it: " + error.message());
-  }
-  // Make the rename itself durable; a file system that cannot sync a directory still has the complete file.
-  const std::filesystem::path dir = p.path.has_parent_path() ? p.path.parent_path() : std::filesystem::path(".");
-  sync_to_disk(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  hdf5::publish(p.tmp_path, p.path, where);
 }
 
 }  // namespace poolsim

@@ -15,16 +15,6 @@ namespace poolsim::scenario {
 
 namespace {
 
-models::BondMode to_model(BondMode mode) {
-  switch (mode) {
-    case BondMode::active_active: return models::BondMode::active_active;
-    case BondMode::active_backup: return models::BondMode::active_backup;
-    case BondMode::lacp_tcp: return models::BondMode::lacp_tcp;
-    case BondMode::lacp_mac: return models::BondMode::lacp_mac;
-  }
-  throw std::logic_error("unknown bond mode");
-}
-
 models::RestartPriority to_model(RestartPriority priority) {
   switch (priority) {
     case RestartPriority::restart: return models::RestartPriority::restart;
@@ -222,7 +212,7 @@ struct SimulationBuilder {
 
   void build_network() {
     models::Network& network = sim_->network_;
-    for (const SwitchSpec& s : spec_.pool.switches) switches_[s.name] = network.add_switch(s.name);
+    for (const SwitchSpec& s : spec_.pool.switches) switches_[s.name] = network.add_switch(s.name, s.lacp);
     std::set<std::pair<models::SwitchIndex, models::SwitchIndex>> linked;
     for (const SwitchSpec& s : spec_.pool.switches) {
       for (const Ref& other : s.links) {
@@ -246,8 +236,8 @@ struct SimulationBuilder {
         timing.miimon = bond.miimon;
         timing.downdelay = bond.downdelay;
         timing.updelay = bond.updelay;
-        const models::BondIndex index =
-            network.add_bond(host.name, bond.name, std::move(members), to_model(bond.mode), timing);
+        timing.lacp.rate = bond.lacp_rate;
+        const models::BondIndex index = network.add_bond(host.name, bond.name, std::move(members), bond.mode, timing);
         interfaces[bond.name] = models::Interface::of_bond(index);
       }
     }

@@ -3,9 +3,10 @@
 #
 #   run.sh POOLSIM SOURCE_DIR WORK_DIR [PYTHON3]
 #
-# Produces the tutorial's HDF5 (poolsim run --h5) and a small batch file (poolsim batch), executes
-# notebooks/timeline.ipynb and notebooks/availability.ipynb headless with nbconvert (a failing cell fails the
-# test), writes WORK_DIR/tutorial-gantt.png and .svg with tools/plot-timeline, and checks its refusals (exit 2).
+# Produces the tutorial's HDF5 (poolsim run --h5), a small batch file (poolsim batch) and a size file (poolsim size
+# --h5 on a generated 12-host pool, 20 sampled sets per k), executes notebooks/timeline.ipynb and
+# notebooks/availability.ipynb headless with nbconvert (a failing cell fails the test; availability must draw the
+# sizing figure), writes WORK_DIR/tutorial-gantt.png and .svg with tools/plot-timeline, and checks its refusals (exit 2).
 # The executed notebooks land in WORK_DIR; the sources are not touched. Exits 77 (skipped) without Debian's
 # jupyter-nbconvert, python3-ipykernel, python3-h5py, python3-pandas or python3-matplotlib.
 set -euo pipefail
@@ -33,20 +34,29 @@ mkdir -p "$work"
   fail "poolsim run of the tutorial (see $work/tutorial.out)"
 "$poolsim" batch "$src/scenarios/random-failures.yaml" "$src/scenarios/tutorial-cable-pull.yaml" --runs 5 \
   --out "$work/batch.h5" 2>"$work/batch.err" || fail "poolsim batch: $(cat "$work/batch.err")"
+"$python" "$src/tools/gen-large-pool.py" 12 36 1h >"$work/large-pool-12h.yaml" || fail "tools/gen-large-pool.py"
+"$poolsim" size "$work/large-pool-12h.yaml" --sample 20 --h5 "$work/size.h5" >"$work/size.out" 2>"$work/size.err" ||
+  fail "poolsim size --h5: $(cat "$work/size.err")"
 
 # The notebooks, headless: nbconvert exits non-zero when a cell raises.
-export POOLSIM_ROOT=$src POOLSIM_RUN_H5=$work/tutorial.h5 POOLSIM_BATCH_H5=$work/batch.h5
+export POOLSIM_ROOT=$src POOLSIM_RUN_H5=$work/tutorial.h5 POOLSIM_BATCH_H5=$work/batch.h5 POOLSIM_SIZE_H5=$work/size.h5
 export MPLBACKEND=Agg PYDEVD_DISABLE_FILE_VALIDATION=1
 for nb in timeline availability; do
   "$python" -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout=120 \
     --output-dir "$work" --output "$nb.executed" "$src/notebooks/$nb.ipynb" >"$work/$nb.log" 2>&1 ||
     { tail -n 30 "$work/$nb.log"; fail "notebook $nb.ipynb: a cell failed (see $work/$nb.log)"; }
-  "$python" - "$work/$nb.executed.ipynb" <<'PY' || fail "notebook $nb.ipynb: no plot or an error output"
+  "$python" - "$work/$nb.executed.ipynb" <<'PY' || fail "notebook $nb.ipynb: no plot, no sizing figure or an error output"
 import sys, nbformat
 nb = nbformat.read(sys.argv[1], 4)
 outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
 assert not any(o.output_type == "error" for o in outputs)
 assert any("image/png" in o.get("data", {}) for o in outputs), "no figure"
+# availability.ipynb with a size file: the sizing cell draws its figure and names the planner's answer.
+sizing = [c for c in nb.cells if c.cell_type == "code" and "plot_size" in c.source]
+for c in sizing:
+    assert any("image/png" in o.get("data", {}) for o in c.outputs), "the sizing cell drew no figure"
+    text = "".join(o.get("text", "") for o in c.outputs)
+    assert "max host failures to tolerate" in text, f"the sizing cell printed {text!r}"
 PY
   echo "ok notebook $nb.ipynb -> $work/$nb.executed.ipynb"
 done
@@ -73,6 +83,7 @@ refused() {
 refused "no such file" "$work/missing.h5" -o "$work/refused.png"
 refused "not an HDF5 file" "$work/tutorial.out" -o "$work/refused.png"
 refused "a batch file" "$work/batch.h5" -o "$work/refused.png"
+refused "a size file" "$work/size.h5" -o "$work/refused.png"
 refused "must end in .png" "$work/tutorial.h5" -o "$work/refused.jpg"
 refused "usage" "$work/tutorial.h5"
 echo "ok plot-timeline refusals"

@@ -7,11 +7,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
+#include <fstream>
+#include <functional>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -19,6 +23,7 @@
 
 #include "batch/run_one.hpp"
 #include "batch/stats.hpp"
+#include "progress/progress_line.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/version.hpp"
 
@@ -58,18 +63,20 @@ RunRecord to_record(const BatchScenario& s, std::uint64_t seed, const RunOutcome
     r.vm_running_at_end.push_back(v.running_at_end ? 1 : 0);
   }
   r.host_fences = o.figures.host_fences;
+  r.pool_services_down_ns = o.pool_services_down.ns();
   return r;
 }
 
-// In the worker process: one run, its journal line written to `fd`; never returns.
-[[noreturn]] void work(const BatchOptions& options, const Job& job, int fd) {
+// In the worker process: one run, its journal line written to `fd`, its HDF5 timeline (with --keep-timelines) in
+// `timelines`; never returns.
+[[noreturn]] void work(const BatchOptions& options, const Job& job, const std::filesystem::path& timelines, int fd) {
   int status = 0;
   try {
     const BatchScenario& s = options.scenarios[job.scenario];
     scenario::ScenarioSpec spec = s.spec;
     spec.seed = job.seed;
     std::optional<std::filesystem::path> h5;
-    if (options.keep_timelines) h5 = timelines_dir(options.out) / (run_id(spec.name, job.seed) + ".h5");
+    if (options.keep_timelines) h5 = timelines / (run_id(spec.name, job.seed) + ".h5");
     const std::string line = to_journal_line(to_record(s, job.seed, run_one(spec, s.file, s.yaml, h5, options.build)));
     std::string_view rest = line;
     while (!rest.empty()) {
@@ -86,7 +93,7 @@ RunRecord to_record(const BatchScenario& s, std::uint64_t seed, const RunOutcome
   ::_exit(status);  // no atexit handlers or flushes of the parent's buffers in the worker
 }
 
-Worker start_worker(const BatchOptions& options, const Job& job) {
+Worker start_worker(const BatchOptions& options, const Job& job, const std::filesystem::path& timelines) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe for a worker");
   const pid_t parent = ::getpid();
@@ -96,22 +103,133 @@ Worker start_worker(const BatchOptions& options, const Job& job) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed batch takes its workers with it
     if (::getppid() != parent) ::_exit(1);
     ::close(fds[0]);
-    work(options, job, fds[1]);
+    work(options, job, timelines, fds[1]);
   }
   ::close(fds[1]);
   return Worker{pid, fds[0], job, {}};
 }
 
-std::string format_eta(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "--:--";
-  const auto s = static_cast<long long>(seconds + 0.5);
-  char buf[32];
-  if (s >= 3600) {
-    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%lld:%02lld", s / 60, s % 60);
+// Runs `jobs` in up to options.jobs worker processes at once, their timelines (with --keep-timelines) in
+// `timelines`. `done` hears of each run as it ends: its record, or none and why it was lost. `more` is asked
+// between two polls of the workers (at most `tick_ms` apart) and keeps the loop going, once every job has ended,
+// while it answers true: rank 0 waits there for the other ranks.
+void run_jobs(const BatchOptions& options, std::deque<Job> jobs, const std::filesystem::path& timelines, int tick_ms,
+              const std::function<void(const Job&, std::optional<RunRecord>, const std::string&)>& done,
+              const std::function<bool()>& more) {
+  std::vector<Worker> workers;
+  while (true) {
+    while (!jobs.empty() && workers.size() < std::max(1U, options.jobs)) {
+      workers.push_back(start_worker(options, jobs.front(), timelines));
+      jobs.pop_front();
+    }
+    const bool waiting = more();
+    if (jobs.empty() && workers.empty() && !waiting) return;
+    std::vector<pollfd> fds;
+    for (const Worker& w : workers) fds.push_back({w.fd, POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), tick_ms) < 0 && errno != EINTR) throw std::runtime_error("poll failed");
+    for (std::size_t i = fds.size(); i-- > 0;) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      Worker& w = workers[i];
+      char buf[4096];
+      const ssize_t n = ::read(w.fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n > 0) {
+        w.output.append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+      // End of the worker's output: it has finished.
+      ::close(w.fd);
+      int status = 0;
+      while (::waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      std::optional<RunRecord> record;
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && w.output.ends_with('\n')) {
+        record = from_journal_line(std::string_view(w.output).substr(0, w.output.size() - 1));
+      }
+      std::string why;
+      if (!record) {
+        const BatchScenario& s = options.scenarios[w.job.scenario];
+        why = "run " + run_id(s.spec.name, w.job.seed) + " of " + s.file + " gave no result" +
+              (WIFSIGNALED(status) ? " (killed by signal " + std::to_string(WTERMSIG(status)) + ")" : "");
+      }
+      const Job job = w.job;
+      workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
+      done(job, std::move(record), why);
+    }
   }
-  return buf;
+}
+
+// Run `position` of the batch order: scenario position / runs, seed seed_base + position % runs.
+Job job_at(const BatchOptions& options, std::uint64_t position) {
+  return {static_cast<std::size_t>(position / options.runs), options.seed_base + position % options.runs};
+}
+
+// This rank's share of the missing runs: those at list positions i with i mod K = rank.
+std::deque<Job> share_of(const BatchOptions& options, const std::vector<std::uint64_t>& missing, unsigned rank,
+                         unsigned size) {
+  std::deque<Job> out;
+  for (std::size_t i = rank; i < missing.size(); i += size) out.push_back(job_at(options, missing[i]));
+  return out;
+}
+
+// Writes `bytes` to `path` through a temporary file renamed over it: whole or absent.
+void write_file_whole(const std::filesystem::path& path, const std::string& bytes) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !out.flush()) {
+      throw std::runtime_error("cannot write '" + tmp.string() + "'");
+    }
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+// A rank other than 0: runs its share, sends each result to rank 0 as it comes, then waits for rank 0's verdict.
+BatchReport run_share(const BatchOptions& options, Ranks& ranks) {
+  BatchReport report;
+  const std::optional<std::vector<std::uint64_t>> missing = ranks.share(std::nullopt);
+  if (!missing) {  // rank 0 could not open the journal and says why
+    report.exit_status = 1;
+    return report;
+  }
+  try {
+    const std::deque<Job> mine = share_of(options, *missing, ranks.rank(), ranks.size());
+    report.total = mine.size();
+    // Its timelines wait in a directory of its own until sent: rank 0 writes them under OUT.runs/ (a shared file
+    // system or not).
+    std::filesystem::path timelines;
+    if (options.keep_timelines) {
+      std::string pattern = (std::filesystem::temp_directory_path() / "poolsim-batch-rank-XXXXXX").string();
+      if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory");
+      timelines = pattern;
+    }
+    run_jobs(
+        options, mine, timelines, 200,
+        [&](const Job& job, std::optional<RunRecord> record, const std::string& why) {
+          if (!record) {
+            ++report.lost;
+            ranks.send({RankMessage::Kind::lost, why, {}});
+            return;
+          }
+          RankMessage m{RankMessage::Kind::result, to_journal_line(*record), {}};
+          if (options.keep_timelines) {
+            const std::filesystem::path h5 =
+                timelines / (run_id(options.scenarios[job.scenario].spec.name, job.seed) + ".h5");
+            m.timeline = read_text_file(h5);
+            std::filesystem::remove(h5);
+          }
+          ranks.send(m);
+          ++report.ran;
+        },
+        [] { return false; });
+    ranks.send({RankMessage::Kind::done, {}, {}});
+    if (!timelines.empty()) std::filesystem::remove_all(timelines);
+  } catch (const std::exception& e) {
+    ranks.abort("poolsim batch: rank " + std::to_string(ranks.rank()) + ": " + e.what());
+  }
+  report.exit_status = ranks.agree(0);
+  return report;
 }
 
 Hdf5Column text_column(std::string name, std::vector<std::string> values) { return {std::move(name), std::move(values)}; }
@@ -149,7 +267,7 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
   // /runs/summary, /runs/vms, /runs/hosts: one row per run, per (run, VM), per (run, host).
   std::vector<std::string> id, scen, inv, inv_msg;
   std::vector<std::uint64_t> seed, exit_status, expectations, failed, masters, fences, restarts, all_back;
-  std::vector<double> end_s, protected_down;
+  std::vector<double> end_s, protected_down, services_down, services_avail;
   std::vector<std::string> v_id, v_scen, v_name, h_id, h_scen, h_name;
   std::vector<std::uint64_t> v_seed, v_protected, v_restarts, v_running, h_seed, h_fences;
   std::vector<double> v_down;
@@ -158,11 +276,13 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
   std::vector<std::uint64_t> a_runs, a_failed, a_violations, a_back, av_runs;
   std::vector<double> a_until, a_p, a_p_low, a_p_high, a_fences, a_masters;
   std::vector<double> av_avail, av_low, av_high, av_dpy, av_dpy_low, av_dpy_high, av_restarts;
+  std::vector<double> a_svc, a_svc_low, a_svc_high, a_svc_dpy, a_svc_dpy_low, a_svc_dpy_high;
 
   for (const BatchScenario& s : options.scenarios) {
     const double horizon = seconds(s.spec.until.ns());
     const std::vector<scenario::VmSpec>& vms = s.spec.pool.vms;
     std::vector<std::vector<double>> availability(vms.size()), downtime(vms.size()), vm_restarts(vms.size());
+    std::vector<double> services_availability, services_downtime;  // the pool's services, one value per run
     std::uint64_t n = 0, n_failed = 0, n_violations = 0, n_back = 0;
     double sum_fences = 0, sum_masters = 0;
     for (std::uint64_t k = 0; k < options.runs; ++k) {
@@ -215,6 +335,10 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
       fences.push_back(run_fences);
       restarts.push_back(run_restarts);
       protected_down.push_back(run_protected_down);
+      // Over the run's own length: a run cut short by a violation is measured up to it.
+      const double run_length = seconds(r.end_ns);
+      services_down.push_back(seconds(r.pool_services_down_ns));
+      services_avail.push_back(run_length > 0 ? 1.0 - seconds(r.pool_services_down_ns) / run_length : std::nan(""));
       all_back.push_back(back && !r.invariant_violated ? 1 : 0);
       ++n;
       n_failed += r.exit_status != 0 ? 1 : 0;
@@ -224,6 +348,8 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
         n_back += back ? 1 : 0;
         sum_fences += static_cast<double>(run_fences);
         sum_masters += static_cast<double>(r.master_changes);
+        services_availability.push_back(1.0 - seconds(r.pool_services_down_ns) / horizon);
+        services_downtime.push_back(seconds(r.pool_services_down_ns) * seconds_per_year / horizon);
       }
     }
     const std::uint64_t judged = n - n_violations;
@@ -241,6 +367,14 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
     a_p_high.push_back(p.high);
     a_fences.push_back(judged ? sum_fences / static_cast<double>(judged) : std::nan(""));
     a_masters.push_back(judged ? sum_masters / static_cast<double>(judged) : std::nan(""));
+    const Interval sa = mean_interval(services_availability);
+    const Interval sd = mean_interval(services_downtime);
+    a_svc.push_back(sa.estimate);
+    a_svc_low.push_back(std::isnan(sa.low) ? sa.low : std::max(0.0, sa.low));
+    a_svc_high.push_back(std::isnan(sa.high) ? sa.high : std::min(1.0, sa.high));
+    a_svc_dpy.push_back(sd.estimate);
+    a_svc_dpy_low.push_back(std::isnan(sd.low) ? sd.low : std::max(0.0, sd.low));
+    a_svc_dpy_high.push_back(sd.high);
     for (std::size_t v = 0; v < vms.size(); ++v) {
       if (!protected_vm(vms[v])) continue;
       const Interval a = mean_interval(availability[v]);
@@ -264,7 +398,9 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
                          count_column("expectations", expectations), count_column("failed_expectations", failed),
                          count_column("master_changes", masters), count_column("fences", fences),
                          count_column("restarts", restarts), real_column("protected_downtime_s", protected_down),
-                         count_column("all_protected_back", all_back)}});
+                         count_column("all_protected_back", all_back),
+                         real_column("pool_services_downtime_s", services_down),
+                         real_column("pool_services_availability", services_avail)}});
   out.tables.push_back({"runs/vms",
                         {text_column("id", v_id), text_column("scenario", v_scen), count_column("seed", v_seed),
                          text_column("vm", v_name), count_column("protected", v_protected),
@@ -280,7 +416,14 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
                          count_column("all_protected_back_runs", a_back), real_column("p_all_protected_back", a_p),
                          real_column("p_all_protected_back_low", a_p_low),
                          real_column("p_all_protected_back_high", a_p_high), real_column("mean_fences", a_fences),
-                         real_column("mean_master_changes", a_masters), text_column("scenario_yaml", a_yaml)}});
+                         real_column("mean_master_changes", a_masters),
+                         real_column("pool_services_availability", a_svc),
+                         real_column("pool_services_availability_low", a_svc_low),
+                         real_column("pool_services_availability_high", a_svc_high),
+                         real_column("pool_services_downtime_per_year_s", a_svc_dpy),
+                         real_column("pool_services_downtime_per_year_s_low", a_svc_dpy_low),
+                         real_column("pool_services_downtime_per_year_s_high", a_svc_dpy_high),
+                         text_column("scenario_yaml", a_yaml)}});
   out.tables.push_back({"aggregate/vms",
                         {text_column("scenario", av_scen), text_column("vm", av_vm), count_column("runs", av_runs),
                          real_column("availability", av_avail), real_column("availability_low", av_low),
@@ -290,115 +433,130 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
   return out;
 }
 
-BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool live) {
-  const std::string header = "poolsim-batch-journal 1 poolsim=" + std::string(version) +
+BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool live, Ranks* ranks) {
+  if (ranks && ranks->size() <= 1) ranks = nullptr;
+  if (ranks && ranks->rank() != 0) return run_share(options, *ranks);
+
+  const std::string header = "poolsim-batch-journal 2 poolsim=" + std::string(version) +
                              " keep_timelines=" + (options.keep_timelines ? "1" : "0");
-  Journal journal(journal_path(options.out), header);
-  if (options.keep_timelines) std::filesystem::create_directories(timelines_dir(options.out));
+  std::optional<Journal> journal;
+  try {
+    journal.emplace(journal_path(options.out), header);
+    if (options.keep_timelines) std::filesystem::create_directories(timelines_dir(options.out));
+  } catch (const std::exception&) {
+    if (ranks) ranks->share(std::nullopt);
+    throw;
+  }
 
   BatchReport report;
-  std::deque<Job> pending;
+  std::vector<std::uint64_t> missing;  // positions in batch order (job_at)
   for (std::size_t s = 0; s < options.scenarios.size(); ++s) {
     for (std::uint64_t k = 0; k < options.runs; ++k) {
       const std::uint64_t seed = options.seed_base + k;
       ++report.total;
-      const bool done = journal.records().contains({options.scenarios[s].hash, seed});
+      const bool done = journal->records().contains({options.scenarios[s].hash, seed});
       const bool timeline_kept =
           !options.keep_timelines ||
           std::filesystem::exists(timelines_dir(options.out) / (run_id(options.scenarios[s].spec.name, seed) + ".h5"));
       if (done && timeline_kept) {
         ++report.from_journal;
       } else {
-        pending.push_back({s, seed});
+        missing.push_back(s * options.runs + k);
       }
     }
   }
+  const unsigned size = ranks ? ranks->size() : 1;
+  if (ranks) ranks->share(missing);
 
-  const auto started = std::chrono::steady_clock::now();
-  auto last_shown = started - std::chrono::seconds(1);
-  const std::uint64_t to_run = pending.size();
-  const auto show = [&](bool force) {
-    if (!live) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (!force && now - last_shown < std::chrono::milliseconds(200)) return;
-    last_shown = now;
-    const double elapsed = std::chrono::duration<double>(now - started).count();
-    const double rate = elapsed > 0 ? static_cast<double>(report.ran) / elapsed : 0;
-    const double eta = rate > 0 ? static_cast<double>(to_run - report.ran) / rate : NAN;
-    const std::uint64_t done = report.from_journal + report.ran;
-    progress << "\rpoolsim batch: " << done << "/" << report.total << " runs  " << std::fixed << std::setprecision(1)
-             << rate << " runs/s  ETA " << format_eta(eta) << "   " << std::flush;
+  // The live line on a terminal (tools/progress): journaled runs count as done, not in the rate.
+  progress::ProgressLine::Options line_options;
+  line_options.label = "poolsim batch";
+  line_options.live = live;
+  progress::ProgressLine line(progress, std::move(line_options));
+  line.set_already_done(report.from_journal);
+  const auto show = [&] { line.update(report.from_journal + report.ran, report.total); };
+
+  std::string first_error;
+  const auto lose = [&](const std::string& why) {
+    ++report.lost;
+    if (first_error.empty()) first_error = why;
+  };
+  unsigned ranks_running = size - 1;  // the other ranks that have not said `done`
+  // A result from another rank: its timeline written whole first, then journaled, as a local worker's.
+  const auto take = [&](const RankMessage& m) {
+    std::optional<RunRecord> r;
+    if (m.text.ends_with('\n')) r = from_journal_line(std::string_view(m.text).substr(0, m.text.size() - 1));
+    const auto known = [&](const BatchScenario& s) {
+      return r && s.spec.name == r->scenario && s.hash == r->scenario_hash;
+    };
+    if (!r || std::none_of(options.scenarios.begin(), options.scenarios.end(), known)) {
+      lose("a rank sent a result that is damaged or of another scenario file (every node must read the same files)");
+      return;
+    }
+    if (options.keep_timelines) {
+      write_file_whole(timelines_dir(options.out) / (run_id(r->scenario, r->seed) + ".h5"), m.timeline);
+    }
+    journal->append(*r);
+    ++report.ran;
   };
 
-  std::vector<Worker> workers;
-  std::string first_error;
-  while (!pending.empty() || !workers.empty()) {
-    while (!pending.empty() && workers.size() < std::max(1U, options.jobs)) {
-      workers.push_back(start_worker(options, pending.front()));
-      pending.pop_front();
+  try {
+    run_jobs(
+        options, share_of(options, missing, 0, size), timelines_dir(options.out), ranks ? 20 : 200,
+        [&](const Job&, std::optional<RunRecord> record, const std::string& why) {
+          if (record) {
+            journal->append(*record);
+            ++report.ran;
+          } else {
+            lose(why);
+          }
+          show();
+        },
+        [&] {
+          if (!ranks) return false;
+          while (const std::optional<RankMessage> m = ranks->receive()) {
+            switch (m->kind) {
+              case RankMessage::Kind::result: take(*m); break;
+              case RankMessage::Kind::lost: lose(m->text); break;
+              case RankMessage::Kind::done: --ranks_running; break;
+            }
+          }
+          show();
+          return ranks_running > 0;
+        });
+    line.finish();
+    if (report.lost > 0) {
+      throw std::runtime_error(first_error + "; " + std::to_string(report.lost) +
+                               " run(s) lost, the others are journaled: run the same command again");
     }
-    std::vector<pollfd> fds;
-    for (const Worker& w : workers) fds.push_back({w.fd, POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) throw std::runtime_error("poll failed");
-    for (std::size_t i = fds.size(); i-- > 0;) {
-      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      Worker& w = workers[i];
-      char buf[4096];
-      const ssize_t n = ::read(w.fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n > 0) {
-        w.output.append(buf, static_cast<std::size_t>(n));
-        continue;
-      }
-      // End of the worker's output: it has finished.
-      ::close(w.fd);
-      int status = 0;
-      while (::waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      const BatchScenario& s = options.scenarios[w.job.scenario];
-      std::optional<RunRecord> record;
-      if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && w.output.ends_with('\n')) {
-        record = from_journal_line(std::string_view(w.output).substr(0, w.output.size() - 1));
-      }
-      if (record) {
-        journal.append(*record);
-        ++report.ran;
-      } else {
-        ++report.lost;
-        if (first_error.empty()) {
-          first_error = "run " + run_id(s.spec.name, w.job.seed) + " of " + s.file + " gave no result" +
-                        (WIFSIGNALED(status) ? " (killed by signal " + std::to_string(WTERMSIG(status)) + ")" : "");
-        }
-      }
-      workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
-      show(false);
-    }
-  }
-  show(true);
-  if (live) progress << '\n';
-  if (report.lost > 0) {
-    throw std::runtime_error(first_error + "; " + std::to_string(report.lost) +
-                             " run(s) lost, the others are journaled: run the same command again");
-  }
 
-  for (const BatchScenario& s : options.scenarios) {
-    for (std::uint64_t k = 0; k < options.runs; ++k) {
-      const RunRecord& r = journal.records().at({s.hash, options.seed_base + k});
-      report.failed += r.exit_status != 0 ? 1 : 0;
-      report.violations += r.invariant_violated ? 1 : 0;
-    }
-  }
-  const BatchTables tables = batch_tables(options, journal.records());
-  std::vector<Hdf5FileCopy> copies;
-  if (options.keep_timelines) {
     for (const BatchScenario& s : options.scenarios) {
       for (std::uint64_t k = 0; k < options.runs; ++k) {
-        const std::string id = run_id(s.spec.name, options.seed_base + k);
-        copies.push_back({timelines_dir(options.out) / (id + ".h5"), "runs/" + id});
+        const RunRecord& r = journal->records().at({s.hash, options.seed_base + k});
+        report.failed += r.exit_status != 0 ? 1 : 0;
+        report.violations += r.invariant_violated ? 1 : 0;
       }
     }
+    const BatchTables tables = batch_tables(options, journal->records());
+    std::vector<Hdf5FileCopy> copies;
+    if (options.keep_timelines) {
+      for (const BatchScenario& s : options.scenarios) {
+        for (std::uint64_t k = 0; k < options.runs; ++k) {
+          const std::string id = run_id(s.spec.name, options.seed_base + k);
+          copies.push_back({timelines_dir(options.out) / (id + ".h5"), "runs/" + id});
+        }
+      }
+    }
+    write_hdf5_tables(options.out, tables.attributes, tables.tables, copies);
+  } catch (const std::exception& e) {
+    // The other ranks still running cannot be told in order: stop them all. Once they are done, they wait for
+    // the verdict.
+    if (ranks && ranks_running > 0) ranks->abort(std::string("poolsim batch: ") + e.what());
+    if (ranks) ranks->agree(1);
+    throw;
   }
-  write_hdf5_tables(options.out, tables.attributes, tables.tables, copies);
+  report.exit_status = report.violations > 0 ? 1 : 0;
+  if (ranks) report.exit_status = ranks->agree(report.exit_status);
   return report;
 }
 

@@ -5,12 +5,17 @@
 // its seed replaced). J worker processes run them; the main process alone appends each completed run to the
 // journal (journal.hpp) and, once every run is journaled, writes the HDF5 results from the journal, sorted by
 // (scenario, seed): the results do not depend on J nor on how often the batch was interrupted.
+//
+// Spread over MPI ranks (docs/cluster.md, `-DPOOLSIM_MPI=ON`), rank 0 alone keeps the journal and writes the
+// file; every rank, rank 0 included, runs its share of the missing runs in its own J workers and rank 0 gathers
+// the results: the same file as one process with the same arguments.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +59,37 @@ struct BatchTables {
 };
 BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Key, RunRecord>& records);
 
+// What a rank sends rank 0 (Ranks::send).
+struct RankMessage {
+  enum class Kind : std::uint8_t { result, lost, done };
+  Kind kind = Kind::done;
+  std::string text;      // result: the run's journal line (with its '\n'); lost: why; done: nothing
+  std::string timeline;  // result with --keep-timelines: the bytes of the run's HDF5 timeline
+};
+
+// The processes of a batch spread over MPI ranks (tools/batch/mpi.hpp implements it; docs/cluster.md). Rank 0
+// coordinates: it owns the journal and the results file. The missing runs, numbered in batch order (scenario
+// order, then seed; run i of scenario s is s * runs + i), go to rank i mod K: a fixed split that every rank
+// computes from the same list.
+class Ranks {
+ public:
+  virtual ~Ranks() = default;
+  virtual unsigned rank() const = 0;
+  virtual unsigned size() const = 0;
+  // Collective. Rank 0 gives the missing runs, or none when the batch cannot go on (its journal could not be
+  // opened); every rank gets what rank 0 gave.
+  virtual std::optional<std::vector<std::uint64_t>> share(const std::optional<std::vector<std::uint64_t>>& missing) = 0;
+  // Ranks other than 0: one message to rank 0.
+  virtual void send(const RankMessage& message) = 0;
+  // Rank 0: a message that has arrived, without waiting; none when none has.
+  virtual std::optional<RankMessage> receive() = 0;
+  // Collective: every rank gets rank 0's `status`.
+  virtual int agree(int status) = 0;
+  // Stops every rank at once with exit status 1 after printing `message`: a failure mid-batch that the others
+  // cannot be told of in an orderly way. Completed runs are in rank 0's journal.
+  [[noreturn]] virtual void abort(const std::string& message) = 0;
+};
+
 // What a batch did.
 struct BatchReport {
   std::uint64_t total = 0;         // runs asked for
@@ -62,10 +98,13 @@ struct BatchReport {
   std::uint64_t failed = 0;        // exit status 1 (an expectation failed or an invariant broke)
   std::uint64_t violations = 0;    // invariant broken
   std::uint64_t lost = 0;          // a worker that died without a result (not journaled: run again next time)
+  int exit_status = 0;             // 1 when a run broke an invariant; with ranks, rank 0's for every rank
 };
 
 // Runs the missing runs and writes the results. Progress goes to `progress`: a live line (done/total, rate,
 // ETA) when `live`, nothing until the end otherwise. Throws std::runtime_error for a journal or file problem.
-BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool live);
+// With `ranks` (of more than one process), every rank calls it with the same options; rank 0 reports on the
+// whole batch, the others on their share with rank 0's exit status.
+BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool live, Ranks* ranks = nullptr);
 
 }  // namespace poolsim::batch

@@ -117,7 +117,8 @@ std::string to_journal_line(const RunRecord& r) {
                      std::to_string(r.end_ns) + "\t" + std::to_string(r.expectations) + "\t" +
                      std::to_string(r.failed_expectations) + "\t" + std::to_string(r.master_changes) + "\t" +
                      join(r.vm_downtime_ns) + "\t" + join(r.vm_restarts) + "\t" + join(r.vm_running_at_end) + "\t" +
-                     join(r.host_fences) + "\t" + escape(r.invariant_message);
+                     join(r.host_fences) + "\t" + std::to_string(r.pool_services_down_ns) + "\t" +
+                     escape(r.invariant_message);
   return line + "\t" + hex(fnv1a64(line)) + "\n";
 }
 
@@ -129,17 +130,17 @@ std::optional<RunRecord> from_journal_line(std::string_view line) {
     return std::nullopt;
   }
   const std::vector<std::string_view> f = split_tabs(line.substr(0, last_tab));
-  if (f.size() != 15 || f[0] != "run") return std::nullopt;
+  if (f.size() != 16 || f[0] != "run") return std::nullopt;
   RunRecord r;
   r.scenario = std::string(f[1]);
   r.invariant_violated = f[5] == "1";
-  r.invariant_message = unescape(f[14]);
+  r.invariant_message = unescape(f[15]);
   const bool ok = parse_number(f[2], r.scenario_hash, 16) && parse_number(f[3], r.seed) &&
                   parse_number(f[4], r.exit_status) && parse_number(f[6], r.end_ns) &&
                   parse_number(f[7], r.expectations) && parse_number(f[8], r.failed_expectations) &&
                   parse_number(f[9], r.master_changes) && parse_list(f[10], r.vm_downtime_ns) &&
                   parse_list(f[11], r.vm_restarts) && parse_list(f[12], r.vm_running_at_end) &&
-                  parse_list(f[13], r.host_fences);
+                  parse_list(f[13], r.host_fences) && parse_number(f[14], r.pool_services_down_ns);
   if (!ok) return std::nullopt;
   return r;
 }

@@ -3,7 +3,7 @@
 // are rebuilt from it; a batch started again with the same arguments runs only the runs it lacks.
 //
 // RESULTS.h5.journal, text:
-//   poolsim-batch-journal 1 poolsim=<version> keep_timelines=<0|1>
+//   poolsim-batch-journal 2 poolsim=<version> keep_timelines=<0|1>
 //   run <TAB> scenario <TAB> scenario_hash <TAB> seed <TAB> ... <TAB> checksum
 // The checksum (FNV-1a of the line before it) and the final newline mark a complete line: a line torn by a kill
 // fails them and is cut off when the journal is opened again.
@@ -36,6 +36,7 @@ struct RunRecord {
   std::vector<std::uint64_t> vm_restarts;
   std::vector<std::uint64_t> vm_running_at_end;  // 0 or 1
   std::vector<std::uint64_t> host_fences;        // the pool's host order (tie-break order)
+  std::int64_t pool_services_down_ns = 0;        // time without the pool's services (run_one.hpp)
 };
 
 std::uint64_t fnv1a64(std::string_view text);

@@ -35,6 +35,54 @@ Hdf5Recording::Hdf5Recording(scenario::Simulation& sim, const std::filesystem::p
   sim.bus().subscribe(*this);
 }
 
+PoolServicesMeter::PoolServicesMeter(scenario::Simulation& sim)
+    : queue_(sim.queue()),
+      pool_(sim.pool()),
+      // No scenario key sets it: the builder leaves the model's default, as here.
+      restart_(models::XapiTimers{}.become_master_delay),
+      xapi_hung_(sim.pool().host_count(), false) {
+  sim.bus().subscribe(*this);
+  // Simulation::run starts the pool before the queue runs: this sample sees the pool at time 0.
+  queue_.schedule_at(SimTime::zero(), Phase::observation, [this] { sample(SimTime::zero()); });
+}
+
+void PoolServicesMeter::on_record(const TimelineRecord& record) {
+  // xapi_hang and xapi_restore publish from the host's own source: "<host>".
+  if (record.event == "xapi_hung" || record.event == "xapi_restored") {
+    for (models::HostIndex h = 0; h < pool_.host_count(); ++h) {
+      if (pool_.host_name(h) == record.source) xapi_hung_[h] = record.event == "xapi_hung";
+    }
+  }
+  if (scheduled_ != record.time) {
+    scheduled_ = record.time;
+    queue_.schedule_at(record.time, Phase::observation, [this, t = record.time] { sample(t); });
+  }
+}
+
+void PoolServicesMeter::sample(SimTime now) {
+  // A host that is not up starts a fresh xapi when it boots (the Pool's stop_host): no longer hung.
+  for (models::HostIndex h = 0; h < pool_.host_count(); ++h) {
+    if (pool_.host_state(h) != models::HostState::up) xapi_hung_[h] = false;
+  }
+  const std::optional<models::HostIndex> master = pool_.master();
+  if (sampled_ && master && master != master_) {
+    restarting_until_ = now + restart_;
+    queue_.schedule_at(restarting_until_, Phase::observation, [this, t = restarting_until_] { sample(t); });
+  }
+  master_ = master;
+  sampled_ = true;
+  const bool available = master && pool_.host_state(*master) == models::HostState::up && !xapi_hung_[*master] &&
+                         now >= restarting_until_;
+  if (available == available_) return;
+  if (!available_) down_ += now - since_;
+  available_ = available;
+  since_ = now;
+}
+
+Duration PoolServicesMeter::downtime(SimTime end) const {
+  return available_ || end < since_ ? down_ : down_ + (end - since_);
+}
+
 RunOutcome run_one(const scenario::ScenarioSpec& spec, const std::string& file, const std::string& scenario_yaml,
                    const std::optional<std::filesystem::path>& h5, const scenario::BuildOptions& build) {
   scenario::BuildResult built = scenario::build_simulation(spec, file, build);
@@ -47,6 +95,7 @@ RunOutcome run_one(const scenario::ScenarioSpec& spec, const std::string& file, 
   const SimTime until = SimTime::zero() + spec.until;
   std::unique_ptr<Hdf5Recording> recorder;
   if (h5) recorder = std::make_unique<Hdf5Recording>(sim, *h5, scenario_yaml, until);
+  PoolServicesMeter services(sim);
   RunOutcome out;
   try {
     sim.run(until);
@@ -62,6 +111,7 @@ RunOutcome run_one(const scenario::ScenarioSpec& spec, const std::string& file, 
   }
   if (recorder) recorder->finish(out.end);  // after a violation, the timeline up to it
   out.figures = sim.outcome().figures(out.end);
+  out.pool_services_down = services.downtime(out.end);
   out.exit_status = out.invariant_violated || out.failed_expectations > 0 ? 1 : 0;
   return out;
 }

@@ -39,6 +39,36 @@ class Hdf5Recording : public TimelineObserver {
   Hdf5Timeline timeline_;
 };
 
+// The availability of the pool's services (docs/running.md "Pool services"): at an instant they are available
+// when the pool has a master (Pool::master()) that is `up`, whose xapi answers — no `xapi_hung` record since its
+// xapi last started (boot) or was restored — and that is not restarting its xapi as the new master, which it
+// does for become_master_delay after taking the role (MODEL.md §4: "takes the lock and restarts as master").
+// Read from the Pool's ground truth like the OutcomeRecorder: settled once per record instant in the
+// observation phase, after every model event of that instant; it changes no model state.
+class PoolServicesMeter : public TimelineObserver {
+ public:
+  // Subscribes to `sim`'s bus and takes its first sample at time 0, once the pool has started.
+  explicit PoolServicesMeter(scenario::Simulation& sim);
+  void on_record(const TimelineRecord& record) override;
+  // Time in [0, end) without the pool's services; `end` is the horizon or the time of a violation.
+  Duration downtime(SimTime end) const;
+
+ private:
+  void sample(SimTime now);
+
+  EventQueue& queue_;
+  const models::Pool& pool_;
+  Duration restart_;                          // the new master's xapi restart (XapiTimers::become_master_delay)
+  std::vector<bool> xapi_hung_;               // by host index
+  std::optional<models::HostIndex> master_;   // at the last sample
+  SimTime restarting_until_;                  // the current master's xapi answers from then on
+  bool sampled_ = false;
+  bool available_ = true;
+  SimTime since_;                             // the last change of availability
+  Duration down_;                             // unavailable time before since_
+  std::optional<SimTime> scheduled_;          // the instant whose settled sample is pending
+};
+
 // What one run gave.
 struct RunOutcome {
   int exit_status = 0;  // as `poolsim run`: 0 every expectation held, 1 one failed or an invariant broke
@@ -48,6 +78,7 @@ struct RunOutcome {
   std::uint64_t failed_expectations = 0;
   SimTime end;  // the horizon, or the time of the violation
   scenario::RunFigures figures;
+  Duration pool_services_down;  // in [0, end): PoolServicesMeter
 };
 
 // Builds and runs `spec` (already loaded and validated; its seed and until are used as they are). With `h5`, the

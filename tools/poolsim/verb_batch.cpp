@@ -2,12 +2,16 @@
 // seeded Monte Carlo runs of each scenario into one HDF5 file, resumable (docs/running.md "poolsim batch").
 // Exit 0 when the results are written and no run broke an invariant, 1 when one did (or a worker died: the
 // command can be run again), 2 for a usage or input error.
+//
+// Built with -DPOOLSIM_MPI=ON, `mpirun -np K poolsim batch ...` spreads the runs over K ranks (docs/cluster.md):
+// every rank reads the arguments and scenarios alike, rank 0 alone prints, journals and writes the file.
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +20,9 @@
 
 #include "batch/batch.hpp"
 #include "batch/journal.hpp"
+#if POOLSIM_MPI
+#include "batch/mpi.hpp"
+#endif
 #include "batch/run_one.hpp"
 #include "poolsim/models/pool.hpp"
 #include "poolsim/scenario/build.hpp"
@@ -40,6 +47,15 @@ std::optional<std::uint64_t> parse_count(const std::string& text) {
 }  // namespace
 
 int batch_main(const std::vector<std::string>& args) {
+  std::unique_ptr<batch::Ranks> ranks;
+#if POOLSIM_MPI
+  ranks = std::make_unique<batch::MpiRanks>();
+#endif
+  // Ranks other than 0 say nothing: rank 0 reports for the batch (their own failures still reach stderr).
+  std::ostream silent(nullptr);
+  const bool coordinator = !ranks || ranks->rank() == 0;
+  std::ostream& out_stream = coordinator ? std::cout : silent;
+  std::ostream& err_stream = coordinator ? std::cerr : silent;
   std::vector<std::string> files;
   std::string runs_text, seed_text = "1", jobs_text = "1", out, heartbeats = "compressed";
   po::options_description options("options");
@@ -61,42 +77,44 @@ int batch_main(const std::vector<std::string>& args) {
     po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "poolsim batch: " << e.what() << "; see 'poolsim batch --help'\n";
+    err_stream << "poolsim batch: " << e.what() << "; see 'poolsim batch --help'\n";
     return exit_usage;
   }
   if (vm.count("help")) {
-    std::cout << usage
-              << "\nRuns seeds S .. S+N-1 of each scenario (random faults drawn from each seed), each run in a worker\n"
-                 "process, and writes one HDF5 file: /runs (one row per run), /aggregate (availability and downtime\n"
-                 "with 95 % confidence intervals). Completed runs are journaled in RESULTS.h5.journal: the same\n"
-                 "command started again after a kill runs only the missing runs. docs/running.md describes it.\n"
-                 "Exit status: 0 written, 1 a run broke an invariant or was lost, 2 usage or input error.\n\n"
-              << options;
+    out_stream << usage
+               << "\nRuns seeds S .. S+N-1 of each scenario (random faults drawn from each seed), each run in a\n"
+                  "worker process, and writes one HDF5 file: /runs (one row per run), /aggregate (availability and\n"
+                  "downtime with 95 % confidence intervals). Completed runs are journaled in RESULTS.h5.journal: the\n"
+                  "same command started again after a kill runs only the missing runs. docs/running.md describes it.\n"
+                  "Built with -DPOOLSIM_MPI=ON, `mpirun -np K poolsim batch ...` spreads the runs over K ranks and\n"
+                  "writes the same file (docs/cluster.md).\n"
+                  "Exit status: 0 written, 1 a run broke an invariant or was lost, 2 usage or input error.\n\n"
+               << options;
     return exit_ok;
   }
   if (files.empty()) {
-    std::cerr << "poolsim batch: no scenario given; " << usage;
+    err_stream << "poolsim batch: no scenario given; " << usage;
     return exit_usage;
   }
   batch::BatchOptions opts;
   const auto runs = parse_count(runs_text);
   if (!vm.count("runs") || !runs || *runs == 0 || *runs > 100'000'000) {
-    std::cerr << "poolsim batch: --runs N is required, a whole number from 1 to 100000000; " << usage;
+    err_stream << "poolsim batch: --runs N is required, a whole number from 1 to 100000000; " << usage;
     return exit_usage;
   }
   const auto seed_base = parse_count(seed_text);
   if (!seed_base || *seed_base > ~std::uint64_t{0} - *runs) {
-    std::cerr << "poolsim batch: --seed-base '" << seed_text << "' is not a whole number that leaves room for " << *runs
-              << " seeds\n";
+    err_stream << "poolsim batch: --seed-base '" << seed_text << "' is not a whole number that leaves room for "
+               << *runs << " seeds\n";
     return exit_usage;
   }
   const auto jobs = parse_count(jobs_text);
   if (!jobs || *jobs == 0 || *jobs > 1024) {
-    std::cerr << "poolsim batch: --jobs '" << jobs_text << "' is not a whole number from 1 to 1024\n";
+    err_stream << "poolsim batch: --jobs '" << jobs_text << "' is not a whole number from 1 to 1024\n";
     return exit_usage;
   }
   if (out.empty()) {
-    std::cerr << "poolsim batch: --out RESULTS.h5 is required; " << usage;
+    err_stream << "poolsim batch: --out RESULTS.h5 is required; " << usage;
     return exit_usage;
   }
   opts.runs = *runs;
@@ -107,7 +125,7 @@ int batch_main(const std::vector<std::string>& args) {
   if (heartbeats == "messages") {
     opts.build.heartbeats = models::HeartbeatMode::messages;
   } else if (heartbeats != "compressed") {
-    std::cerr << "poolsim batch: --heartbeats '" << heartbeats << "' is not 'compressed' or 'messages'\n";
+    err_stream << "poolsim batch: --heartbeats '" << heartbeats << "' is not 'compressed' or 'messages'\n";
     return exit_usage;
   }
 
@@ -115,21 +133,21 @@ int batch_main(const std::vector<std::string>& args) {
   std::set<std::string> names;
   for (const std::string& file : files) {
     scenario::LoadResult loaded = scenario::load_scenario(file);
-    for (const scenario::Diagnostic& d : loaded.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
+    for (const scenario::Diagnostic& d : loaded.diagnostics) err_stream << scenario::format_diagnostic(d) << '\n';
     if (!loaded.spec) {
       bad = true;
       continue;
     }
     // Refused verbs and settings: found now, not in every worker.
     const scenario::BuildResult built = scenario::build_simulation(*loaded.spec, file);
-    for (const scenario::Diagnostic& d : built.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
+    for (const scenario::Diagnostic& d : built.diagnostics) err_stream << scenario::format_diagnostic(d) << '\n';
     if (!built.simulation) {
       bad = true;
       continue;
     }
     if (!names.insert(loaded.spec->name).second) {
-      std::cerr << "poolsim batch: " << file << ": another scenario of the batch is also named '" << loaded.spec->name
-                << "'; each needs its own name (runs are named <scenario>@<seed>)\n";
+      err_stream << "poolsim batch: " << file << ": another scenario of the batch is also named '" << loaded.spec->name
+                 << "'; each needs its own name (runs are named <scenario>@<seed>)\n";
       bad = true;
       continue;
     }
@@ -142,22 +160,23 @@ int batch_main(const std::vector<std::string>& args) {
   }
   if (bad) return exit_usage;
 
-  const bool live = ::isatty(STDERR_FILENO) == 1;
+  const bool live = coordinator && ::isatty(STDERR_FILENO) == 1;
   const auto started = std::chrono::steady_clock::now();
   batch::BatchReport report;
   try {
-    report = batch::run_batch(opts, std::cerr, live);
+    report = batch::run_batch(opts, err_stream, live, ranks.get());
   } catch (const std::exception& e) {
-    std::cerr << "poolsim batch: " << e.what() << '\n';
+    err_stream << "poolsim batch: " << e.what() << '\n';
     return exit_failed;
   }
+  if (!coordinator) return report.exit_status;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cerr << "poolsim batch: " << report.total << " runs (" << opts.scenarios.size() << " scenario"
-            << (opts.scenarios.size() == 1 ? "" : "s") << " x " << opts.runs << " seeds from " << opts.seed_base
-            << "): " << report.ran << " run now, " << report.from_journal << " from the journal; " << report.failed
-            << " with a failed expectation or invariant, " << report.violations << " invariant violations; wrote "
-            << out << " in " << std::fixed << std::setprecision(1) << elapsed << " s\n";
-  return report.violations > 0 ? exit_failed : exit_ok;
+  err_stream << "poolsim batch: " << report.total << " runs (" << opts.scenarios.size() << " scenario"
+               << (opts.scenarios.size() == 1 ? "" : "s") << " x " << opts.runs << " seeds from " << opts.seed_base
+               << "): " << report.ran << " run now, " << report.from_journal << " from the journal; " << report.failed
+               << " with a failed expectation or invariant, " << report.violations << " invariant violations; wrote "
+               << out << " in " << std::fixed << std::setprecision(1) << elapsed << " s\n";
+  return report.exit_status == 0 ? exit_ok : exit_failed;
 }
 
 }  // namespace poolsim::cli

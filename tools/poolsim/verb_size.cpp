@@ -1,24 +1,32 @@
 // poolsim size SCENARIO.yaml: how many host failures the pool absorbs — xapi's planner's answer at time 0, then
 // the simulated outcome of every set of k simultaneous host crashes (or a seeded sample), and of k crashes one
 // after another, with every disagreement between the two flagged (docs/sizing.md "poolsim size"). The analysis
-// lives in tools/size/size_analysis.cpp. Exit 0 when the report is printed, disagreements included; 2 for a usage
-// or input error.
+// lives in tools/size/size_analysis.cpp; --h5 FILE also writes the figures as HDF5 (docs/hdf5-layout.md "Size
+// files"). Exit 0 when the report is printed, disagreements included; 2 for a usage or input error, or a --h5
+// file that cannot be written.
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include <boost/program_options.hpp>
 
+#include "batch/run_one.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/scenario/size.hpp"
 #include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
+#include "progress/progress_line.hpp"
 #include "size/size_analysis.hpp"
 
 namespace poolsim::cli {
@@ -29,7 +37,7 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: poolsim size SCENARIO.yaml [--jobs J] [--sample N] [--seed S] [--add-host MEMORY]... "
-    "[--remove-host NAME]... [--ntol R]\n";
+    "[--remove-host NAME]... [--ntol R] [--h5 FILE]\n";
 
 std::optional<std::uint64_t> parse_count(const std::string& text) {
   if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) {
@@ -38,14 +46,10 @@ std::optional<std::uint64_t> parse_count(const std::string& text) {
   return std::stoull(text);
 }
 
-void print_progress(std::size_t done, std::size_t total) {
-  std::cerr << "\rpoolsim size: " << done << "/" << total << " runs" << std::flush;
-}
-
 }  // namespace
 
 int size_main(const std::vector<std::string>& args) {
-  std::string file, jobs_text = "1", sample_text = "200", seed_text, ntol_text;
+  std::string file, jobs_text = "1", sample_text = "200", seed_text, ntol_text, h5;
   std::vector<std::string> add_hosts, remove_hosts;
   po::options_description options("options");
   options.add_options()("help,h", "this help")("jobs", po::value(&jobs_text), "worker processes (default 1)")(
@@ -53,12 +57,16 @@ int size_main(const std::vector<std::string>& args) {
       "seed", po::value(&seed_text), "seed of the sample (default: the scenario's seed)")(
       "add-host", po::value(&add_hosts), "what if: add a host with this memory, e.g. 64GiB (repeatable)")(
       "remove-host", po::value(&remove_hosts), "what if: remove this host; its VMs are halted (repeatable)")(
-      "ntol", po::value(&ntol_text), "what if: the pool's host failures to tolerate");
+      "ntol", po::value(&ntol_text), "what if: the pool's host failures to tolerate")(
+      "h5", po::value(&h5), "also write the figures as HDF5 to FILE (docs/hdf5-layout.md; whole or not at all)");
   constexpr std::string_view help =
       "\nPrints the planner's max host failures to tolerate and plan status, then simulates every set of k\n"
       "host crashes (k = 1..n-1; a seeded sample of N sets when there are more), at once and one after\n"
-      "another, and flags where planner and simulation disagree. docs/sizing.md explains the output.\n"
-      "Exit status: 0 the report was printed (disagreements included), 2 usage or input error.\n\n";
+      "another, and flags where planner and simulation disagree. docs/sizing.md explains the output;\n"
+      "--h5 writes the figures and every set run as HDF5 (docs/hdf5-layout.md \"Size files\"). On a terminal,\n"
+      "a progress line on stderr once the runs take longer than a second.\n"
+      "Exit status: 0 the report was printed (disagreements included), 2 usage or input error or an --h5\n"
+      "file that cannot be written.\n\n";
   po::variables_map vm;
   if (const auto status = parse_scenario_args("size", args, options, usage, help, file, vm)) return *status;
   sizing::SizeOptions size_options;
@@ -117,10 +125,53 @@ int size_main(const std::vector<std::string>& args) {
     for (const scenario::Diagnostic& d : built.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
     if (!built.simulation) return exit_usage;
   }
-  const bool live = ::isatty(STDERR_FILENO) == 1;
-  sizing::size_report(spec, file, size_options, std::cout, live ? print_progress : nullptr);
-  if (live) std::cerr << '\n';
+  std::string scenario_yaml;
+  if (vm.count("h5")) {
+    if (h5.empty()) {
+      std::cerr << "poolsim size: --h5 needs a file name, e.g. '--h5 size.h5'\n";
+      return exit_usage;
+    }
+    // Fail before the runs, not after them, when FILE.tmp cannot be created (the writer replaces it).
+    const std::string tmp = h5 + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+      std::cerr << "poolsim size: cannot write HDF5 file '" << h5 << "': cannot create '" << tmp
+                << "': " << std::error_code(errno, std::generic_category()).message() << '\n';
+      return exit_usage;
+    }
+    ::close(fd);
+    try {
+      scenario_yaml = batch::read_text_file(file);
+    } catch (const std::exception& e) {
+      std::remove(tmp.c_str());
+      std::cerr << "poolsim size: " << e.what() << '\n';
+      return exit_usage;
+    }
+  }
+  sizing::SizeResult result;
+  {
+    progress::ProgressLine::Options line_options;
+    line_options.label = "poolsim size";
+    line_options.live = progress::is_terminal(STDERR_FILENO);
+    progress::ProgressLine line(std::cerr, std::move(line_options));
+    try {
+      result = sizing::analyse(spec, file, size_options,
+                               [&line](std::size_t done, std::size_t total) { line.update(done, total); });
+    } catch (const std::exception&) {
+      if (!h5.empty()) std::remove((h5 + ".tmp").c_str());
+      throw;
+    }
+  }
+  sizing::print_report(result, std::cout);
   std::cout.flush();
+  if (!h5.empty()) {
+    try {
+      sizing::write_size_h5(result, h5, scenario_yaml);
+    } catch (const std::exception& e) {
+      std::cerr << "poolsim size: " << e.what() << '\n';
+      return exit_usage;
+    }
+  }
   return exit_ok;
 }
 

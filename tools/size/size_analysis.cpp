@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <set>
@@ -20,6 +21,7 @@
 #include "poolsim/kernel/event_bus.hpp"
 #include "poolsim/kernel/event_queue.hpp"
 #include "poolsim/models/pool.hpp"
+#include "poolsim/recording/hdf5_tables.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/size.hpp"
 
@@ -354,7 +356,7 @@ RunResult run_crash(const scenario::ScenarioSpec& base, const std::string& file,
 
 std::vector<RunResult> run_all(const scenario::ScenarioSpec& base, const std::string& file,
                                const std::vector<CrashRun>& runs, const SizeOptions& options,
-                               void (*progress)(std::size_t done, std::size_t total)) {
+                               const Progress& progress) {
   std::vector<RunResult> results(runs.size());
   const std::size_t jobs = std::max<std::size_t>(1, std::min<std::size_t>(options.jobs, runs.size()));
   if (jobs <= 1) {
@@ -444,53 +446,113 @@ std::vector<RunResult> run_all(const scenario::ScenarioSpec& base, const std::st
   return results;
 }
 
-std::size_t size_report(const scenario::ScenarioSpec& spec, const std::string& file, const SizeOptions& options,
-                        std::ostream& out, void (*progress)(std::size_t done, std::size_t total)) {
-  const models::Planner planner(planner_input(spec));
-  const std::vector<std::string> names = host_names(spec);
-  const std::size_t n = names.size();
-  const std::size_t max = planner.max_host_failures_to_tolerate();
-  const auto ntol = static_cast<std::size_t>(std::max<std::int64_t>(0, spec.pool.ha.host_failures_to_tolerate));
-  std::size_t protected_running = 0, protected_total = 0;
-  std::uint64_t memory = 0;
-  for (const scenario::VmSpec& vm : spec.pool.vms) {
-    if (!is_protected(vm)) continue;
-    ++protected_total;
-    memory += vm.memory;
-    if (!vm.host.name.empty()) ++protected_running;
+
+std::string_view to_token(DisagreementKind kind) {
+  switch (kind) {
+    case DisagreementKind::plan_not_carried_out:
+      return "plan_not_carried_out";
+    case DisagreementKind::planner_pessimistic:
+      return "planner_pessimistic";
   }
-  out << "# poolsim size: " << spec.name << ": " << n << " hosts, " << protected_total << " protected VMs ("
-      << protected_running << " running at 0s, " << scenario::format_size(memory) << "), simulation seed " << spec.seed
-      << ", sample " << options.sample << " sets per k, sample seed " << options.seed << "\n";
-  out << "planner: max host failures to tolerate " << max << "; ntol " << ntol << ": plan status "
-      << models::to_token(planner.plan_status(ntol)) << "\n";
-  std::vector<models::PlanStatus> status(n, models::PlanStatus::none);
+  return "?";
+}
+
+SizeResult analyse(const scenario::ScenarioSpec& spec, const std::string& file, const SizeOptions& options,
+                   const Progress& progress) {
+  SizeResult r;
+  r.scenario_name = spec.name;
+  r.simulation_seed = spec.seed;
+  r.options = options;
+  r.hosts = host_names(spec);
+  for (const scenario::VmSpec& vm : spec.pool.vms) {
+    r.vms.push_back(vm.name);
+    if (!is_protected(vm)) continue;
+    ++r.protected_total;
+    r.protected_memory += vm.memory;
+    if (!vm.host.name.empty()) ++r.protected_running;
+  }
+  const models::Planner planner(planner_input(spec));
+  const std::size_t n = r.hosts.size();
+  r.max_ntol = planner.max_host_failures_to_tolerate();
+  r.ntol = static_cast<std::size_t>(std::max<std::int64_t>(0, spec.pool.ha.host_failures_to_tolerate));
+  r.ntol_status = planner.plan_status(r.ntol);
+  r.status.assign(n, models::PlanStatus::none);
+  r.heuristic.assign(n, models::Heuristic::exhaustive);
   for (std::size_t k = 1; k < n; ++k) {
-    status[k] = planner.plan_status(k);
-    out << "planner: k=" << k << " " << models::to_token(status[k]) << " ("
-        << models::to_token(models::choose_heuristic(n, k)) << ")\n";
+    r.status[k] = planner.plan_status(k);
+    r.heuristic[k] = models::choose_heuristic(n, k);
   }
 
   // Every run: simultaneous k = 1..n-1, then sequential k = 1..min(n-1, max+1), the same sets.
-  std::vector<CrashRun> runs;
-  struct Group {
-    bool sequential;
-    std::size_t k;
-    std::uint64_t all;
-    std::size_t first, count;
-  };
-  std::vector<Group> groups;
   for (const bool sequential : {false, true}) {
-    const std::size_t top = sequential ? std::min(n - 1, max + 1) : n - 1;
+    const std::size_t top = sequential ? std::min(n - 1, r.max_ntol + 1) : n - 1;
     for (std::size_t k = 1; k <= top && n > 1; ++k) {
       const auto sets = crash_sets(n, k, options.sample, options.seed);
-      groups.push_back({sequential, k, choose(n, k), runs.size(), sets.size()});
-      for (const auto& set : sets) runs.push_back({set, sequential});
+      GroupResult g;
+      g.sequential = sequential;
+      g.k = k;
+      g.planner = r.status[k];
+      g.sets_total = choose(n, k);
+      g.first = r.runs.size();
+      g.count = sets.size();
+      r.groups.push_back(std::move(g));
+      for (const auto& set : sets) r.runs.push_back({set, sequential});
     }
   }
-  const std::vector<RunResult> results = run_all(spec, file, runs, options, progress);
+  r.results = run_all(spec, file, r.runs, options, progress);
 
-  std::vector<std::string> disagreements;
+  for (GroupResult& g : r.groups) {
+    std::vector<std::int64_t> times;
+    std::map<std::uint32_t, std::size_t> left;
+    for (std::size_t i = g.first; i < g.first + g.count; ++i) {
+      const RunResult& run = r.results[i];
+      if (run.violated) {
+        ++g.broke;
+        continue;
+      }
+      if (run.restored) ++g.restored;
+      if (run.restored && run.recovery_ns >= 0) times.push_back(run.recovery_ns);
+      for (const std::uint32_t v : run.left_down) ++left[v];
+    }
+    std::sort(times.begin(), times.end());
+    if (!times.empty()) {
+      g.worst_ns = times.back();
+      g.median_ns = times[(times.size() - 1) / 2];
+    }
+    g.left_down.assign(left.begin(), left.end());
+    std::stable_sort(g.left_down.begin(), g.left_down.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+
+    const std::string where = std::string(g.sequential ? "sequential" : "simultaneous") + " k=" + std::to_string(g.k);
+    if (g.planner == models::PlanStatus::all_vms && g.restored < g.count) {
+      r.disagreements.push_back({g.sequential, g.k, DisagreementKind::plan_not_carried_out,
+                                 where + ": the planner has a plan (all_vms), but " +
+                                     std::to_string(g.count - g.restored) + " of " + std::to_string(g.count) +
+                                     " sets left a protected VM down or broke an invariant: a plan the simulation "
+                                     "could not carry out"});
+    }
+    if (g.planner == models::PlanStatus::none && g.restored == g.count && g.count > 0) {
+      r.disagreements.push_back({g.sequential, g.k, DisagreementKind::planner_pessimistic,
+                                 where + ": the planner has no plan, but every " +
+                                     std::string(g.sampled() ? "sampled " : "") +
+                                     "set restored every protected VM: the planner is pessimistic here"});
+    }
+  }
+  return r;
+}
+
+void print_report(const SizeResult& r, std::ostream& out) {
+  const SizeOptions& options = r.options;
+  out << "# poolsim size: " << r.scenario_name << ": " << r.hosts.size() << " hosts, " << r.protected_total
+      << " protected VMs (" << r.protected_running << " running at 0s, " << scenario::format_size(r.protected_memory)
+      << "), simulation seed " << r.simulation_seed << ", sample " << options.sample << " sets per k, sample seed "
+      << options.seed << "\n";
+  out << "planner: max host failures to tolerate " << r.max_ntol << "; ntol " << r.ntol << ": plan status "
+      << models::to_token(r.ntol_status) << "\n";
+  for (std::size_t k = 1; k < r.hosts.size(); ++k) {
+    out << "planner: k=" << k << " " << models::to_token(r.status[k]) << " (" << models::to_token(r.heuristic[k])
+        << ")\n";
+  }
   for (const bool sequential : {false, true}) {
     out << "\n"
         << (sequential ? "sequential crashes: one host at " + format_duration(options.crash_at) + ", the next " +
@@ -499,58 +561,159 @@ std::size_t size_report(const scenario::ScenarioSpec& spec, const std::string& f
                        : "simultaneous crashes: k hosts at " + format_duration(options.crash_at) +
                              "; horizon crash + " + format_duration(options.settle))
         << "\n";
-    out << "k   planner               sets        restored  broke  worst      median     most often left down\n";
-    for (const Group& g : groups) {
+    // The sets column is 12 wide, wider when "N of C(n, k)" needs it (C(24, 12) has 7 digits).
+    const auto sets_text = [](const GroupResult& g) {
+      return std::to_string(g.count) + (g.sampled() ? " of " + std::to_string(g.sets_total) : std::string{});
+    };
+    std::size_t sets_width = 12;
+    for (const GroupResult& g : r.groups) sets_width = std::max(sets_width, sets_text(g).size() + 1);
+    out << "k   planner               " << pad("sets", sets_width)
+        << "restored  broke  worst      median     most often left down\n";
+    for (const GroupResult& g : r.groups) {
       if (g.sequential != sequential) continue;
-      std::size_t restored = 0, broke = 0;
-      std::vector<std::int64_t> times;
-      std::map<std::uint32_t, std::size_t> left;
-      for (std::size_t i = g.first; i < g.first + g.count; ++i) {
-        const RunResult& r = results[i];
-        if (r.violated) {
-          ++broke;
-          continue;
-        }
-        if (r.restored) ++restored;
-        if (r.restored && r.recovery_ns >= 0) times.push_back(r.recovery_ns);
-        for (const std::uint32_t v : r.left_down) ++left[v];
-      }
-      std::sort(times.begin(), times.end());
-      std::vector<std::pair<std::size_t, std::uint32_t>> often;
-      for (const auto& [v, count] : left) often.emplace_back(count, v);
-      std::stable_sort(often.begin(), often.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
       std::string left_text;
-      for (std::size_t i = 0; i < often.size() && i < 3; ++i) {
+      for (std::size_t i = 0; i < g.left_down.size() && i < 3; ++i) {
         if (i) left_text += ", ";
-        left_text += spec.pool.vms[often[i].second].name + " x" + std::to_string(often[i].first);
+        left_text += r.vms[g.left_down[i].first] + " x" + std::to_string(g.left_down[i].second);
       }
-      if (often.size() > 3) left_text += ", ...";
+      if (g.left_down.size() > 3) left_text += ", ...";
       if (left_text.empty()) left_text = "-";
-      const bool sampled = g.all > g.count;
-      const std::string sets_text =
-          std::to_string(g.count) + (sampled ? " of " + std::to_string(g.all) : std::string{});
-      const std::string planner_text = std::string(models::to_token(status[g.k]));
-      out << pad(std::to_string(g.k), 4) << pad(planner_text, 22) << pad(sets_text, 12)
-          << pad(std::to_string(restored), 10) << pad(std::to_string(broke), 7)
-          << pad(times.empty() ? "-" : seconds_text(times.back()), 11)
-          << pad(times.empty() ? "-" : seconds_text(times[(times.size() - 1) / 2]), 11) << left_text << "\n";
-      const std::string where = std::string(sequential ? "sequential" : "simultaneous") + " k=" + std::to_string(g.k);
-      if (status[g.k] == models::PlanStatus::all_vms && restored < g.count) {
-        disagreements.push_back(where + ": the planner has a plan (all_vms), but " +
-                                std::to_string(g.count - restored) + " of " + std::to_string(g.count) +
-                                " sets left a protected VM down or broke an invariant: a plan the simulation could "
-                                "not carry out");
-      }
-      if (status[g.k] == models::PlanStatus::none && restored == g.count && g.count > 0) {
-        disagreements.push_back(where + ": the planner has no plan, but every " +
-                                std::string(sampled ? "sampled " : "") + "set restored every protected VM: "
-                                "the planner is pessimistic here");
-      }
+      out << pad(std::to_string(g.k), 4) << pad(std::string(models::to_token(g.planner)), 22)
+          << pad(sets_text(g), sets_width)
+          << pad(std::to_string(g.restored), 10) << pad(std::to_string(g.broke), 7)
+          << pad(g.worst_ns ? seconds_text(*g.worst_ns) : "-", 11)
+          << pad(g.median_ns ? seconds_text(*g.median_ns) : "-", 11) << left_text << "\n";
     }
   }
-  out << "\ndisagreements: " << disagreements.size() << "\n";
-  for (const std::string& d : disagreements) out << "  " << d << "\n";
-  return disagreements.size();
+  out << "\ndisagreements: " << r.disagreements.size() << "\n";
+  for (const Disagreement& d : r.disagreements) out << "  " << d.message << "\n";
+}
+
+void write_size_h5(const SizeResult& r, const std::filesystem::path& path, const std::string& scenario_yaml) {
+  const auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
+  const auto mode = [](bool sequential) { return std::string(sequential ? "sequential" : "simultaneous"); };
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+
+  std::vector<Hdf5Attribute> attributes{
+      {"kind", std::string("size")},
+      {"scenario_name", r.scenario_name},
+      {"scenario_yaml", scenario_yaml},
+      {"seed", r.simulation_seed},
+      {"sample", std::uint64_t{r.options.sample}},
+      {"sample_seed", r.options.seed},
+      {"host_count", std::uint64_t{r.hosts.size()}},
+      {"protected_vms", std::uint64_t{r.protected_total}},
+      {"protected_running", std::uint64_t{r.protected_running}},
+      {"protected_memory_bytes", r.protected_memory},
+      {"max_host_failures_to_tolerate", std::uint64_t{r.max_ntol}},
+      {"ntol", std::uint64_t{r.ntol}},
+      {"plan_status", std::string(models::to_token(r.ntol_status))},
+      {"crash_at_s", seconds(r.options.crash_at.ns())},
+      {"spacing_s", seconds(r.options.spacing.ns())},
+      {"settle_s", seconds(r.options.settle.ns())},
+      {"disagreements", std::uint64_t{r.disagreements.size()}},
+  };
+
+  std::vector<std::uint64_t> planner_k;
+  std::vector<std::string> planner_status, planner_heuristic;
+  for (std::size_t k = 1; k < r.hosts.size(); ++k) {
+    planner_k.push_back(k);
+    planner_status.emplace_back(models::to_token(r.status[k]));
+    planner_heuristic.emplace_back(models::to_token(r.heuristic[k]));
+  }
+
+  std::vector<std::string> g_mode, g_planner, g_left, g_disagreement;
+  std::vector<std::uint64_t> g_k, g_total, g_run, g_sampled, g_restored, g_broke;
+  std::vector<double> g_fraction, g_worst, g_median;
+  std::vector<std::string> l_mode, l_vm;
+  std::vector<std::uint64_t> l_k, l_runs;
+  std::vector<std::string> s_mode, s_hosts, s_left;
+  std::vector<std::uint64_t> s_k, s_violated, s_restored;
+  std::vector<double> s_recovery;
+  for (const GroupResult& g : r.groups) {
+    g_mode.push_back(mode(g.sequential));
+    g_k.push_back(g.k);
+    g_planner.emplace_back(models::to_token(g.planner));
+    g_total.push_back(g.sets_total);
+    g_run.push_back(g.count);
+    g_sampled.push_back(g.sampled() ? 1 : 0);
+    g_restored.push_back(g.restored);
+    g_broke.push_back(g.broke);
+    g_fraction.push_back(g.count > 0 ? static_cast<double>(g.restored) / static_cast<double>(g.count) : nan);
+    g_worst.push_back(g.worst_ns ? seconds(*g.worst_ns) : nan);
+    g_median.push_back(g.median_ns ? seconds(*g.median_ns) : nan);
+    std::string left_text;
+    for (const auto& [v, runs] : g.left_down) {
+      left_text += (left_text.empty() ? "" : " ") + r.vms[v] + "=" + std::to_string(runs);
+      l_mode.push_back(mode(g.sequential));
+      l_k.push_back(g.k);
+      l_vm.push_back(r.vms[v]);
+      l_runs.push_back(runs);
+    }
+    g_left.push_back(std::move(left_text));
+    std::string disagreement;
+    for (const Disagreement& d : r.disagreements) {
+      if (d.sequential == g.sequential && d.k == g.k) disagreement = std::string(to_token(d.kind));
+    }
+    g_disagreement.push_back(std::move(disagreement));
+    for (std::size_t i = g.first; i < g.first + g.count; ++i) {
+      const RunResult& run = r.results[i];
+      std::string hosts, left;
+      for (const std::uint32_t h : r.runs[i].hosts) hosts += (hosts.empty() ? "" : " ") + r.hosts[h];
+      for (const std::uint32_t v : run.left_down) left += (left.empty() ? "" : " ") + r.vms[v];
+      s_mode.push_back(mode(g.sequential));
+      s_k.push_back(g.k);
+      s_hosts.push_back(std::move(hosts));
+      s_violated.push_back(run.violated ? 1 : 0);
+      s_restored.push_back(run.restored ? 1 : 0);
+      s_recovery.push_back(!run.violated && run.recovery_ns >= 0 ? seconds(run.recovery_ns) : nan);
+      s_left.push_back(std::move(left));
+    }
+  }
+  std::vector<std::string> d_mode, d_kind, d_message;
+  std::vector<std::uint64_t> d_k;
+  for (const Disagreement& d : r.disagreements) {
+    d_mode.push_back(mode(d.sequential));
+    d_k.push_back(d.k);
+    d_kind.emplace_back(to_token(d.kind));
+    d_message.push_back(d.message);
+  }
+
+  const std::vector<Hdf5Table> tables{
+      {"planner", {{"k", planner_k}, {"plan_status", planner_status}, {"heuristic", planner_heuristic}}},
+      {"by_k",
+       {{"mode", g_mode},
+        {"k", g_k},
+        {"planner", g_planner},
+        {"sets_total", g_total},
+        {"sets_run", g_run},
+        {"sampled", g_sampled},
+        {"restored", g_restored},
+        {"broke", g_broke},
+        {"restored_fraction", g_fraction},
+        {"worst_s", g_worst},
+        {"median_s", g_median},
+        {"left_down", g_left},
+        {"disagreement", g_disagreement}}},
+      {"left_down", {{"mode", l_mode}, {"k", l_k}, {"vm", l_vm}, {"runs", l_runs}}},
+      {"sets",
+       {{"mode", s_mode},
+        {"k", s_k},
+        {"hosts", s_hosts},
+        {"violated", s_violated},
+        {"restored", s_restored},
+        {"recovery_s", s_recovery},
+        {"left_down", s_left}}},
+      {"disagreements", {{"mode", d_mode}, {"k", d_k}, {"kind", d_kind}, {"message", d_message}}},
+  };
+  write_hdf5_tables(path, attributes, tables);
+}
+
+std::size_t size_report(const scenario::ScenarioSpec& spec, const std::string& file, const SizeOptions& options,
+                        std::ostream& out, const Progress& progress) {
+  const SizeResult result = analyse(spec, file, options, progress);
+  print_report(result, out);
+  return result.disagreements.size();
 }
 
 }  // namespace poolsim::sizing

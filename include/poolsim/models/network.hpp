@@ -3,26 +3,40 @@
 // reach that one? — and says when the answer may have changed, so that nothing is computed per packet.
 //
 // Model (MODEL.md §2, docs/model.md "Physical network"):
-// - A NIC has carrier while its cable is plugged and its switch is up. A cable pull drops carrier at once.
+// - A NIC has carrier while its cable is plugged, its host is powered (not crashed, fenced or rebooting) and its
+//   switch is up. A cable pull drops carrier at once.
 // - Switches that are up and linked (directly or through other up switches) form one layer-2 segment.
-// - A bond sees a member's carrier change at once (Open vSwitch, XenServer's default backend: xapi sets
+// - A bond member is *usable* while it has carrier and, in the two LACP modes, LACP lets it carry traffic (see
+//   below). A bond sees a change of usability at once (Open vSwitch, XenServer's default backend: xapi sets
 //   use_carrier, so carrier changes are events) or at its next poll every `miimon` (Linux bonding, the bridge
-//   backend). A member seen lost is disabled `downdelay` later; one seen back is enabled `updelay` later,
-//   except that a bond with no enabled member takes the first member back at once (OVS bond.c and Linux
-//   bond_miimon_inspect both skip updelay then; docs/research/real-behaviour.md §1-2). Polls are instants on
-//   the grid k·miimon, computed rather than simulated, so an idle bond costs nothing.
+//   backend). A member seen unusable is disabled `downdelay` later; one seen usable again is enabled `updelay`
+//   later, except that a bond with no enabled member takes the first usable member at once (OVS bond.c and
+//   Linux bond_miimon_inspect both skip updelay then; docs/research/real-behaviour.md §1-2). Polls are instants
+//   on the grid k·miimon, computed rather than simulated, so an idle bond costs nothing.
+// - LACP (lacp_tcp, lacp_mac; OVS lib/lacp.c with xapi's lacp=active): a member whose partner switch port
+//   negotiates LACP is usable once the partner shows it in sync, `LacpTiming::negotiation` after its carrier
+//   (or the partner's LACP) comes up. A partner that stops sending LACPDUs while carrier stays up (a switch whose
+//   control plane hangs: `silence_lacp`) expires the member 3 × the PDU interval (fast 1 s, slow 30 s) after its
+//   last PDU, and defaults it 3 s later. With lacp-fallback-ab (xapi's default) a defaulted member is usable as
+//   an active-backup member while no member of the bond has a partner; that is also how an LACP bond runs on a
+//   switch without LACP.
 // - The bond sends its host's frames through one member: active_backup's active member (kept until it is
 //   disabled, then the first enabled member in configuration order; no fail-back); active_active
 //   (balance-slb), lacp_tcp and lacp_mac hash the host's single management MAC to one member, moved to the
 //   first enabled member when its member is disabled. Frames go out and come in through that member, so
 //   between a carrier loss and the member's disabling, frames are lost: the sub-second blip of a cable pull.
-// - The bond is down while no member is enabled.
-// Not modelled yet: LACP negotiation and its partner timeout (a member that keeps carrier but stops
-// answering), the 10 s balance-slb rebalance (it never moves a lone management MAC back), host power.
+//   The periodic rebalance never moves a lone MAC (OVS bond_rebalance moves a hash only if that brings the
+//   loads closer, and not under ~1 Mbit/s of imbalance), so it changes no member in use and is not simulated.
+// - The bond is down while no member is enabled. A host that loses power (crash, fence, reboot) drops the
+//   carrier of all its NICs and its bonds go down at once; when it is up again, its non-LACP bonds start with
+//   every member that has carrier enabled (OVS bond_member_create), its LACP members negotiate again.
 //
-// States of a bond member: enabled (carrier seen) -> [carrier lost] -> failing (downdelay running) ->
-// disabled -> [carrier back] -> returning (updelay running) -> enabled. A carrier change back during
-// failing/returning cancels the transition.
+// States of a bond member: enabled (usable) -> [unusable] -> failing (downdelay running) -> disabled ->
+// [usable] -> returning (updelay running) -> enabled. A change back during failing/returning cancels the
+// transition. LACP state of a member of an LACP bond (lib/lacp.c's CURRENT split by the partner's SYNC bit):
+// negotiating -> [negotiation elapsed] -> negotiated; negotiated/negotiating -> [partner silent for
+// 3 × interval] -> expired -> [3 s] -> defaulted; carrier up or the partner back -> negotiating (partner
+// answering) or expired (no partner); carrier down -> expired -> [3 s] -> defaulted.
 #pragma once
 
 #include <cstdint>
@@ -51,13 +65,42 @@ enum class CarrierDetection : std::uint8_t {
   poll,   // at the next miimon poll: Linux bonding (the bridge backend)
 };
 
+// The LACPDU period a bond asks of its partner (OVS other-config:lacp-time).
+enum class LacpRate : std::uint8_t { fast, slow };
+std::string_view to_token(LacpRate rate);
+
+// LACP of a lacp_tcp or lacp_mac bond, as xapi configures Open vSwitch (docs/research/real-behaviour.md §1e).
+struct LacpTiming {
+  // xapi_bond.ml `requirements_of_mode` stores lacp-time=slow for a new LACP bond.
+  LacpRate rate = LacpRate::slow;
+  // From carrier (or the partner's LACP) up until the partner shows the member in sync: one PDU exchange plus
+  // the partner's Aggregate_Wait_Time of 2 s before it attaches the port (IEEE 802.1AX §6.4.4; Linux
+  // drivers/net/bonding/bond_3ad.c AD_AGGREGATE_WAIT_TIME = 2 s). OVS itself answers at once (lib/lacp.c).
+  Duration negotiation = Duration::seconds(2);
+  // xapi_bond.ml stores lacp-fallback-ab=true: with no partner the bond runs active-backup over its defaulted
+  // members (lib/lacp.c member_may_enable__, lacp_update_attached).
+  bool fallback_ab = true;
+  // The partner's PDU period: LACP_FAST_TIME_TX 1 s, LACP_SLOW_TIME_TX 30 s (lib/lacp.c).
+  Duration pdu_interval() const { return rate == LacpRate::fast ? Duration::seconds(1) : Duration::seconds(30); }
+  // A member expires when no PDU came for LACP_RX_MULTIPLIER (3) PDU periods: 3 s fast, 90 s slow.
+  Duration partner_timeout() const { return pdu_interval() * 3; }
+  // An expired member defaults after 3 × LACP_FAST_TIME_TX more (lib/lacp.c member_set_expired).
+  static Duration expired_timeout() { return Duration::seconds(3); }
+};
+
 // A bond's timing, as xapi configures Open vSwitch and Linux bonds (MODEL.md §2; ocaml/xapi/nm.ml).
 struct BondTiming {
   CarrierDetection detection = CarrierDetection::event;
   Duration miimon = Duration::milliseconds(100);   // carrier poll period, for CarrierDetection::poll
   Duration downdelay = Duration::milliseconds(200);  // carrier seen lost this long before disabling
   Duration updelay = Duration::seconds(31);         // carrier seen back this long before enabling
+  LacpTiming lacp;                                  // lacp_tcp and lacp_mac only
 };
+
+// LACP state of a member of an LACP bond (see the file comment).
+enum class LacpStatus : std::uint8_t { negotiating, negotiated, expired, defaulted };
+std::string_view to_token(LacpStatus status);
+constexpr bool uses_lacp(BondMode mode) { return mode == BondMode::lacp_tcp || mode == BondMode::lacp_mac; }
 
 // An interface that carries IP traffic: a NIC on its own, or a bond.
 struct Interface {
@@ -77,7 +120,8 @@ class Network {
   Network& operator=(const Network&) = delete;
 
   // Building (before the run starts). Names must be unique where the scenario says so; not checked here.
-  SwitchIndex add_switch(std::string name);
+  // `lacp`: whether the switch's ports negotiate LACP (are configured as LACP port channels).
+  SwitchIndex add_switch(std::string name, bool lacp = false);
   void link_switches(SwitchIndex a, SwitchIndex b);
   NicIndex add_nic(std::string host, std::string name, SwitchIndex cabled_to);
   // Members must be NICs of the same host, each in at most one bond.
@@ -89,11 +133,22 @@ class Network {
   void unplug(NicIndex nic);
   void replug(NicIndex nic);
   void fail_switch(SwitchIndex s);
+  // A restored switch answers LACP again.
   void restore_switch(SwitchIndex s);
+  // The switch stops sending LACPDUs while its links keep carrier (a hung control plane, or LACP removed from
+  // its ports), and starts again. No effect on a switch without LACP.
+  void silence_lacp(SwitchIndex s);
+  void resume_lacp(SwitchIndex s);
+  // Host power, called by the pool: a host crashed, fenced or rebooting has no carrier on any of its NICs; at
+  // host_up they come back. `host` is the name given to add_nic / add_bond.
+  void set_host_powered(std::string_view host, bool powered);
+  bool host_powered(std::string_view host) const;
 
   // State.
   bool carrier(NicIndex nic) const;
   bool member_enabled(NicIndex nic) const;
+  // The LACP state of a member of an LACP bond.
+  LacpStatus lacp_status(NicIndex nic) const { return nics_[nic].lacp; }
   bool bond_up(BondIndex bond) const;
   // The member the bond's frames use now, if any member is enabled.
   std::optional<NicIndex> bond_current_member(BondIndex bond) const;
@@ -115,6 +170,8 @@ class Network {
   struct Switch {
     std::string name;
     bool up = true;
+    bool lacp = false;           // its ports negotiate LACP
+    bool lacp_answering = true;  // it sends LACPDUs (silence_lacp clears it)
     std::vector<SwitchIndex> links;
     std::uint32_t segment = 0;  // switches with the same segment number are connected (recomputed on change)
   };
@@ -123,9 +180,13 @@ class Network {
     std::string name;
     SwitchIndex cabled_to;
     bool plugged = true;
+    bool powered = true;  // its host is up
     std::optional<BondIndex> bond;
+    bool usable = true;      // what the bond last saw: carrier, and LACP allowing it
     bool enabled = true;     // as the bond sees it
     EventHandle transition;  // pending disable (downdelay) or enable (updelay)
+    LacpStatus lacp = LacpStatus::negotiated;
+    EventHandle lacp_timer;  // pending negotiation, expiry or default
   };
   struct Bond {
     std::string host;
@@ -139,6 +200,16 @@ class Network {
   // The switch whose segment an interface's frames enter, or none when they are lost.
   std::optional<SwitchIndex> attachment(Interface itf) const;
   void carrier_changed(NicIndex nic, std::string_view cause);
+  // Whether a member may carry traffic now: carrier, and for an LACP bond LACP's consent.
+  bool member_usable(NicIndex nic) const;
+  bool lacp_allows(NicIndex nic) const;
+  bool partner_answers(const Nic& nic) const;
+  // The bond acts on a change of member_usable (after detection and downdelay/updelay).
+  void usability_changed(NicIndex nic);
+  void bond_members_changed(BondIndex bond);
+  void lacp_carrier_changed(NicIndex nic);
+  void lacp_partner_back(NicIndex nic);
+  void set_lacp(NicIndex nic, LacpStatus status);
   void set_member_enabled(NicIndex nic, bool enabled);
   void choose_current(Bond& bond);
   SimTime next_poll(const BondTiming& timing) const;
@@ -152,6 +223,7 @@ class Network {
   std::vector<Switch> switches_;
   std::vector<Nic> nics_;
   std::vector<Bond> bonds_;
+  std::vector<std::string> unpowered_hosts_;  // hosts without power now (few, usually none)
   std::vector<std::function<void()>> listeners_;
 };
 

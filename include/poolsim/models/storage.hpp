@@ -14,12 +14,15 @@
 //   t + fast_io_fail_tmo. A path that comes back before it failed carries on as if nothing happened (a blip
 //   shorter than failure_detection gives no path record); a failed path that comes back is reinstated at the
 //   first path-checker run at or after its return, on the grid k·polling_interval from time 0.
-// - Host outcome (iSCSI, FC): completes while one path is active; hangs while no path is active and some
-//   path is not yet failed; once multipath has failed every path, I/O is queued (hangs) for
-//   no_path_retry × polling_interval, then fails; nullopt queues for ever, 0 fails at once. A reinstated path
-//   makes queued and new I/O complete at once. I/O sent over a dying path while another path is active is
-//   taken as retried on the live path (outcome completes); its stall of up to failure_detection +
-//   replacement_timeout is left out.
+// - Host outcome (iSCSI, FC): multipath sends I/O down one path (the `failover` grouping), kept until it is
+//   failed. I/O hangs while that path is dead but not yet failed — up to failure_detection +
+//   replacement_timeout = 25 s (FC: fast_io_fail_tmo) — then is retried on another active path and completes.
+//   Otherwise it completes while one path is active; hangs while no path is active and some path is not yet
+//   failed; once multipath has failed every path, I/O is queued (hangs) for no_path_retry × polling_interval,
+//   then fails; nullopt queues for ever, 0 fails at once. A reinstated path makes queued and new I/O complete
+//   at once.
+// - A host without power (Network::host_powered) has no sessions: nothing about it is recorded or timed until
+//   it is up again, when it logs in to its SRs afresh as at attachment. io() means nothing meanwhile.
 // - NFS (no multipath; sm soft-mounts with an I/O timeout longer than xhad's statefile watchdog, modelled as a
 //   hang): hangs while no path is physically up, completes as soon as one is.
 //
@@ -141,9 +144,11 @@ class Storage {
     EventHandle timer;  // pending detection (lost) or failure (recovering)
   };
   struct Attachment {
-    std::uint32_t host;
+    std::uint32_t host = 0;
     std::string host_name;
     std::vector<Path> paths;
+    std::optional<std::uint32_t> current;  // the path multipath sends I/O down (iSCSI, FC)
+    bool powered = true;                   // the host is up (Network::host_powered)
     IoOutcome outcome = IoOutcome::completes;
     bool queueing = false;   // every path failed: multipath's no_path_retry budget is running or spent
     bool exhausted = false;  // the budget is spent: I/O fails
@@ -164,6 +169,9 @@ class Storage {
   // Moves every path of `array` to its physical state; returns whether anything the listeners see changed.
   bool refresh(ArrayIndex array);
   bool refresh_path(ArrayIndex array, std::uint32_t host, std::uint32_t path);
+  bool refresh_power(ArrayIndex array, std::uint32_t host);
+  void start_paths(const Array& array, Attachment& host);
+  void choose_path(const Array& array, Attachment& host);
   void detected(ArrayIndex array, std::uint32_t host, std::uint32_t path);
   void path_failed(ArrayIndex array, std::uint32_t host, std::uint32_t path);
   void checker_run(ArrayIndex array, std::uint32_t host);

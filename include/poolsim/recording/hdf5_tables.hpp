@@ -1,4 +1,5 @@
-// Writing an HDF5 file of plain tables: what `poolsim batch` writes (docs/hdf5-layout.md "Batch files").
+// Writing an HDF5 file of plain tables: what `poolsim batch` and `poolsim size --h5` write (docs/hdf5-layout.md
+// "Batch files", "Size files").
 //
 // The caller gives root attributes, tables as columns (float64, uint64 or UTF-8 string; one-dimensional compound
 // datasets, the same shapes as the run files' tables), and other HDF5 files to copy in whole as groups (a run's

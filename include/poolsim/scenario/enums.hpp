@@ -9,6 +9,8 @@
 #include <string_view>
 #include <utility>
 
+#include "poolsim/models/network.hpp"
+
 namespace poolsim::scenario {
 
 // A table of an enum's values and their words, with the noun that names what a value is (for messages).
@@ -25,18 +27,19 @@ inline constexpr EnumTable<StorageType, 4> storage_types{
     {{{StorageType::iscsi, "iscsi"}, {StorageType::nfs, "nfs"}, {StorageType::fc, "fc"}, {StorageType::local, "local"}}}};
 constexpr const auto& enum_table(StorageType) { return storage_types; }
 
-// Bond modes (MODEL.md §2, the tutorial's four kinds). active_active is XenServer's balance-slb.
-enum class BondMode { active_active, active_backup, lacp_tcp, lacp_mac };
+// Bond modes (MODEL.md §2, the tutorial's four kinds). active_active is XenServer's balance-slb. The models'
+// enum, so that the builder passes it through unmapped; its words are spelled here.
+using BondMode = models::BondMode;
 inline constexpr EnumTable<BondMode, 4> bond_modes{"bond mode",
                                                    {{{BondMode::active_active, "active_active"},
                                                      {BondMode::active_backup, "active_backup"},
                                                      {BondMode::lacp_tcp, "lacp_tcp"},
                                                      {BondMode::lacp_mac, "lacp_mac"}}}};
 constexpr const auto& enum_table(BondMode) { return bond_modes; }
-constexpr bool needs_lacp(BondMode mode) { return mode == BondMode::lacp_tcp || mode == BondMode::lacp_mac; }
+constexpr bool needs_lacp(BondMode mode) { return models::uses_lacp(mode); }
 
-// LACP timeout (MODEL.md §2): fast is 3 x 1 s, slow is 3 x 30 s.
-enum class LacpRate { fast, slow };
+// LACP timeout (MODEL.md §2): fast is 3 x 1 s, slow is 3 x 30 s. The models' enum, like BondMode.
+using LacpRate = models::LacpRate;
 inline constexpr EnumTable<LacpRate, 2> lacp_rates{"lacp rate", {{{LacpRate::fast, "fast"}, {LacpRate::slow, "slow"}}}};
 constexpr const auto& enum_table(LacpRate) { return lacp_rates; }
 

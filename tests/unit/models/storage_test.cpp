@@ -53,27 +53,87 @@ struct StoragePool : ::testing::Test {
   }
 };
 
-TEST_F(StoragePool, OnePortalLostFailsItsPathsAndIoKeepsCompleting) {
+// p1's path is the one in use (failover grouping: the first path): its I/O stalls in the dead session for
+// failure_detection 10 s + replacement_timeout 15 s, then multipath fails the path and retries on p2's.
+TEST_F(StoragePool, ThePortalInUseLostStallsIoUntilMultipathFailsItsPath) {
   build();
   at(at_ms(100'000), [&] { storage.fail_portal(p1); });
   at(at_ms(200'200), [&] { storage.restore_portal(p1); });
   queue.run_until(at_ms(100'001));
-  EXPECT_EQ(io1(), IoOutcome::completes);
+  EXPECT_EQ(io1(), IoOutcome::hangs);
   EXPECT_EQ(storage.paths_up(sr, 0), 1u);
+  queue.run_until(at_ms(124'999));
+  EXPECT_EQ(io1(), IoOutcome::hangs) << "the path in use is still trusted: I/O waits in its session";
+  queue.run_until(at_ms(125'001));
+  EXPECT_EQ(io1(), IoOutcome::completes) << "failed at 125 s: retried on p2's path";
   queue.run_until(at_ms(300'000));
   EXPECT_EQ(io1(), IoOutcome::completes);
   EXPECT_EQ(storage.paths_up(sr, 0), 2u);
   EXPECT_EQ(log.lines, (std::vector<std::string>{
                            "100.000000 sr1/p1 portal_down",
+                           "100.000000 xs1/sr1 io_hangs",
+                           "100.000000 xs2/sr1 io_hangs",
                            "110.000000 xs1/sr1/p1 path_down via=bond0",
                            "110.000000 xs2/sr1/p1 path_down via=bond0",
                            "125.000000 xs1/sr1/p1 path_failed via=bond0",
+                           "125.000000 xs1/sr1 io_completes",
                            "125.000000 xs2/sr1/p1 path_failed via=bond0",
+                           "125.000000 xs2/sr1 io_completes",
                            "200.200000 sr1/p1 portal_up",
                            "200.200000 xs1/sr1/p1 path_up via=bond0",
                            "200.200000 xs2/sr1/p1 path_up via=bond0",
                            "205.000000 xs1/sr1/p1 path_reinstated via=bond0",
                            "205.000000 xs2/sr1/p1 path_reinstated via=bond0",
+                       }));
+}
+
+// Losing a path not in use costs nothing: I/O keeps going down p1's path, and p1's stays in use after p2's
+// returns (equal priorities: failback never moves I/O).
+TEST_F(StoragePool, APortalNotInUseLostKeepsIoCompleting) {
+  build();
+  at(at_ms(100'000), [&] { storage.fail_portal(p2); });
+  at(at_ms(200'200), [&] { storage.restore_portal(p2); });
+  at(at_ms(300'000), [&] { storage.fail_portal(p1); });
+  queue.run_until(at_ms(299'000));
+  EXPECT_EQ(io1(), IoOutcome::completes);
+  EXPECT_EQ(storage.paths_up(sr, 0), 2u);
+  queue.run_until(at_ms(300'001));
+  EXPECT_EQ(io1(), IoOutcome::hangs) << "p1's path is still the one in use";
+  const std::vector<std::string> head(log.lines.begin(), log.lines.begin() + 11);
+  EXPECT_EQ(head, (std::vector<std::string>{
+                      "100.000000 sr1/p2 portal_down",
+                      "110.000000 xs1/sr1/p2 path_down via=bond0",
+                      "110.000000 xs2/sr1/p2 path_down via=bond0",
+                      "125.000000 xs1/sr1/p2 path_failed via=bond0",
+                      "125.000000 xs2/sr1/p2 path_failed via=bond0",
+                      "200.200000 sr1/p2 portal_up",
+                      "200.200000 xs1/sr1/p2 path_up via=bond0",
+                      "200.200000 xs2/sr1/p2 path_up via=bond0",
+                      "205.000000 xs1/sr1/p2 path_reinstated via=bond0",
+                      "205.000000 xs2/sr1/p2 path_reinstated via=bond0",
+                      "300.000000 sr1/p1 portal_down",
+                  }));
+}
+
+// The path in use comes back during session recovery: the stalled I/O completes then, on the same path, and
+// multipath never failed it.
+TEST_F(StoragePool, ThePathInUseBackBeforeItFailsEndsTheStall) {
+  build();
+  at(at_ms(100'000), [&] { storage.fail_portal(p1); });
+  at(at_ms(117'000), [&] { storage.restore_portal(p1); });
+  queue.run_until(at_ms(200'000));
+  EXPECT_EQ(io1(), IoOutcome::completes);
+  EXPECT_EQ(log.lines, (std::vector<std::string>{
+                           "100.000000 sr1/p1 portal_down",
+                           "100.000000 xs1/sr1 io_hangs",
+                           "100.000000 xs2/sr1 io_hangs",
+                           "110.000000 xs1/sr1/p1 path_down via=bond0",
+                           "110.000000 xs2/sr1/p1 path_down via=bond0",
+                           "117.000000 sr1/p1 portal_up",
+                           "117.000000 xs1/sr1/p1 path_up via=bond0",
+                           "117.000000 xs1/sr1 io_completes",
+                           "117.000000 xs2/sr1/p1 path_up via=bond0",
+                           "117.000000 xs2/sr1 io_completes",
                        }));
 }
 
@@ -275,7 +335,7 @@ TEST_F(StoragePool, AFailedPathThatDropsAgainBeforeItsCheckIsNotReinstated) {
   EXPECT_EQ(storage.paths_up(sr, 0), 1u);
   queue.run_until(at_ms(300'001));
   EXPECT_EQ(storage.paths_up(sr, 0), 2u);
-  const std::vector<std::string> tail(log.lines.begin() + 5, log.lines.end());
+  const std::vector<std::string> tail(log.lines.begin() + 9, log.lines.end());
   EXPECT_EQ(tail, (std::vector<std::string>{
                       "201.000000 sr1/p1 portal_up",
                       "201.000000 xs1/sr1/p1 path_up via=bond0",
@@ -397,6 +457,52 @@ TEST(Storage, AttachingWithNoReachablePathStartsWithTheQueueSpent) {
   EXPECT_THROW(storage.attach(fails, 0, "xs1", {}), std::logic_error);
   EXPECT_EQ(to_token(IoOutcome::hangs), "hangs");
   EXPECT_EQ(to_token(StorageKind::fc), "fc");
+}
+
+// FC: the path in use stalls I/O fast_io_fail_tmo (5 s), not 25 s.
+TEST_F(StoragePool, FibreChannelStallsIoOnThePathInUseForFastIoFailTmo) {
+  build(StorageKind::fc);
+  at(at_ms(100'000), [&] { storage.fail_portal(p1); });
+  queue.run_until(at_ms(104'999));
+  EXPECT_EQ(io1(), IoOutcome::hangs);
+  queue.run_until(at_ms(105'001));
+  EXPECT_EQ(io1(), IoOutcome::completes);
+}
+
+// Lines whose source is one host's.
+std::vector<std::string> of_host(const std::vector<std::string>& lines, const std::string& host) {
+  std::vector<std::string> out;
+  for (const std::string& line : lines) {
+    if (line.find(" " + host + "/") != std::string::npos) out.push_back(line);
+  }
+  return out;
+}
+
+// A host without power has no sessions: its paths are not timed or recorded while it is down; at power on it
+// logs in afresh. Here the array is still down then, so its map starts with the queue spent: I/O fails.
+TEST_F(StoragePool, AHostWithoutPowerHasNoPathsUntilItLogsInAgain) {
+  build();
+  at(at_ms(100'000), [&] { net.set_host_powered("xs1", false); });
+  at(at_ms(150'000), [&] { storage.fail_array(sr); });
+  at(at_ms(300'000), [&] { net.set_host_powered("xs1", true); });
+  at(at_ms(400'000), [&] { storage.restore_array(sr); });
+  queue.run_until(at_ms(300'001));
+  EXPECT_EQ(io1(), IoOutcome::fails);
+  queue.run_until(at_ms(500'000));
+  EXPECT_EQ(io1(), IoOutcome::completes);
+  EXPECT_EQ(storage.paths_up(sr, 0), 2u);
+  std::vector<std::string> xs1;
+  for (const std::string& line : of_host(log.lines, "xs1")) {
+    if (line.find("/sr1") != std::string::npos) xs1.push_back(line);
+  }
+  EXPECT_EQ(xs1, (std::vector<std::string>{
+                     "300.000000 xs1/sr1 io_fails",
+                     "400.000000 xs1/sr1/p1 path_up via=bond0",
+                     "400.000000 xs1/sr1/p2 path_up via=bond0",
+                     "400.000000 xs1/sr1/p1 path_reinstated via=bond0",
+                     "400.000000 xs1/sr1/p2 path_reinstated via=bond0",
+                     "400.000000 xs1/sr1 io_completes",
+                 }));
 }
 
 }  // namespace

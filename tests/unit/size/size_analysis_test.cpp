@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,42 @@ TEST(CrashScenario, FaultsReplacedAndHorizonSet) {
   const scenario::ScenarioSpec sequential = crash_scenario(spec, {{0, 2}, true}, options);
   EXPECT_EQ(sequential.faults[1].at, Duration::seconds(900));
   EXPECT_EQ(sequential.until, Duration::seconds(900 + 1800));
+}
+
+// A report of two rows built by hand: the sets column widens for "8 of 2704156" (C(24, 12)), so that the
+// restored count stays a column of its own, and the header widens with it.
+TEST(PrintReport, SetsColumnWidensForLargeSampledCounts) {
+  SizeResult r;
+  r.scenario_name = "big";
+  r.hosts = {"h0", "h1", "h2"};
+  r.vms = {"a", "b"};
+  r.status = {models::PlanStatus::none, models::PlanStatus::all_vms, models::PlanStatus::none};
+  r.heuristic = {models::Heuristic::exhaustive, models::Heuristic::exhaustive, models::Heuristic::approximation};
+  GroupResult small;
+  small.k = 1;
+  small.planner = models::PlanStatus::all_vms;
+  small.sets_total = 3;
+  small.count = 3;
+  small.restored = 3;
+  small.worst_ns = 150'000'000'000;
+  small.median_ns = 138'000'000'000;
+  GroupResult big;
+  big.k = 2;
+  big.sets_total = 2704156;
+  big.count = 8;
+  big.restored = 5;
+  big.left_down = {{1, 3}};
+  r.groups = {small, big};
+  std::ostringstream out;
+  print_report(r, out);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("\nk   planner               sets         restored  broke"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n1   all_vms               3            3         0      150.0s     138.0s     -\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n2   none                  8 of 2704156 5         0      -          -          b x3\n"),
+            std::string::npos)
+      << text;
 }
 
 }  // namespace
