@@ -166,25 +166,47 @@ Prepared prepare(const PlannerInput& input) {
       down.push_back({index, vm.memory});
     }
   }
+  if (down.empty()) return prepared;  // the placement is already in VM index order
   prepared.restart.placement = biggest_fit_decreasing(down, bins);
-  for (const Item& item : down) {
-    const auto& placed = prepared.restart.placement;
-    const auto it =
-        std::find_if(placed.begin(), placed.end(), [&item](const VmPlacement& p) { return p.vm == item.vm; });
-    if (it == placed.end()) {
+  // Where each down VM went, by VM index; then the placement merged back into VM index order.
+  std::vector<std::optional<HostIndex>> placed_on(input.vms.size());
+  for (const VmPlacement& p : prepared.restart.placement) placed_on[p.vm] = p.host;
+  std::vector<Resident> running = std::move(prepared.config.placement);
+  std::vector<Resident>& placement = prepared.config.placement;
+  placement.clear();
+  placement.reserve(running.size() + down.size());
+  auto next_running = running.begin();
+  for (const Item& item : down) {  // in VM index order, as are the running ones
+    if (!placed_on[item.vm]) {
       prepared.restart.unplaced.push_back(item.vm);
-    } else {
-      prepared.config.placement.push_back({item.vm, it->host, item.memory});
+      continue;
     }
+    while (next_running != running.end() && next_running->vm < item.vm) placement.push_back(*next_running++);
+    placement.push_back({item.vm, *placed_on[item.vm], item.memory});
   }
-  std::sort(prepared.config.placement.begin(), prepared.config.placement.end(),
-            [](const Resident& a, const Resident& b) { return a.vm < b.vm; });
+  placement.insert(placement.end(), next_running, running.end());
   return prepared;
 }
 
 // binpack.ml plan_trivially_never_possible: fewer live hosts than failures, or exactly as many and a VM to save.
 bool trivially_never_possible(const Configuration& config, std::size_t failures) {
   return config.hosts.size() < failures || (config.hosts.size() == failures && !config.placement.empty());
+}
+
+// Whether the VMs of `dead` fit onto the other live hosts: simulate_failure(config, dead) is not none, without
+// building the configuration that follows (the last failure of a sequence needs only this answer).
+bool failure_fits(const Configuration& config, HostIndex dead) {
+  std::vector<Bin> others;
+  others.reserve(config.hosts.size());
+  for (const Bin& bin : config.hosts) {
+    if (bin.host != dead) others.push_back(bin);
+  }
+  std::vector<Item> failed;
+  for (const Resident& vm : config.placement) {
+    if (vm.host == dead) failed.push_back({vm.vm, vm.memory});
+  }
+  const std::size_t count = failed.size();
+  return biggest_fit_decreasing(std::move(failed), others).size() == count;
 }
 
 // binpack.ml simulate_failure: `dead` fails, its VMs are packed onto the other live hosts. None when one of them
@@ -214,6 +236,12 @@ std::optional<Configuration> simulate_failure(const Configuration& config, HostI
 // a prefix share its simulation.
 bool survives_every_sequence(const Configuration& config, std::size_t failures) {
   if (failures == 0) return true;
+  if (failures == 1) {
+    for (const Bin& bin : config.hosts) {
+      if (!failure_fits(config, bin.host)) return false;
+    }
+    return true;
+  }
   for (const Bin& bin : config.hosts) {
     const std::optional<Configuration> next = simulate_failure(config, bin.host);
     if (!next || !survives_every_sequence(*next, failures - 1)) return false;
@@ -235,12 +263,20 @@ bool approximate_plan(const Configuration& config, std::size_t failures) {
   for (const Resident& vm : config.placement) biggest = std::max(biggest, vm.memory);
   // xapi divides by zero here (and reports no plan); VMs of no memory fit anywhere.
   if (biggest == 0) return true;
+  // The VMs on each host, counted in one pass (a host index past every bin's holds no bin's VMs).
+  HostIndex hosts_end = 0;
+  for (const Bin& bin : config.hosts) hosts_end = std::max(hosts_end, bin.host + 1);
+  std::vector<std::size_t> on_host(hosts_end, 0);
+  for (const Resident& vm : config.placement) {
+    if (vm.host < hosts_end) ++on_host[vm.host];
+  }
   std::vector<std::uint64_t> room;
   std::vector<std::size_t> running;
+  room.reserve(config.hosts.size());
+  running.reserve(config.hosts.size());
   for (const Bin& bin : config.hosts) {
     room.push_back(bin.free / biggest);
-    running.push_back(static_cast<std::size_t>(std::count_if(
-        config.placement.begin(), config.placement.end(), [&bin](const Resident& vm) { return vm.host == bin.host; })));
+    running.push_back(on_host[bin.host]);
   }
   std::sort(room.begin(), room.end(), std::greater<>());
   std::sort(running.begin(), running.end(), std::greater<>());
@@ -288,19 +324,27 @@ PlannerInput with_change(PlannerInput input, const PlanChange& change) {
   return input;
 }
 
-// xapi_ha_vm_failover.ml plan_for_n_failures.
-PlanStatus status_of(const PlannerInput& input, std::size_t failures, std::optional<Heuristic> heuristic) {
-  const Prepared prepared = prepare(input);
+// xapi_ha_vm_failover.ml plan_for_n_failures, on a prepared input of n hosts.
+PlanStatus status_of(const Prepared& prepared, std::size_t n, std::size_t failures,
+                     std::optional<Heuristic> heuristic) {
   // "Even with no Host failures this Pool cannot start the configured protected VMs."
   if (!prepared.restart.complete() || prepared.non_agile_down) return PlanStatus::none;
   // binpack.ml check_configuration fails on num_failures > total_hosts; xapi reports no plan.
-  const std::size_t n = input.hosts.size();
   if (failures > n) return PlanStatus::none;
   const Heuristic chosen = heuristic.value_or(choose_heuristic(n, failures));
   const bool possible = chosen == Heuristic::exhaustive ? exhaustive_plan(prepared.config, failures)
                                                         : approximate_plan(prepared.config, failures);
   if (!possible) return PlanStatus::none;
   return prepared.non_agile_exist ? PlanStatus::excluding_non_agile : PlanStatus::all_vms;
+}
+
+PlanStatus status_of(const PlannerInput& input, std::size_t failures, std::optional<Heuristic> heuristic) {
+  return status_of(prepare(input), input.hosts.size(), failures, heuristic);
+}
+
+// A change that leaves the input as it is (at most a number of failures): no copy of the input is needed.
+bool keeps_input(const PlanChange& change) {
+  return change.new_vms.empty() && change.moves.empty() && change.hosts_to_disable.empty();
 }
 
 }  // namespace
@@ -315,6 +359,7 @@ Planner::Planner(PlannerInput input) : input_(std::move(input)) {
 }
 
 RestartPlan Planner::restart_plan(const std::vector<HostIndex>& failed) const {
+  if (failed.empty()) return prepare(input_).restart;
   return prepare(with_failed(input_, failed)).restart;
 }
 
@@ -325,6 +370,7 @@ std::optional<Placement> Planner::plan_for_failures(const std::vector<HostIndex>
 }
 
 PlanStatus Planner::plan_status(std::size_t failures, const PlanChange& change) const {
+  if (keeps_input(change)) return status_of(input_, change.failures.value_or(failures), std::nullopt);
   return status_of(with_change(input_, change), change.failures.value_or(failures), std::nullopt);
 }
 
@@ -346,7 +392,10 @@ std::size_t Planner::max_host_failures_to_tolerate() const {
     const std::size_t d = *input_.clustering_disabled_hosts;
     upper = std::min(upper, (n > d ? (n - d - 1) / 2 : 0) + d);
   }
-  const auto plan_for = [this](std::size_t r) { return status_of(input_, r, std::nullopt) == PlanStatus::all_vms; };
+  const Prepared prepared = prepare(input_);  // the same for every r
+  const auto plan_for = [&prepared, n](std::size_t r) {
+    return status_of(prepared, n, r, std::nullopt) == PlanStatus::all_vms;
+  };
   // helpers.ml bisect, from lower = 0 (never tested) to upper.
   std::size_t lower = 0;
   while (upper - lower >= 2) {

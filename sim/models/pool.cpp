@@ -468,6 +468,15 @@ struct Pool::Impl {
         if (!recognized) continue;
         joiner.down_recognized = true;
       }
+      // Exact early out: every live daemon x has itself in its liveset, so it is in live_view(j), and the join
+      // needs both domains both ways between x and j; checking that first spares the O(n²) view.
+      bool possible = true;
+      for (HostIndex x = 0; x < n() && possible; ++x) {
+        if (x == j || !hosts[x].daemon || hosts[x].joining || !hosts[x].liveset[x]) continue;
+        possible = in_domain(x, j, Channel::network) && in_domain(x, j, Channel::statefile) &&
+                   in_domain(j, x, Channel::network) && in_domain(j, x, Channel::statefile);
+      }
+      if (!possible) continue;
       const std::vector<bool> view = live_view(j);
       bool accepted = true;
       for (HostIndex x = 0; x < n() && accepted; ++x) {
@@ -1182,6 +1191,8 @@ struct Pool::Impl {
   // The pool as the master's planner sees it (MODEL.md §5): live hosts are those in its liveset, up and enabled.
   PlannerInput planner_input(HostIndex m) const {
     PlannerInput input;
+    input.hosts.reserve(n());
+    input.vms.reserve(vms.size());
     for (HostIndex x = 0; x < n(); ++x) {
       const bool live = db_live[x] && hosts[m].liveset[x] && hosts[x].state == HostState::up && !hosts[x].disabled;
       input.hosts.push_back({hosts[x].config.memory, 0, live});
@@ -1280,9 +1291,14 @@ struct Pool::Impl {
   std::optional<HostIndex> place(std::uint64_t memory, const std::function<bool(HostIndex)>& eligible) const {
     std::optional<HostIndex> target;
     std::uint64_t most = 0;
+    std::vector<std::uint64_t> used(n(), 0);  // free_memory's sums for every host, in one pass over the VMs
+    for (const Vm& vm : vms) {
+      if (vm.db_running && vm.db_host) used[*vm.db_host] += vm.config.memory;
+    }
     for (HostIndex x = 0; x < n(); ++x) {
       if (hosts[x].state != HostState::up || hosts[x].disabled || !eligible(x)) continue;
-      const std::uint64_t free = free_memory(x);
+      const std::uint64_t total = hosts[x].config.memory;
+      const std::uint64_t free = used[x] >= total ? 0 : total - used[x];
       if (free >= memory && (!target || free > most)) {
         target = x;
         most = free;

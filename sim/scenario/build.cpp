@@ -69,6 +69,8 @@ bool simulated(FaultVerb verb) {
     case FaultVerb::replug:
     case FaultVerb::switch_fail:
     case FaultVerb::switch_restore:
+    case FaultVerb::lacp_fail:
+    case FaultVerb::lacp_restore:
     case FaultVerb::portal_fail:
     case FaultVerb::portal_restore:
     case FaultVerb::storage_fail:
@@ -374,6 +376,12 @@ struct SimulationBuilder {
           break;
         case FaultVerb::switch_restore:
           schedule(at, [&sim, s = switches_.at(fault.on_switch.name)] { sim.network_.restore_switch(s); });
+          break;
+        case FaultVerb::lacp_fail:
+          schedule(at, [&sim, s = switches_.at(fault.on_switch.name)] { sim.network_.silence_lacp(s); });
+          break;
+        case FaultVerb::lacp_restore:
+          schedule(at, [&sim, s = switches_.at(fault.on_switch.name)] { sim.network_.resume_lacp(s); });
           break;
         case FaultVerb::portal_fail:
           schedule(at, [&sim, p = portals_.at(fault.portal.name)] { sim.storage_.fail_portal(p); });

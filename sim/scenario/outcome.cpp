@@ -11,6 +11,9 @@ namespace {
 std::string seconds(SimTime t) { return format_seconds(t); }
 std::string seconds(Duration d) { return format_seconds(d); }
 
+// The source of the records about a VM: "vm/<name>" (models/pool.cpp).
+constexpr std::string_view vm_prefix = "vm/";
+
 std::string pos_text(SourcePos pos) { return std::to_string(pos.line) + ":" + std::to_string(pos.column); }
 
 }  // namespace
@@ -20,11 +23,39 @@ OutcomeRecorder::OutcomeRecorder(EventQueue& queue, const models::Pool& pool, st
       pool_(pool),
       expectations_(std::move(expectations)),
       hosts_(pool.host_count()),
-      vms_(pool.vm_count()) {}
+      vms_(pool.vm_count()),
+      vm_last_(pool.vm_count()),
+      is_watched_(pool.vm_count(), false),
+#ifdef NDEBUG
+      verify_(false)
+#else
+      verify_(true)
+#endif
+{
+  for (models::VmIndex v = 0; v < vms_.size(); ++v) vm_index_.emplace(pool.vm_name(v), v);
+  for (models::HostIndex h = 0; h < hosts_.size(); ++h) host_index_.emplace(pool.host_name(h), h);
+}
 
-void OutcomeRecorder::begin() { sample(queue_.now()); }
+void OutcomeRecorder::begin() {
+  sample(queue_.now(), true);
+  begun_ = true;
+}
 
 void OutcomeRecorder::on_record(const TimelineRecord& record) {
+  // A new instant forgets the VMs watched at the last one; a VM named as a record's source is read from this
+  // sample to the end of the instant (the Pool may change it just before or just after publishing).
+  if (watch_instant_ != record.time) {
+    for (const models::VmIndex v : watched_) is_watched_[v] = false;
+    watched_.clear();
+    watch_instant_ = record.time;
+  }
+  if (record.source.starts_with(vm_prefix)) {
+    const auto it = vm_index_.find(std::string_view(record.source).substr(vm_prefix.size()));
+    if (it != vm_index_.end() && !is_watched_[it->second]) {
+      is_watched_[it->second] = true;
+      watched_.push_back(it->second);
+    }
+  }
   if (record.event == alert_event) {
     std::string name = "unnamed";
     for (const Detail& d : record.details) {
@@ -34,20 +65,18 @@ void OutcomeRecorder::on_record(const TimelineRecord& record) {
     if (it == alerts_.end()) it = alerts_.insert(alerts_.end(), Alert{name, record.time, 0});
     ++it->count;
   }
-  sample(record.time);
+  sample(record.time, !begun_);
   // The Pool publishes `self_fence` (source "<host>/ha") as the fence begins, and the Xen watchdog's reboot
   // follows within the same event: the `fenced` state may last no time at all, so the record marks it.
   if (record.event == fence_event && record.source.ends_with("/ha")) {
-    const std::string_view host = std::string_view(record.source).substr(0, record.source.size() - 3);
-    for (models::HostIndex h = 0; h < hosts_.size(); ++h) {
-      if (pool_.host_name(h) == host && hosts_[h].back().state != models::HostState::fenced) {
-        hosts_[h].push_back({record.time, models::HostState::fenced});
-      }
+    const auto it = host_index_.find(std::string_view(record.source).substr(0, record.source.size() - 3));
+    if (it != host_index_.end() && hosts_[it->second].back().state != models::HostState::fenced) {
+      hosts_[it->second].push_back({record.time, models::HostState::fenced});
     }
   }
   if (settle_scheduled_ != record.time) {
     settle_scheduled_ = record.time;
-    queue_.schedule_at(record.time, Phase::observation, [this, t = record.time] { sample(t); });
+    queue_.schedule_at(record.time, Phase::observation, [this, t = record.time] { sample(t, true); });
   }
 }
 
@@ -56,17 +85,32 @@ void OutcomeRecorder::on_finish(SimTime end) {
   finished_ = true;
 }
 
-void OutcomeRecorder::sample(SimTime now) {
+void OutcomeRecorder::record_vm(models::VmIndex v, SimTime now) {
+  const models::VmState state = pool_.vm_state(v);
+  const std::optional<models::HostIndex> host = pool_.vm_host(v);
+  VmLast& last = vm_last_[v];
+  if (last.known && last.state == state && last.host == host) return;
+  last = {true, state, host};
+  vms_[v].push_back({now, samples_, state, host});
+}
+
+void OutcomeRecorder::sample(SimTime now, bool all_vms) {
   ++samples_;
   for (models::HostIndex h = 0; h < hosts_.size(); ++h) {
     const models::HostState state = pool_.host_state(h);
     if (hosts_[h].empty() || hosts_[h].back().state != state) hosts_[h].push_back({now, state});
   }
-  for (models::VmIndex v = 0; v < vms_.size(); ++v) {
-    const models::VmState state = pool_.vm_state(v);
-    const std::optional<models::HostIndex> host = pool_.vm_host(v);
-    if (vms_[v].empty() || vms_[v].back().state != state || vms_[v].back().host != host) {
-      vms_[v].push_back({now, samples_, state, host});
+  if (all_vms) {
+    for (models::VmIndex v = 0; v < vms_.size(); ++v) record_vm(v, now);
+  } else {
+    for (const models::VmIndex v : watched_) record_vm(v, now);
+    if (verify_) {
+      for (models::VmIndex v = 0; v < vms_.size(); ++v) {
+        const VmLast& last = vm_last_[v];
+        if (is_watched_[v] || (last.state == pool_.vm_state(v) && last.host == pool_.vm_host(v))) continue;
+        throw std::logic_error("outcome: VM " + pool_.vm_name(v) + " changed at " + seconds(now) +
+                               " before a record of another source, without a record of its own at that instant");
+      }
     }
   }
   const std::optional<models::HostIndex> master = pool_.master();

@@ -16,6 +16,7 @@ std::optional<FaultVerb> repair_of(FaultVerb verb) {
     case FaultVerb::crash: return FaultVerb::power_on;
     case FaultVerb::unplug: return FaultVerb::replug;
     case FaultVerb::switch_fail: return FaultVerb::switch_restore;
+    case FaultVerb::lacp_fail: return FaultVerb::lacp_restore;
     case FaultVerb::portal_fail: return FaultVerb::portal_restore;
     case FaultVerb::storage_fail: return FaultVerb::storage_restore;
     case FaultVerb::partition: return FaultVerb::heal;
@@ -38,7 +39,8 @@ std::vector<std::string> nic_names(const FaultSpec& f) {
 bool same_target(const FaultSpec& failure, const FaultSpec& repair) {
   switch (failure.verb) {
     case FaultVerb::unplug: return failure.host.name == repair.host.name && nic_names(failure) == nic_names(repair);
-    case FaultVerb::switch_fail: return failure.on_switch.name == repair.on_switch.name;
+    case FaultVerb::switch_fail:
+    case FaultVerb::lacp_fail: return failure.on_switch.name == repair.on_switch.name;
     case FaultVerb::portal_fail: return failure.portal.name == repair.portal.name;
     case FaultVerb::storage_fail: return failure.storage.name == repair.storage.name;
     case FaultVerb::vm_shutdown: return failure.vm.name == repair.vm.name;

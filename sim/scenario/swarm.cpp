@@ -224,7 +224,7 @@ PoolSpec make_pool(Draw& d, const SwarmOptions& options) {
 // ---- The faults -------------------------------------------------------------------------------------------
 
 enum class Kind {
-  crash, reboot, unplug, flap, switch_fail, portal_fail, storage_fail, partition, xapi_hang, maintenance,
+  crash, reboot, unplug, flap, switch_fail, lacp_fail, portal_fail, storage_fail, partition, xapi_hang, maintenance,
   vm_shutdown, vm_start
 };
 
@@ -288,6 +288,12 @@ class Schedule {
         const std::string s = pool_.switches[index(pool_.switches.size())].name;
         add(at, FaultVerb::switch_fail, [&](FaultSpec& f) { f.on_switch = ref(s); });
         add(at + outage(), FaultVerb::switch_restore, [&](FaultSpec& f) { f.on_switch = ref(s); });
+        break;
+      }
+      case Kind::lacp_fail: {
+        const std::string s = pool_.switches[index(pool_.switches.size())].name;
+        add(at, FaultVerb::lacp_fail, [&](FaultSpec& f) { f.on_switch = ref(s); });
+        add(at + outage(), FaultVerb::lacp_restore, [&](FaultSpec& f) { f.on_switch = ref(s); });
         break;
       }
       case Kind::portal_fail: {
@@ -483,8 +489,9 @@ ScenarioSpec generate_swarm_case(std::uint64_t seed, const SwarmOptions& options
     // HA-off episode: no crash, reboot or xapi hang (nothing would elect a master), then HA back on.
     schedule.add(start, FaultVerb::ha_disable);
     const Duration length = d.span(Duration::minutes(2), Duration::minutes(10));
-    const std::vector<Kind> kinds{Kind::unplug, Kind::flap, Kind::switch_fail, Kind::portal_fail, Kind::storage_fail,
-                                  Kind::partition, Kind::maintenance, Kind::vm_shutdown, Kind::vm_start};
+    const std::vector<Kind> kinds{Kind::unplug,       Kind::flap,        Kind::switch_fail, Kind::lacp_fail,
+                                  Kind::portal_fail,  Kind::storage_fail, Kind::partition,  Kind::maintenance,
+                                  Kind::vm_shutdown,  Kind::vm_start};
     const std::int64_t groups = d.between(1, 5);
     for (std::int64_t g = 0; g < groups; ++g) {
       schedule.group(d.pick(kinds), d.span(start + Duration::seconds(5), start + length));
@@ -493,9 +500,10 @@ ScenarioSpec generate_swarm_case(std::uint64_t seed, const SwarmOptions& options
     schedule.add(enable, FaultVerb::ha_enable);
     start = enable + Duration::seconds(60);
   }
-  const std::vector<Kind> kinds{Kind::crash,       Kind::reboot,       Kind::unplug,    Kind::flap,
-                                Kind::switch_fail, Kind::portal_fail,  Kind::storage_fail, Kind::partition,
-                                Kind::xapi_hang,   Kind::maintenance,  Kind::vm_shutdown, Kind::vm_start};
+  const std::vector<Kind> kinds{Kind::crash,       Kind::reboot,      Kind::unplug,       Kind::flap,
+                                Kind::switch_fail, Kind::lacp_fail,   Kind::portal_fail,  Kind::storage_fail,
+                                Kind::partition,   Kind::xapi_hang,   Kind::maintenance,  Kind::vm_shutdown,
+                                Kind::vm_start};
   const Duration window = d.span(Duration::minutes(5), Duration::minutes(40));
   const std::int64_t groups = d.between(1, 12);
   for (std::int64_t g = 0; g < groups; ++g) schedule.group(d.pick(kinds), start + d.span(Duration::zero(), window));
@@ -558,7 +566,7 @@ LivenessBound liveness_bound(const ScenarioSpec& spec) {
 
 std::string unhealed(const ScenarioSpec& spec) {
   std::set<std::pair<std::string, std::string>> unplugged;
-  std::set<std::string> switches, portals, arrays, down, hung, maintenance;
+  std::set<std::string> switches, silent, portals, arrays, down, hung, maintenance;
   bool partitioned = false;
   bool ha_off = false;
   for (const FaultSpec& f : spec.faults) {
@@ -573,6 +581,8 @@ std::string unhealed(const ScenarioSpec& spec) {
         break;
       case FaultVerb::switch_fail: switches.insert(f.on_switch.name); break;
       case FaultVerb::switch_restore: switches.erase(f.on_switch.name); break;
+      case FaultVerb::lacp_fail: silent.insert(f.on_switch.name); break;
+      case FaultVerb::lacp_restore: silent.erase(f.on_switch.name); break;
       case FaultVerb::portal_fail: portals.insert(f.portal.name); break;
       case FaultVerb::portal_restore: portals.erase(f.portal.name); break;
       case FaultVerb::storage_fail: arrays.insert(f.storage.name); break;
@@ -596,6 +606,7 @@ std::string unhealed(const ScenarioSpec& spec) {
   }
   if (!unplugged.empty()) return "NIC " + unplugged.begin()->first + "/" + unplugged.begin()->second + " stays unplugged";
   if (!switches.empty()) return "switch " + *switches.begin() + " stays failed";
+  if (!silent.empty()) return "switch " + *silent.begin() + " never sends LACPDUs again";
   if (!portals.empty()) return "portal " + *portals.begin() + " stays failed";
   if (!arrays.empty()) return "storage " + *arrays.begin() + " stays failed";
   if (partitioned) return "a partition is never healed";

@@ -20,7 +20,7 @@ struct FaultVerbInfo {
   std::string_view meaning;
 };
 
-inline constexpr std::array<FaultVerbInfo, 24> fault_verbs{{
+inline constexpr std::array<FaultVerbInfo, 26> fault_verbs{{
     {FaultVerb::crash, {"host", ""}, "", "power loss: the host stops at once and its VMs die"},
     {FaultVerb::power_on, {"host", ""}, "", "power back on: the host boots (boot_time)"},
     {FaultVerb::reboot, {"host", ""}, "", "clean reboot: the host shuts down cleanly, then boots"},
@@ -46,6 +46,9 @@ inline constexpr std::array<FaultVerbInfo, 24> fault_verbs{{
     {FaultVerb::eject_cd, {"vm", ""}, "", "eject the CD from the VM's drive"},
     {FaultVerb::insert_cd, {"vm", ""}, "", "insert a CD into the VM's drive (the VM is no longer agile)"},
     {FaultVerb::set_ntol, {"value", ""}, "", "set host_failures_to_tolerate; refused when it would break the failover plan"},
+    {FaultVerb::lacp_fail, {"switch", ""}, "",
+     "the switch stops sending LACPDUs while its links keep carrier (a hung control plane)"},
+    {FaultVerb::lacp_restore, {"switch", ""}, "", "the switch sends LACPDUs again"},
 }};
 
 // The row of a verb.

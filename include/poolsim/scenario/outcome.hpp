@@ -9,13 +9,22 @@
 //   watchdog's reboot, is still seen when the model publishes after the change), and
 // - once more at each record instant in the observation phase, after every fault, hardware, protocol and
 //   decision event of that instant, so the state it keeps for the instant is the settled one.
+// The samples are incremental (issue #9, docs/performance.md): every sample reads every host and the master,
+// but a record's sample reads only the VMs that a record of its instant named as its source ("vm/<name>"),
+// since the Pool publishes each VM change under the VM's source, next to the change; the observation-phase
+// sample and the first one read every VM. The histories are those of reading everything at every sample;
+// with verification on (the default when NDEBUG is not defined), each incremental sample also reads the other
+// VMs and throws std::logic_error if one of them changed.
 // It lives in the scenario layer, not recording: it needs the scenario's expectations and the Pool's ground
 // truth (models), which recording may not see (docs/architecture.md).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "poolsim/kernel/event_bus.hpp"
@@ -77,6 +86,9 @@ class OutcomeRecorder : public TimelineObserver {
 
   // Takes the first sample; call once, after Pool::start() and before the run.
   void begin();
+  // Whether each incremental sample checks that the VMs it did not read are unchanged (std::logic_error if
+  // not): on by default when NDEBUG is not defined. For tests; it makes every sample read every VM.
+  void set_verify(bool on) { verify_ = on; }
   void on_record(const TimelineRecord& record) override;
   void on_finish(SimTime end) override;
 
@@ -110,7 +122,9 @@ class OutcomeRecorder : public TimelineObserver {
     std::uint64_t count = 0;
   };
 
-  void sample(SimTime now);
+  // Records what changed: every host and the master, and every VM when `all_vms`, else the watched ones.
+  void sample(SimTime now, bool all_vms);
+  void record_vm(models::VmIndex vm, SimTime now);
   Verdict judge(const Expectation& e) const;
   models::HostState host_state_at(models::HostIndex host, SimTime t) const;
   std::optional<models::HostIndex> master_at(SimTime t) const;
@@ -124,9 +138,29 @@ class OutcomeRecorder : public TimelineObserver {
   std::vector<Expectation> expectations_;
   std::vector<std::vector<HostChange>> hosts_;
   std::vector<std::vector<VmChange>> vms_;
+  // Each VM's last recorded state, side by side (the back of vms_[v], without a pointer to follow per VM).
+  struct VmLast {
+    bool known = false;
+    models::VmState state = models::VmState::halted;
+    std::optional<models::HostIndex> host;
+  };
+  std::vector<VmLast> vm_last_;
   std::vector<MasterChange> masters_;
   std::vector<Alert> alerts_;  // in order of first appearance
   std::optional<SimTime> settle_scheduled_;  // the instant whose observation-phase sample is pending
+  // Names to indices, for the records' sources (a heterogeneous lookup by string_view).
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, models::VmIndex, NameHash, std::equal_to<>> vm_index_;
+  std::unordered_map<std::string, models::HostIndex, NameHash, std::equal_to<>> host_index_;
+  // The VMs named as the source of a record at the instant `watch_instant_`, read at each later sample of it.
+  std::vector<models::VmIndex> watched_;
+  std::vector<bool> is_watched_;  // by VM index
+  std::optional<SimTime> watch_instant_;
+  bool begun_ = false;
+  bool verify_;  // set by the constructor: on when NDEBUG is not defined
   std::uint64_t samples_ = 0;
   SimTime end_;
   bool finished_ = false;
