@@ -2,7 +2,8 @@
 # The README's Quick start: set up a Debian 12 machine for poolsim, build it, and run it or test it.
 #
 #   tools/bootstrap.sh run    install what is missing, build Release, run the tutorial scenario
-#   tools/bootstrap.sh test   install what is missing, build, run the whole test suite (what CI runs)
+#   tools/bootstrap.sh test   install what is missing, build, run the whole test suite, a bounded fuzz of the
+#                             scenario loader and the suite under the sanitizers (what CI runs)
 #
 # Re-running is quick when nothing changed: packages already installed are not fetched again, and builds are
 # incremental (and cached by ccache across clean clones).
@@ -20,9 +21,12 @@ esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-# Debian 12 packages poolsim needs to build, test and plot.
+# Debian 12 packages poolsim needs to build, test and plot; clang, its libFuzzer runtime and llvm-symbolizer (stacks
+# of sanitizer reports) for the fuzz target (docs/testing.md "Fuzzing"); Open MPI (and ssh, which its mpirun
+# launcher looks for) for MPI batches (docs/cluster.md).
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev llvm
+  libopenmpi-dev openmpi-bin openssh-client
   libboost-program-options-dev libboost-random-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libbenchmark-dev python3-h5py python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel python3-nbformat
 )
 
@@ -55,8 +59,17 @@ fi
 cmake --preset ci >/dev/null
 cmake --build --preset ci -j "$jobs"
 ctest --preset ci
-# ... and the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# ... a bounded fuzz of the scenario loader (clang, libFuzzer, ASan + UBSan; only the loader's libraries are built) ...
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$jobs"
+ctest --preset fuzz
+# ... and the suite again under AddressSanitizer and UndefinedBehaviorSanitizer, less the four slowest tests
+# (the dev test preset excludes them; docs/testing.md "Sanitizers" says which and why).
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$jobs"
-ctest --preset dev -L unit
+ctest --preset dev
+# ... and MPI batches: mpirun -np 2 and 3 give the file one process gives (the mpi presets build poolsim only).
+cmake --preset mpi >/dev/null
+cmake --build --preset mpi -j "$jobs"
+ctest --preset mpi
 echo "bootstrap: all tests passed"

@@ -102,7 +102,7 @@ struct Pool::Impl {
     bool in_domain = false;
     SimTime first;            // compressed: first grid instant delivered since delivering began
     SimTime last;             // the last one heard (compressed: kept up to date once delivering stopped)
-    SimTime deadline;         // messages: the leave, unless heard again by then
+    SimTime deadline;         // the leave, unless heard again by then (compressed: of the pending leave)
     std::optional<SimTime> leave_found;  // messages: when the leave watchdog last found it gone
     EventHandle enter, leave;  // the pending enter and leave (messages: the leave watchdog)
   };
@@ -165,6 +165,7 @@ struct Pool::Impl {
     // xapi's ha_always_run: set when a `restart` VM is started, cleared by an operator's shutdown. Only a
     // `restart` VM with it set is protected (helpers.ml vm_should_always_run): a VM halted at time 0 is not.
     bool always_run = false;
+    bool cd = false;  // a CD is in the drive: the VM is not agile until it is ejected
     EventHandle boot;
   };
 
@@ -208,6 +209,8 @@ struct Pool::Impl {
     for (const VmConfig& v : config.vms) {
       Vm vm;
       vm.config = v;
+      vm.cd = v.cd_inserted;
+      vm.always_run = v.always_run_when_halted && v.priority == RestartPriority::restart;
       vms.push_back(std::move(vm));
     }
     cut.assign(count, std::vector<bool>(count, false));
@@ -277,9 +280,13 @@ struct Pool::Impl {
     l.delivering = now_delivering;
     const SimTime now = queue.now();
     if (now_delivering) {
-      queue.cancel(l.leave);
       l.first = grid_at_or_after(hosts[p].anchor, period(c), now, !sent_now());
-      if (!l.in_domain) {
+      // A pending leave stays when the first heartbeat that now gets through comes after it: the peer is lost at
+      // its deadline and seen again at that heartbeat (a heartbeat at the very deadline keeps it, as in message
+      // mode).
+      const bool leave_first = queue.pending(l.leave) && l.deadline < l.first;
+      if (!leave_first) queue.cancel(l.leave);
+      if (!l.in_domain || leave_first) {
         l.enter = queue.schedule_at(l.first, Phase::protocol, [this, h, p, c] { found(h, p, c, true); });
       }
       if (c == Channel::network) schedule_fence_check(h, p);
@@ -289,6 +296,7 @@ struct Pool::Impl {
     if (!l.in_domain) return;
     l.last = heard;
     const SimTime deadline = std::max(l.last + timeout(c), now);
+    l.deadline = deadline;
     l.leave = queue.schedule_at(deadline, Phase::protocol, [this, h, p, c] { found(h, p, c, false); });
   }
 
@@ -1112,14 +1120,21 @@ struct Pool::Impl {
     });
   }
 
+  static bool agile(const Vm& vm) { return vm.config.agile && !vm.cd; }
   static bool protected_vm(const Vm& vm) { return vm.config.priority == RestartPriority::restart && vm.always_run; }
+
+  // What VMs may use of a host's memory: its total less the control domain's (MODEL.md §5).
+  std::uint64_t vm_memory(HostIndex h) const {
+    const HostConfig& c = hosts[h].config;
+    return c.memory_overhead >= c.memory ? 0 : c.memory - c.memory_overhead;
+  }
 
   std::uint64_t free_memory(HostIndex h) const {
     std::uint64_t used = 0;
     for (const Vm& vm : vms) {
       if (vm.db_host == h && vm.db_running) used += vm.config.memory;
     }
-    return used >= hosts[h].config.memory ? 0 : hosts[h].config.memory - used;
+    return used >= vm_memory(h) ? 0 : vm_memory(h) - used;
   }
 
   // xapi_ha_vm_failover.ml restart_auto_run_vms (MODEL.md §4; docs/research/real-behaviour.md §5).
@@ -1195,14 +1210,14 @@ struct Pool::Impl {
     input.vms.reserve(vms.size());
     for (HostIndex x = 0; x < n(); ++x) {
       const bool live = db_live[x] && hosts[m].liveset[x] && hosts[x].state == HostState::up && !hosts[x].disabled;
-      input.hosts.push_back({hosts[x].config.memory, 0, live});
+      input.hosts.push_back({hosts[x].config.memory, hosts[x].config.memory_overhead, live});
     }
     for (const Vm& vm : vms) {
       PlannerVm pv;
       pv.memory = vm.config.memory;
       if (vm.db_running) pv.host = vm.db_host;
       pv.is_protected = protected_vm(vm);
-      pv.agile = vm.config.agile;
+      pv.agile = agile(vm);
       input.vms.push_back(pv);
     }
     return input;
@@ -1250,7 +1265,7 @@ struct Pool::Impl {
     const Vm& vm = vms[v];
     PlanChange change;
     if (vm.config.priority == RestartPriority::restart && !vm.always_run) {
-      change.new_vms.push_back(PlannerVm{vm.config.memory, std::nullopt, true, vm.config.agile});
+      change.new_vms.push_back(PlannerVm{vm.config.memory, std::nullopt, true, agile(vm)});
       return change;
     }
     change.moves.push_back({v, to});
@@ -1297,7 +1312,7 @@ struct Pool::Impl {
     }
     for (HostIndex x = 0; x < n(); ++x) {
       if (hosts[x].state != HostState::up || hosts[x].disabled || !eligible(x)) continue;
-      const std::uint64_t total = hosts[x].config.memory;
+      const std::uint64_t total = vm_memory(x);
       const std::uint64_t free = used[x] >= total ? 0 : total - used[x];
       if (free >= memory && (!target || free > most)) {
         target = x;
@@ -1610,6 +1625,26 @@ void Pool::vm_shutdown(VmIndex vm) {
   p.publish(p.vm_source(vm), "vm_shutdown");
 }
 
+void Pool::insert_cd(VmIndex vm) {
+  Impl& p = *impl_;
+  Impl::Vm& v = p.vms[vm];
+  const std::string_view op = "insert_cd";
+  if (v.cd) return p.refuse(op, "cd_drive_not_empty", {{"vm", v.config.name}});
+  if (p.config.ha_enabled && Impl::protected_vm(v)) {
+    return p.refuse(op, "ha_constraint_violation_sr_not_shared", {{"vm", v.config.name}});
+  }
+  v.cd = true;
+  p.publish(p.vm_source(vm), "cd_inserted");
+}
+
+void Pool::eject_cd(VmIndex vm) {
+  Impl& p = *impl_;
+  Impl::Vm& v = p.vms[vm];
+  if (!v.cd) return p.refuse("eject_cd", "cd_drive_empty", {{"vm", v.config.name}});
+  v.cd = false;
+  p.publish(p.vm_source(vm), "cd_ejected");
+}
+
 void Pool::set_ntol(std::int64_t value) {
   Impl& p = *impl_;
   const std::string_view op = "set_ntol";
@@ -1648,7 +1683,7 @@ void Pool::ha_enable() {
     if (p.hosts[h].io != IoOutcome::completes) return p.refuse(op, "statefile_unreachable", {{"host", p.name(h)}});
   }
   for (const Impl::Vm& v : p.vms) {
-    if (v.config.priority == RestartPriority::restart && !v.config.agile) {
+    if (v.config.priority == RestartPriority::restart && !Impl::agile(v)) {
       return p.refuse(op, "protected_vm_not_agile", {{"vm", v.config.name}});
     }
   }

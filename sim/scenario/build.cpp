@@ -59,39 +59,6 @@ models::VmState to_model(VmExpectState state) {
   return state == VmExpectState::running ? models::VmState::running : models::VmState::halted;
 }
 
-// Verbs the models simulate; the others are refused by `run` (issue #6).
-bool simulated(FaultVerb verb) {
-  switch (verb) {
-    case FaultVerb::crash:
-    case FaultVerb::power_on:
-    case FaultVerb::reboot:
-    case FaultVerb::unplug:
-    case FaultVerb::replug:
-    case FaultVerb::switch_fail:
-    case FaultVerb::switch_restore:
-    case FaultVerb::lacp_fail:
-    case FaultVerb::lacp_restore:
-    case FaultVerb::portal_fail:
-    case FaultVerb::portal_restore:
-    case FaultVerb::storage_fail:
-    case FaultVerb::storage_restore:
-    case FaultVerb::partition:
-    case FaultVerb::heal:
-    case FaultVerb::xapi_hang:
-    case FaultVerb::xapi_restore:
-    case FaultVerb::enter_maintenance:
-    case FaultVerb::exit_maintenance:
-    case FaultVerb::ha_disable:
-    case FaultVerb::ha_enable:
-    case FaultVerb::vm_start:
-    case FaultVerb::vm_shutdown:
-    case FaultVerb::set_ntol: return true;
-    case FaultVerb::eject_cd:
-    case FaultVerb::insert_cd: return false;
-  }
-  return false;
-}
-
 std::string lowercase(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -190,11 +157,6 @@ struct SimulationBuilder {
 
   // Everything a file may say that the models do not simulate yet: refused, each at its position.
   void refuse_what_is_not_simulated() {
-    for (const FaultSpec& fault : spec_.faults) {
-      if (simulated(fault.verb)) continue;
-      error(fault.pos, "fault verb '" + std::string(to_string(fault.verb)) +
-                           "' is not simulated yet; remove it to run this scenario (issue #6)");
-    }
     for (const ExpectationSpec& e : spec_.expectations) {
       if ((e.kind == ExpectKind::host_state || e.kind == ExpectKind::host_never) && !to_model(e.host_state)) {
         error(e.pos, "host state '" + std::string(to_string(e.host_state)) +
@@ -283,8 +245,8 @@ struct SimulationBuilder {
 
   // Agile (MODEL.md §2): every disk on a shared SR, every network properly shared (shared, and mapped by every
   // host in pif_networks), no CD in the drive. Only an agile VM may be protected.
+  // The CD is kept apart (VmConfig::cd_inserted): it can be inserted and ejected during a run.
   bool agile(const VmSpec& vm) const {
-    if (vm.cd_inserted) return false;
     for (const Ref& disk : vm.disks) {
       for (const StorageSpec& sr : spec_.pool.storage) {
         if (sr.name == disk.name && sr.type == StorageType::local) return false;
@@ -308,7 +270,8 @@ struct SimulationBuilder {
     for (const std::size_t i : order_) {
       const HostSpec& host = spec_.pool.hosts[i];
       config.hosts.push_back(
-          models::HostConfig{host.name, host.memory, host.boot_time, interface(host.name, host.management.name)});
+          models::HostConfig{host.name, host.memory, host.boot_time, interface(host.name, host.management.name),
+                             host.control_domain_memory});
       if (host.master) config.master = host_rank_.at(host.name);
       sim_->host_names_.push_back(host.name);
     }
@@ -322,6 +285,8 @@ struct SimulationBuilder {
       v.start_delay = vm.ha.start_delay;
       v.boot_time = vm.boot_time;
       v.agile = agile(vm);
+      v.cd_inserted = vm.cd_inserted;
+      v.always_run_when_halted = vm.always_run_when_halted;
       vm_index_[vm.name] = static_cast<models::VmIndex>(config.vms.size());
       config.vms.push_back(std::move(v));
       sim_->vm_names_.push_back(vm.name);
@@ -421,12 +386,17 @@ struct SimulationBuilder {
         case FaultVerb::vm_shutdown:
           schedule(at, [&sim, v = vm_index_.at(fault.vm.name)] { sim.pool_->vm_shutdown(v); });
           break;
+        case FaultVerb::insert_cd:
+          schedule(at, [&sim, v = vm_index_.at(fault.vm.name)] { sim.pool_->insert_cd(v); });
+          break;
+        case FaultVerb::eject_cd:
+          schedule(at, [&sim, v = vm_index_.at(fault.vm.name)] { sim.pool_->eject_cd(v); });
+          break;
         case FaultVerb::ha_disable: schedule(at, [&sim] { sim.pool_->ha_disable(); }); break;
         case FaultVerb::ha_enable: schedule(at, [&sim] { sim.pool_->ha_enable(); }); break;
         case FaultVerb::set_ntol:
           schedule(at, [&sim, value = fault.value] { sim.pool_->set_ntol(value); });
           break;
-        default: throw std::logic_error("fault verb not simulated reached the scheduler");
       }
     }
   }

@@ -5,10 +5,12 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <system_error>
 #include <type_traits>
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "poolsim/scenario/fault_verbs.hpp"
@@ -155,6 +157,7 @@ HostSpec read_host(const MapReader& map) {
   }
   spec.master = map.flag("master", false);
   spec.memory = map.value(parameter("pool.hosts[].memory"));
+  spec.control_domain_memory = map.value(parameter("pool.hosts[].control_domain_memory"));
   spec.cpus = map.count(parameter("pool.hosts[].cpus"));
   spec.boot_time = map.duration(parameter("pool.hosts[].boot_time"));
   spec.nics = read_list(map, "nics", "nic", {"name", "switch"}, read_nic);
@@ -246,7 +249,7 @@ PoolSpec read_pool(Reporter& reporter, const YAML::Node& node) {
                            {"name", "type", "size", "portals", "multipath", "replacement_timeout", "host"}, read_storage);
   spec.networks = read_list(map, "networks", "network", {"name", "shared"}, read_network);
   spec.hosts = read_list(map, "hosts", "host",
-                         {"name", "uuid", "master", "memory", "cpus", "boot_time", "nics", "bonds", "management",
+                         {"name", "uuid", "master", "memory", "control_domain_memory", "cpus", "boot_time", "nics", "bonds", "management",
                           "storage_via", "pif_networks"},
                          read_host);
   spec.vms = read_list(map, "vms", "vm",
@@ -557,6 +560,93 @@ std::optional<std::size_t> first_bad_byte(std::string_view text) {
   return std::nullopt;
 }
 
+// Counts the documents of a YAML stream, keeping where each one's root node is, and notices when yaml-cpp's parser
+// stops advancing: yaml-cpp 0.7 (Debian 12) returns the same empty document forever, without consuming anything, at a
+// token no node can start with, such as a ',' outside brackets (jbeder/yaml-cpp#1040; YAML::LoadAll then fills the
+// memory; fixed upstream by #1319 after 0.8.0). A new document starting where the last one started is that loop.
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  std::size_t count() const { return roots_.size(); }
+  const YAML::Mark& root(std::size_t document) const { return roots_[document]; }
+  // Where the parser is stuck, once it is.
+  std::optional<YAML::Mark> stuck_at() const { return stuck_ ? std::optional<YAML::Mark>(start_) : std::nullopt; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    stuck_ = started_ && mark.pos == start_.pos;
+    started_ = true;
+    start_ = mark;
+    root_seen_ = false;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override { node(mark); }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (root_seen_) return;
+    root_seen_ = true;
+    roots_.push_back(mark);
+  }
+
+  std::vector<YAML::Mark> roots_;  // one per document
+  YAML::Mark start_;
+  bool started_ = false;
+  bool root_seen_ = false;
+  bool stuck_ = false;
+};
+
+// Parses `text` into its single YAML document, or reports why not: a syntax error, nesting too deep, a place where
+// the parser cannot go on, no document (an empty file) or more than one. Counting the documents first (with
+// DocumentCounter, which stops the parser's endless loop) and building only the first keeps every input finite.
+std::optional<YAML::Node> parse_document(const std::string& text, Reporter& reporter) {
+  auto position = [](const YAML::Mark& mark) {
+    return mark.is_null() ? SourcePos{1, 1} : SourcePos{mark.line + 1, mark.column + 1};
+  };
+  try {
+    DocumentCounter counter;
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    while (!counter.stuck_at() && parser.HandleNextDocument(counter)) {
+    }
+    if (const auto stuck = counter.stuck_at()) {
+      const auto offset = static_cast<std::size_t>(stuck->pos);
+      const bool shown = stuck->pos >= 0 && offset < text.size() && text[offset] > ' ' && text[offset] <= '~';
+      reporter.error(position(*stuck), "invalid YAML (" +
+                                           (shown ? "no value starts with '" + std::string(1, text[offset]) + "'"
+                                                  : std::string("no value starts here")) +
+                                           "); check the indentation, quotes and brackets here");
+      return std::nullopt;
+    }
+    if (counter.count() > 1) {
+      reporter.error(position(counter.root(1)), "the file holds " + std::to_string(counter.count()) +
+                                                    " YAML documents; a scenario is one, remove the '---' separators");
+      return std::nullopt;
+    }
+    YAML::Node root = YAML::Load(text);  // the one document (a null node when there is none)
+    if (root.IsNull()) {
+      reporter.error({}, "the file is empty; a scenario needs at least 'name', 'until' and 'pool' "
+                         "(docs/scenario-format.md)");
+      return std::nullopt;
+    }
+    return root;
+  } catch (const YAML::DeepRecursion& e) {
+    reporter.error(position(e.mark),
+                   "the YAML nests too deeply (yaml-cpp stops at 500 levels); a scenario needs a handful");
+  } catch (const YAML::Exception& e) {
+    reporter.error(position(e.mark), "invalid YAML (" + e.msg + "); check the indentation, quotes and brackets here");
+  }
+  return std::nullopt;
+}
+
 // Problems of the text as a whole, before YAML parsing. True when the text can be parsed.
 bool check_text(std::string_view text, Reporter& reporter) {
   if (text.size() > max_file_bytes) {
@@ -583,31 +673,11 @@ LoadResult load_scenario_text(std::string_view text, const std::string& display_
   ScenarioSpec spec;
   try {
     if (!check_text(text, reporter)) return {std::nullopt, reporter.take()};
-    std::vector<YAML::Node> documents;
-    try {
-      documents = YAML::LoadAll(std::string(text));
-    } catch (const YAML::DeepRecursion& e) {
-      reporter.error({e.mark.line + 1, e.mark.column + 1},
-                     "the YAML nests too deeply (yaml-cpp stops at 500 levels); a scenario needs a handful");
-      return {std::nullopt, reporter.take()};
-    } catch (const YAML::Exception& e) {
-      const SourcePos pos = e.mark.is_null() ? SourcePos{1, 1} : SourcePos{e.mark.line + 1, e.mark.column + 1};
-      reporter.error(pos, "invalid YAML (" + e.msg + "); check the indentation, quotes and brackets here");
-      return {std::nullopt, reporter.take()};
-    }
-    if (documents.empty() || (documents.size() == 1 && documents.front().IsNull())) {
-      reporter.error({}, "the file is empty; a scenario needs at least 'name', 'until' and 'pool' "
-                         "(docs/scenario-format.md)");
-      return {std::nullopt, reporter.take()};
-    }
-    if (documents.size() > 1) {
-      reporter.error(detail::pos_of(documents[1]), "the file holds " + std::to_string(documents.size()) +
-                                                       " YAML documents; a scenario is one, remove the '---' separators");
-      return {std::nullopt, reporter.take()};
-    }
+    const std::optional<YAML::Node> root = parse_document(std::string(text), reporter);
+    if (!root) return {std::nullopt, reporter.take()};
     // The cross-element checks need a scenario mapping to check.
-    spec = read_scenario(reporter, documents.front());
-    if (documents.front().IsMap()) detail::validate(spec, reporter);
+    spec = read_scenario(reporter, *root);
+    if (root->IsMap()) detail::validate(spec, reporter);
   } catch (const detail::StopLoading&) {
     return {std::nullopt, reporter.take()};
   }

@@ -24,6 +24,7 @@ std::optional<FaultVerb> repair_of(FaultVerb verb) {
     case FaultVerb::enter_maintenance: return FaultVerb::exit_maintenance;
     case FaultVerb::ha_disable: return FaultVerb::ha_enable;
     case FaultVerb::vm_shutdown: return FaultVerb::vm_start;
+    case FaultVerb::insert_cd: return FaultVerb::eject_cd;
     default: return std::nullopt;
   }
 }
@@ -43,7 +44,8 @@ bool same_target(const FaultSpec& failure, const FaultSpec& repair) {
     case FaultVerb::lacp_fail: return failure.on_switch.name == repair.on_switch.name;
     case FaultVerb::portal_fail: return failure.portal.name == repair.portal.name;
     case FaultVerb::storage_fail: return failure.storage.name == repair.storage.name;
-    case FaultVerb::vm_shutdown: return failure.vm.name == repair.vm.name;
+    case FaultVerb::vm_shutdown:
+    case FaultVerb::insert_cd: return failure.vm.name == repair.vm.name;
     case FaultVerb::partition:
     case FaultVerb::ha_disable: return true;
     default: return failure.host.name == repair.host.name;

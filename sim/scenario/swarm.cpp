@@ -225,7 +225,7 @@ PoolSpec make_pool(Draw& d, const SwarmOptions& options) {
 
 enum class Kind {
   crash, reboot, unplug, flap, switch_fail, lacp_fail, portal_fail, storage_fail, partition, xapi_hang, maintenance,
-  vm_shutdown, vm_start
+  vm_shutdown, vm_start, cd
 };
 
 class Schedule {
@@ -334,6 +334,14 @@ class Schedule {
         add(at + d_.span(Duration::seconds(1), Duration::minutes(10)), FaultVerb::exit_maintenance, on_host);
         break;
       }
+      case Kind::cd: {
+        // A CD into a VM (refused for a protected one with HA on), ejected later.
+        if (pool_.vms.empty()) break;
+        const std::string vm = pool_.vms[index(pool_.vms.size())].name;
+        add(at, FaultVerb::insert_cd, [&](FaultSpec& f) { f.vm = ref(vm); });
+        add(at + outage(), FaultVerb::eject_cd, [&](FaultSpec& f) { f.vm = ref(vm); });
+        break;
+      }
       case Kind::vm_shutdown: {
         if (pool_.vms.empty()) break;
         const std::string vm = pool_.vms[index(pool_.vms.size())].name;
@@ -440,7 +448,8 @@ SwarmVerdict check_liveness(const Simulation& sim, const HaView& view, SimTime e
     for (models::VmIndex v = 0; v < pool.vm_count(); ++v) {
       if (pool.vm_host(v) == index) used += memory[v];
     }
-    free_memory[*index] = used >= h.memory ? 0 : h.memory - used;
+    const std::uint64_t for_vms = h.memory - h.control_domain_memory;
+    free_memory[*index] = used >= for_vms ? 0 : for_vms - used;
   }
   for (const VmSpec& v : spec.pool.vms) {
     if (v.ha.restart_priority != RestartPriority::restart) continue;
@@ -491,7 +500,7 @@ ScenarioSpec generate_swarm_case(std::uint64_t seed, const SwarmOptions& options
     const Duration length = d.span(Duration::minutes(2), Duration::minutes(10));
     const std::vector<Kind> kinds{Kind::unplug,       Kind::flap,        Kind::switch_fail, Kind::lacp_fail,
                                   Kind::portal_fail,  Kind::storage_fail, Kind::partition,  Kind::maintenance,
-                                  Kind::vm_shutdown,  Kind::vm_start};
+                                  Kind::vm_shutdown,  Kind::vm_start,     Kind::cd};
     const std::int64_t groups = d.between(1, 5);
     for (std::int64_t g = 0; g < groups; ++g) {
       schedule.group(d.pick(kinds), d.span(start + Duration::seconds(5), start + length));
@@ -503,7 +512,7 @@ ScenarioSpec generate_swarm_case(std::uint64_t seed, const SwarmOptions& options
   const std::vector<Kind> kinds{Kind::crash,       Kind::reboot,      Kind::unplug,       Kind::flap,
                                 Kind::switch_fail, Kind::lacp_fail,   Kind::portal_fail,  Kind::storage_fail,
                                 Kind::partition,   Kind::xapi_hang,   Kind::maintenance,  Kind::vm_shutdown,
-                                Kind::vm_start};
+                                Kind::vm_start,    Kind::cd};
   const Duration window = d.span(Duration::minutes(5), Duration::minutes(40));
   const std::int64_t groups = d.between(1, 12);
   for (std::int64_t g = 0; g < groups; ++g) schedule.group(d.pick(kinds), start + d.span(Duration::zero(), window));

@@ -23,26 +23,27 @@ class NameTable {
       : reporter_(reporter), noun_(std::move(noun)), scope_(std::move(scope)), where_(std::move(where)),
         report_twice_(report_twice) {}
 
-  void define(const std::string& name, SourcePos pos) {
+  // Defines `name`, the element at `index` of its list. The first definition of a name is the one references
+  // resolve to; a nameless element (its bad name already reported) is left out, so indices may skip.
+  void define(const std::string& name, SourcePos pos, std::size_t index) {
     if (name.empty()) return;  // already reported
     if (const auto it = index_.find(name); it != index_.end()) {
       if (report_twice_) {
         reporter_.error(pos, noun_ + " " + quoted(name) + (scope_.empty() ? "" : " of " + scope_) +
-                                 " is defined twice (first at " + at(positions_[it->second]) + ")");
+                                 " is defined twice (first at " + at(it->second.pos) + ")");
       }
       return;
     }
-    index_.emplace(name, names_.size());
+    index_.emplace(name, Definition{index, pos});
     names_.push_back(name);
-    positions_.push_back(pos);
   }
 
   std::optional<std::size_t> find(const std::string& name) const {
     const auto it = index_.find(name);
-    return it == index_.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+    return it == index_.end() ? std::nullopt : std::optional<std::size_t>(it->second.index);
   }
 
-  // The index of the element `ref` names; reports a name that is not defined. Empty refs are skipped.
+  // The list index of the element `ref` names; reports a name that is not defined. Empty refs are skipped.
   std::optional<std::size_t> resolve(const Ref& ref) const {
     if (ref.name.empty()) return std::nullopt;
     if (const auto index = find(ref.name)) return index;
@@ -60,14 +61,17 @@ class NameTable {
   std::string scope_;
   std::string where_;
   bool report_twice_;
-  std::vector<std::string> names_;
-  std::vector<SourcePos> positions_;
-  std::map<std::string, std::size_t> index_;
+  struct Definition {
+    std::size_t index;  // in the element's list (pool.hosts, a host's nics, ...)
+    SourcePos pos;
+  };
+  std::vector<std::string> names_;  // defined names, in file order (for suggestions)
+  std::map<std::string, Definition> index_;
 };
 
 template <typename Spec>
 void define_all(NameTable& table, const std::vector<Spec>& elements) {
-  for (const Spec& element : elements) table.define(element.name, element.pos);
+  for (std::size_t i = 0; i < elements.size(); ++i) table.define(elements[i].name, elements[i].pos, i);
 }
 
 // Everything the checks look names up in.
@@ -133,8 +137,9 @@ class Checker {
     std::vector<const HostSpec*> masters;
     NameTable uuids(reporter_, "uuid", "", "");
     const HostSpec* with_uuid = nullptr;
-    for (const HostSpec& host : pool_.hosts) {
-      uuids.define(host.uuid, host.pos);
+    for (std::size_t h = 0; h < pool_.hosts.size(); ++h) {
+      const HostSpec& host = pool_.hosts[h];
+      uuids.define(host.uuid, host.pos, h);
       if (!host.uuid.empty() && !with_uuid) with_uuid = &host;
       if (host.master) masters.push_back(&host);
       if (!host.name.empty()) check_host(host);
@@ -187,10 +192,13 @@ class Checker {
         const auto sw = switches_.find(host.nics[*nic].on_switch.name);
         if (sw && !pool_.switches[*sw].lacp && !without_lacp) without_lacp = &pool_.switches[*sw];
       }
+      // XenServer cannot see the switch's configuration: it creates the bond, which runs in active-backup fallback
+      // (xapi sets lacp-fallback-ab on every LACP bond; docs/model.md "LACP"). A warning, so it can be simulated.
       if (needs_lacp(bond.mode) && without_lacp) {
-        reporter_.error(bond.pos, bond_name + " is " + std::string(to_string(bond.mode)) + " but switch " +
-                                      quoted(without_lacp->name) +
-                                      " has no LACP; set 'lacp: true' on the switch or use active_backup");
+        reporter_.warning(bond.pos, bond_name + " is " + std::string(to_string(bond.mode)) + " but switch " +
+                                        quoted(without_lacp->name) +
+                                        " has no LACP; the bond runs in active-backup fallback. Set 'lacp: true' on "
+                                        "the switch or use active_backup");
       }
     }
     check_interface(host, host.management);
@@ -295,9 +303,14 @@ class Checker {
     }
     for (std::size_t h = 0; h < pool_.hosts.size(); ++h) {
       const HostSpec& host = pool_.hosts[h];
-      if (host.memory > 0 && resident_memory[h] > host.memory) {
+      if (host.memory > 0 && host.control_domain_memory >= host.memory) {
         reporter_.error(host.pos, "host " + quoted(host.name) + " has " + format_size(host.memory) +
-                                      " of memory but its vms need " + format_size(resident_memory[h]) +
+                                      " of memory and a control domain of " + format_size(host.control_domain_memory) +
+                                      "; the control domain must leave memory to VMs");
+      } else if (host.memory > 0 && resident_memory[h] > host.memory - host.control_domain_memory) {
+        reporter_.error(host.pos, "host " + quoted(host.name) + " has " +
+                                      format_size(host.memory - host.control_domain_memory) +
+                                      " of memory for vms but its vms need " + format_size(resident_memory[h]) +
                                       " at start; add memory or move vms to other hosts");
       }
     }
@@ -307,7 +320,7 @@ class Checker {
     const std::string verb(to_string(fault.verb));
     const auto host = hosts_.resolve(fault.host);
     if (host) {
-      const NameTable& nics = *interfaces_[pool_.hosts[*host].name].nics;
+      const NameTable& nics = *interfaces_.at(pool_.hosts[*host].name).nics;  // check_host ran for every named host
       for (const Ref& nic : fault.nics) nics.resolve(nic);
     }
     switches_.resolve(fault.on_switch);

@@ -29,8 +29,11 @@ namespace poolsim::sizing {
 
 namespace {
 
+// Protected as the Pool counts it: `restart` and running at time 0 (xapi's ha_always_run is set by a start; a
+// `restart` VM halted at time 0 is not protected: docs/model.md "Protected VMs").
 bool is_protected(const scenario::VmSpec& vm) {
-  return vm.ha.restart_priority == scenario::RestartPriority::restart;
+  return vm.ha.restart_priority == scenario::RestartPriority::restart &&
+         (!vm.host.name.empty() || vm.always_run_when_halted);
 }
 
 // Agility exactly as the builder computes it (sim/scenario/build.cpp, SimulationBuilder::agile; MODEL.md §2):
@@ -175,8 +178,11 @@ std::optional<std::string> apply_what_if(scenario::ScenarioSpec& spec, const Wha
     const bool was_master = it->master;
     hosts.erase(it);
     if (was_master) hosts.front().master = true;
+    // Its VMs are halted, the protected ones still protected: HA must restart them elsewhere.
     for (scenario::VmSpec& vm : spec.pool.vms) {
-      if (vm.host.name == name) vm.host = scenario::Ref{};
+      if (vm.host.name != name) continue;
+      vm.host = scenario::Ref{};
+      vm.always_run_when_halted = true;
     }
   }
   std::size_t added = 0;
@@ -212,7 +218,7 @@ models::PlannerInput planner_input(const scenario::ScenarioSpec& spec) {
   for (const std::size_t i : scenario::tie_break_order(spec.pool)) {
     const scenario::HostSpec& host = spec.pool.hosts[i];
     rank[host.name] = static_cast<models::HostIndex>(input.hosts.size());
-    input.hosts.push_back({host.memory, 0, true});
+    input.hosts.push_back({host.memory, host.control_domain_memory, true});
   }
   for (const scenario::VmSpec& vm : spec.pool.vms) {
     models::PlannerVm v;

@@ -76,9 +76,10 @@ std::string_view to_token(RestartPriority priority);
 
 struct HostConfig {
   std::string name;
-  std::uint64_t memory = 0;  // bytes available to VMs
+  std::uint64_t memory = 0;  // bytes, the host's total
   Duration boot_time;
   Interface management;
+  std::uint64_t memory_overhead = 0;  // not available to VMs: the control domain, Xen (xapi host.memory_overhead)
 };
 
 struct VmConfig {
@@ -89,7 +90,9 @@ struct VmConfig {
   std::int64_t order = 0;
   Duration start_delay;
   Duration boot_time;  // from start to running
-  bool agile = true;   // every disk on a shared SR, every network shared, no CD: may be protected
+  bool agile = true;   // every disk on a shared SR and every network shared (the CD aside)
+  bool cd_inserted = false;  // a CD in its drive (from the host's drive or a local ISO SR): not agile while in
+  bool always_run_when_halted = false;  // no host at time 0 but ha_always_run set: a `restart` VM HA must start
 };
 
 struct PoolConfig {
@@ -142,6 +145,10 @@ class Pool {
   void exit_maintenance(HostIndex host);
   void vm_start(VmIndex vm, std::optional<HostIndex> host);
   void vm_shutdown(VmIndex vm);
+  // A CD from a non-shared SR into or out of the VM's drive. Inserting one into a protected VM with HA on is
+  // refused (xapi_vbd_helpers.ml assert_doesnt_make_vm_non_agile: HA_CONSTRAINT_VIOLATION_SR_NOT_SHARED).
+  void insert_cd(VmIndex vm);
+  void eject_cd(VmIndex vm);
   void ha_disable();
   void ha_enable();
   // Host failures to tolerate; raising it is refused when the planner finds no plan for the new value.

@@ -76,6 +76,9 @@ inline constexpr auto parameter_table = [] {
        "MODEL.md §2 (xapi-project/sm multipath.conf `failback 10`)"},
 
       {"pool.hosts[].memory", K::size, mib(512), tib(64), none, "required", "host memory", "FORMATS.md §1"},
+      {"pool.hosts[].control_domain_memory", K::size, 0, tib(64), 0, "",
+       "memory VMs may not use (dom0, Xen); XenServer 8 gives dom0 1GiB + 5 % of the host's memory, at most 8GiB",
+       "0: `memory` is all VMs' (docs/scenario-format.md); the rule: XenServer docs, Memory usage"},
       {"pool.hosts[].cpus", K::count, 1, 4096, none, "required", "physical CPUs", "FORMATS.md §1"},
       {"pool.hosts[].boot_time", K::duration, s(1), h(1), s(180), "",
        "from power on (or a fence) to the toolstack up", "typical value (FORMATS.md §1 example), not documented"},

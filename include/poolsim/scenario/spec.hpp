@@ -103,6 +103,7 @@ struct HostSpec {
   std::string uuid;  // empty when not given; orders hosts for the tie-break (MODEL.md §3)
   bool master = false;
   std::uint64_t memory = 0;  // bytes
+  std::uint64_t control_domain_memory = 0;  // bytes of `memory` VMs may not use: dom0, Xen, crash kernel
   std::int64_t cpus = 0;
   Duration boot_time;
   std::vector<NicSpec> nics;
@@ -131,6 +132,9 @@ struct VmSpec {
   bool cd_inserted = false;
   Duration boot_time;
   VmHaSpec ha;
+  // Halted at time 0 but protected (xapi's ha_always_run still set): no file key; `poolsim size --remove-host`
+  // sets it for the removed host's VMs, which HA must then restart.
+  bool always_run_when_halted = false;
   SourcePos pos;
 };
 

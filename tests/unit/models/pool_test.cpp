@@ -18,6 +18,7 @@ constexpr std::uint64_t gib = 1ULL << 30;
 // management and iSCSI (two portals on sw1), the iSCSI SR is the heartbeat SR, HA on with T = 60 s.
 struct World {
   HeartbeatMode mode = HeartbeatMode::compressed;
+  std::uint64_t overhead = 0;  // each host's control domain memory
   EventQueue queue;
   EventBus bus;
   Lines log;
@@ -37,7 +38,7 @@ struct World {
       nics.push_back(e0);
       nics.push_back(e1);
       bonds.push_back(net.add_bond(host, "bond0", {e0, e1}, BondMode::active_backup, {}));
-      config.hosts.push_back({host, 32 * gib, Duration::minutes(3), Interface::of_bond(bonds.back())});
+      config.hosts.push_back({host, 32 * gib, Duration::minutes(3), Interface::of_bond(bonds.back()), overhead});
     }
     sr = storage.add_array("iscsi-sr", StorageKind::iscsi);
     storage.add_portal(sr, "tgt-a", sw1);
@@ -350,6 +351,63 @@ TEST_F(Tutorial, AnOvercommittedPoolRefusesNothing) {
   at(at_s(10), [&] { pool->vm_start(2, std::nullopt); });
   queue.run_until(at_s(20));
   EXPECT_TRUE(log.has("10.000000 vm/halted vm_start to=xenserver-2")) << log.dump();
+}
+
+// A CD from a non-shared SR makes a VM non-agile. Into a protected VM with HA on it is refused
+// (assert_doesnt_make_vm_non_agile: HA_CONSTRAINT_VIOLATION_SR_NOT_SHARED); into an unprotected one it goes, and
+// that VM, once protected by a start, would make the plan exclude it: the start is refused. Ejected, it starts.
+TEST_F(Tutorial, ACdMakesAVmNonAgile) {
+  VmConfig web = vm("web", 0, 0, Duration::zero());
+  VmConfig tools = vm("tools", 0, 0, Duration::zero());
+  tools.host.reset();
+  build({web, tools});
+  at(at_s(10), [&] { pool->insert_cd(0); });
+  at(at_s(20), [&] { pool->insert_cd(1); });
+  at(at_s(30), [&] { pool->insert_cd(1); });
+  at(at_s(40), [&] { pool->vm_start(1, std::nullopt); });
+  at(at_s(50), [&] { pool->eject_cd(1); });
+  at(at_s(60), [&] { pool->eject_cd(1); });
+  at(at_s(70), [&] { pool->vm_start(1, std::nullopt); });
+  queue.run_until(at_s(80));
+  EXPECT_EQ(log.lines, (std::vector<std::string>{
+                           "10.000000 pool operation_refused op=insert_cd reason=ha_constraint_violation_sr_not_shared "
+                           "vm=web",
+                           "20.000000 vm/tools cd_inserted",
+                           "30.000000 pool operation_refused op=insert_cd reason=cd_drive_not_empty vm=tools",
+                           "40.000000 pool operation_refused op=vm_start reason=would_break_failover_plan vm=tools",
+                           "50.000000 vm/tools cd_ejected",
+                           "60.000000 pool operation_refused op=eject_cd reason=cd_drive_empty vm=tools",
+                           "70.000000 vm/tools vm_start to=xenserver-2",
+                       }));
+}
+
+// A control domain of 8 GiB leaves 24 GiB of each 32 GiB host to VMs (MODEL.md §5: free memory after the
+// host's overhead). A 20 GiB protected VM runs on xenserver-1; a halted 6 GiB `restart` VM would need 26 GiB on
+// xenserver-2 after a failure: refused, where without the overhead 26 GiB would fit in 32.
+TEST_F(Tutorial, TheControlDomainsMemoryIsNotForVms) {
+  overhead = 8 * gib;
+  VmConfig big = vm("big", 0, 0, Duration::zero());
+  big.memory = 20 * gib;
+  VmConfig more = vm("more", 0, 0, Duration::zero());
+  more.memory = 6 * gib;
+  more.host.reset();
+  build({big, more});
+  at(at_s(10), [&] { pool->vm_start(1, std::nullopt); });
+  queue.run_until(at_s(20));
+  EXPECT_EQ(log.lines, (std::vector<std::string>{
+                           "10.000000 pool operation_refused op=vm_start reason=would_break_failover_plan vm=more"}));
+}
+
+TEST_F(Tutorial, WithoutAControlDomainTheSameStartFits) {
+  VmConfig big = vm("big", 0, 0, Duration::zero());
+  big.memory = 20 * gib;
+  VmConfig more = vm("more", 0, 0, Duration::zero());
+  more.memory = 6 * gib;
+  more.host.reset();
+  build({big, more});
+  at(at_s(10), [&] { pool->vm_start(1, std::nullopt); });
+  queue.run_until(at_s(20));
+  EXPECT_EQ(log.lines, (std::vector<std::string>{"10.000000 vm/more vm_start to=xenserver-2"}));
 }
 
 TEST_F(Tutorial, ABriefXapiStopFencesNothingAndADeadOneFences) {
