@@ -537,13 +537,21 @@ struct Pool::Impl {
     return false;
   }
 
+  // xhad runs a fault handler to its end; a fault after phase 1 runs the handler again afterwards (sm.c: the
+  // state manager loop waits for the next event only once fault_handler() returns). So a stream of changes
+  // cannot hold a host in its handler past the survivors' phase-4 sleep. Phase 1 waits for the domains to be
+  // stable, so a loss then is part of this run: it may make them stable.
   void start_fault_handler(HostIndex h) {
     Host& host = hosts[h];
-    if (host.fh == FaultHandler::sleeping) {
+    if (host.fh == FaultHandler::waiting) {
+      check_stable(h);
+      return;
+    }
+    if (host.fh != FaultHandler::idle) {
       host.fh_rerun = true;
       return;
     }
-    if (host.fh == FaultHandler::idle) publish(ha_source(h), "fault_handler_started");
+    publish(ha_source(h), "fault_handler_started");
     queue.cancel(host.fh_event);
     host.fh = FaultHandler::waiting;
     check_stable(h);
@@ -1251,9 +1259,9 @@ struct Pool::Impl {
   // Overcommit protection (MODEL.md §5; xapi_ha_vm_failover.ml assert_configuration_change_preserves_ha_plan):
   // with HA on, an operation is refused (HA_OPERATION_WOULD_BREAK_FAILOVER_PLAN) when a plan for
   // ha_plan_exists_for failures exists now and would not after it. A pool already overcommitted refuses nothing.
-  // Pools with ha_allow_overcommit are not modelled.
+  // A pool with ha_allow_overcommit refuses nothing.
   bool breaks_plan(HostIndex m, const PlanChange& change) const {
-    if (!config.ha_enabled) return false;
+    if (!config.ha_enabled || config.allow_overcommit) return false;
     return Planner(planner_input(m)).would_break_plan(static_cast<std::size_t>(plan_exists_for), change);
   }
 
@@ -1630,7 +1638,7 @@ void Pool::insert_cd(VmIndex vm) {
   Impl::Vm& v = p.vms[vm];
   const std::string_view op = "insert_cd";
   if (v.cd) return p.refuse(op, "cd_drive_not_empty", {{"vm", v.config.name}});
-  if (p.config.ha_enabled && Impl::protected_vm(v)) {
+  if (p.config.ha_enabled && !p.config.allow_overcommit && Impl::protected_vm(v)) {
     return p.refuse(op, "ha_constraint_violation_sr_not_shared", {{"vm", v.config.name}});
   }
   v.cd = true;

@@ -296,6 +296,7 @@ struct SimulationBuilder {
     config.ha_enabled = ha.enabled;
     if (!ha.heartbeat_sr.name.empty()) config.heartbeat_sr = arrays_.at(ha.heartbeat_sr.name);
     config.host_failures_to_tolerate = ha.host_failures_to_tolerate;
+    config.allow_overcommit = ha.allow_overcommit;
     config.ha = models::HaTimers::derive(ha.timeout, to_model(ha.interval_formula));
     const HaTimerOverrides& o = ha.overrides;
     if (o.network_interval) config.ha.network_interval = *o.network_interval;

@@ -213,7 +213,8 @@ XapiSpec read_xapi(Reporter& reporter, const YAML::Node& node) {
 // `given`: whether the file has an `ha` block; without one HA is off and every setting has its default.
 HaSpec read_ha(Reporter& reporter, const YAML::Node& node, bool given) {
   const MapReader map(reporter, node, "'ha'",
-                      {"enabled", "heartbeat_sr", "timeout", "host_failures_to_tolerate", "interval_formula",
+                      {"enabled", "heartbeat_sr", "timeout", "host_failures_to_tolerate", "allow_overcommit",
+                       "interval_formula",
                        "network_interval", "statefile_interval", "heartbeat_timeout", "statefile_timeout",
                        "heartbeat_watchdog", "statefile_watchdog", "join_timeout", "xapi"});
   HaSpec spec;
@@ -227,6 +228,7 @@ HaSpec read_ha(Reporter& reporter, const YAML::Node& node, bool given) {
                                                "; xapi takes whole seconds, e.g. '60s'");
   }
   spec.host_failures_to_tolerate = map.count(parameter("pool.ha.host_failures_to_tolerate"));
+  spec.allow_overcommit = map.flag("allow_overcommit", false);
   spec.interval_formula = map.choice("interval_formula", IntervalFormula::current);
   HaTimerOverrides& o = spec.overrides;
   o.network_interval = map.optional_duration(parameter("pool.ha.network_interval"));

@@ -7,12 +7,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <system_error>
 #include <utility>
 #include <variant>
@@ -49,10 +51,11 @@ std::optional<std::uint64_t> parse_count(const std::string& text) {
 }  // namespace
 
 int size_main(const std::vector<std::string>& args) {
-  std::string file, jobs_text = "1", sample_text = "200", seed_text, ntol_text, h5;
+  // Every core by default: the runs are independent and the output does not depend on the number of workers.
+  std::string file, jobs_text = std::to_string(std::max(1u, std::thread::hardware_concurrency())), sample_text = "200", seed_text, ntol_text, h5;
   std::vector<std::string> add_hosts, remove_hosts;
   po::options_description options("options");
-  options.add_options()("help,h", "this help")("jobs", po::value(&jobs_text), "worker processes (default 1)")(
+  options.add_options()("help,h", "this help")("jobs", po::value(&jobs_text), "worker processes (default: one per core)")(
       "sample", po::value(&sample_text), "most sets of k hosts run per k; more are sampled (default 200)")(
       "seed", po::value(&seed_text), "seed of the sample (default: the scenario's seed)")(
       "add-host", po::value(&add_hosts), "what if: add a host with this memory, e.g. 64GiB (repeatable)")(

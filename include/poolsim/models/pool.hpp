@@ -100,6 +100,7 @@ struct PoolConfig {
   std::vector<VmConfig> vms;
   HostIndex master = 0;
   bool ha_enabled = false;
+  bool allow_overcommit = false;  // xapi pool.ha_allow_overcommit: no operation is refused for the plan's sake
   std::optional<ArrayIndex> heartbeat_sr;
   std::int64_t host_failures_to_tolerate = 0;
   HaTimers ha;

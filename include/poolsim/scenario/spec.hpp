@@ -167,6 +167,7 @@ struct HaSpec {
   Ref heartbeat_sr;
   Duration timeout;
   std::int64_t host_failures_to_tolerate = 0;
+  bool allow_overcommit = false;  // xapi pool.ha_allow_overcommit: overcommit protection off
   IntervalFormula interval_formula = IntervalFormula::current;
   HaTimerOverrides overrides;
   XapiSpec xapi;

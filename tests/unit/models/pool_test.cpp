@@ -19,6 +19,7 @@ constexpr std::uint64_t gib = 1ULL << 30;
 struct World {
   HeartbeatMode mode = HeartbeatMode::compressed;
   std::uint64_t overhead = 0;  // each host's control domain memory
+  bool allow_overcommit = false;
   EventQueue queue;
   EventBus bus;
   Lines log;
@@ -52,6 +53,7 @@ struct World {
     config.ha_enabled = true;
     config.heartbeat_sr = sr;
     config.host_failures_to_tolerate = 1;
+    config.allow_overcommit = allow_overcommit;
     config.ha = HaTimers::derive(Duration::seconds(60), IntervalFormula::current);
     config.heartbeats = mode;
     pool = std::make_unique<Pool>(queue, bus, net, storage, config);
@@ -408,6 +410,21 @@ TEST_F(Tutorial, WithoutAControlDomainTheSameStartFits) {
   at(at_s(10), [&] { pool->vm_start(1, std::nullopt); });
   queue.run_until(at_s(20));
   EXPECT_EQ(log.lines, (std::vector<std::string>{"10.000000 vm/more vm_start to=xenserver-2"}));
+}
+
+// With ha_allow_overcommit the start that would break the plan goes ahead (xapi skips the check when the pool
+// allows overcommit).
+TEST_F(Tutorial, AllowOvercommitRefusesNothing) {
+  allow_overcommit = true;
+  VmConfig big = vm("big", 0, 0, Duration::zero());
+  big.memory = 20 * gib;
+  VmConfig halted = vm("halted", 0, 0, Duration::zero());
+  halted.memory = 16 * gib;
+  halted.host.reset();
+  build({big, halted});
+  at(at_s(10), [&] { pool->vm_start(1, std::nullopt); });
+  queue.run_until(at_s(20));
+  EXPECT_TRUE(log.has("10.000000 vm/halted vm_start to=xenserver-2")) << log.dump();
 }
 
 TEST_F(Tutorial, ABriefXapiStopFencesNothingAndADeadOneFences) {
