@@ -755,6 +755,13 @@ struct Pool::Impl {
   // The hosts in both of x's domains, itself included: the partition x reports on the statefile.
   std::vector<HostIndex> partition_of(HostIndex x) const {
     std::vector<HostIndex> part;
+    if (hosts[x].requesting_fence) {
+      // In its phase-4 sleep a survivor still reports what it won with: its proposed liveset.
+      for (HostIndex p = 0; p < n(); ++p) {
+        if (hosts[x].proposed[p]) part.push_back(p);
+      }
+      return part;
+    }
     for (HostIndex p = 0; p < n(); ++p) {
       if (hosts[x].liveset[p] && (p == x || !hosts[p].joining) && in_domain(x, p, Channel::network) &&
           in_domain(x, p, Channel::statefile)) {
