@@ -655,8 +655,7 @@ struct Pool::Impl {
       }
       const std::vector<HostIndex> part = partition_of(*winner);
       if (std::find(part.begin(), part.end(), h) == part.end()) {
-        check_fence_justified(h);
-        return fence(h, "smaller_partition");
+        return fence_by_rule(h, "smaller_partition");
       }
       rule = "largest_partition";
       for (HostIndex p = 0; p < n(); ++p) remaining[p] = hbd[p] && sfd[p];
@@ -666,12 +665,10 @@ struct Pool::Impl {
       for (HostIndex p = 0; p < n(); ++p) {
         if (!host.liveset[p] || p == h) continue;
         if (hbd[p] && hosts[p].io == IoOutcome::completes && hosts[p].daemon) {
-          check_fence_justified(h);
-          return fence(h, "statefile_lost_peer_has_it");
+          return fence_by_rule(h, "statefile_lost_peer_has_it");
         }
         if (!hbd[p] && !hosts[p].excluded) {
-          check_fence_justified(h);
-          return fence(h, "statefile_and_peers_lost");
+          return fence_by_rule(h, "statefile_and_peers_lost");
         }
       }
       rule = "survival_rule_2";
@@ -722,6 +719,11 @@ struct Pool::Impl {
       finish_fault_handler(h);
       liveset_changed(h);
     });
+  }
+
+  void fence_by_rule(HostIndex h, std::string_view reason) {
+    check_fence_justified(h);
+    fence(h, reason);
   }
 
   // MODEL.md §1: a host that fences by the survival rules was truly outside both. Checked from the ground truth
@@ -1144,12 +1146,17 @@ struct Pool::Impl {
     return c.memory_overhead >= c.memory ? 0 : c.memory - c.memory_overhead;
   }
 
+  // What is left of host h's VM memory when its VMs use `used` bytes, floored at 0.
+  std::uint64_t free_given(HostIndex h, std::uint64_t used) const {
+    return used >= vm_memory(h) ? 0 : vm_memory(h) - used;
+  }
+
   std::uint64_t free_memory(HostIndex h) const {
     std::uint64_t used = 0;
     for (const Vm& vm : vms) {
       if (vm.db_host == h && vm.db_running) used += vm.config.memory;
     }
-    return used >= vm_memory(h) ? 0 : vm_memory(h) - used;
+    return free_given(h, used);
   }
 
   // xapi_ha_vm_failover.ml restart_auto_run_vms (MODEL.md §4; docs/research/real-behaviour.md §5).
@@ -1327,8 +1334,7 @@ struct Pool::Impl {
     }
     for (HostIndex x = 0; x < n(); ++x) {
       if (hosts[x].state != HostState::up || hosts[x].disabled || !eligible(x)) continue;
-      const std::uint64_t total = vm_memory(x);
-      const std::uint64_t free = used[x] >= total ? 0 : total - used[x];
+      const std::uint64_t free = free_given(x, used[x]);
       if (free >= memory && (!target || free > most)) {
         target = x;
         most = free;

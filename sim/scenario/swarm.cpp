@@ -455,7 +455,7 @@ SwarmVerdict check_liveness(const Simulation& sim, const HaView& view, SimTime e
     if (v.ha.restart_priority != RestartPriority::restart) continue;
     const models::VmIndex index = *sim.vm_index(v.name);
     // Protected: running at time 0 or started since, and not shut down by an operator (ha_always_run).
-    const bool always_run = (!v.host.name.empty() || view.operator_started(index)) && !view.user_halted(index);
+    const bool always_run = (protected_at_start(v) || view.operator_started(index)) && !view.user_halted(index);
     if (!always_run || pool.vm_state(index) == models::VmState::running) continue;
     for (models::HostIndex h = 0; h < pool.host_count(); ++h) {
       if (free_memory[h] >= v.memory) {

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <functional>
@@ -201,7 +202,10 @@ BatchReport run_share(const BatchOptions& options, Ranks& ranks) {
     std::filesystem::path timelines;
     if (options.keep_timelines) {
       std::string pattern = (std::filesystem::temp_directory_path() / "poolsim-batch-rank-XXXXXX").string();
-      if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory");
+      if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("cannot create the temporary directory " + pattern + ": " + std::strerror(errno) +
+                                 "; set TMPDIR to a writable directory");
+      }
       timelines = pattern;
     }
     run_jobs(
@@ -237,8 +241,6 @@ Hdf5Column count_column(std::string name, std::vector<std::uint64_t> values) { r
 Hdf5Column real_column(std::string name, std::vector<double> values) { return {std::move(name), std::move(values)}; }
 
 double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
-
-bool protected_vm(const scenario::VmSpec& vm) { return vm.ha.restart_priority == scenario::RestartPriority::restart; }
 
 }  // namespace
 
@@ -292,7 +294,7 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
       double run_protected_down = 0;
       bool back = true;
       for (std::size_t v = 0; v < vms.size() && v < r.vm_downtime_ns.size(); ++v) {
-        const bool prot = protected_vm(vms[v]);
+        const bool prot = scenario::protected_at_start(vms[v]);
         v_id.push_back(rid);
         v_scen.push_back(s.spec.name);
         v_seed.push_back(r.seed);
@@ -376,7 +378,7 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
     a_svc_dpy_low.push_back(std::isnan(sd.low) ? sd.low : std::max(0.0, sd.low));
     a_svc_dpy_high.push_back(sd.high);
     for (std::size_t v = 0; v < vms.size(); ++v) {
-      if (!protected_vm(vms[v])) continue;
+      if (!scenario::protected_at_start(vms[v])) continue;
       const Interval a = mean_interval(availability[v]);
       const Interval d = mean_interval(downtime[v]);
       av_scen.push_back(s.spec.name);

@@ -29,13 +29,6 @@ namespace poolsim::sizing {
 
 namespace {
 
-// Protected as the Pool counts it: `restart` and running at time 0 (xapi's ha_always_run is set by a start; a
-// `restart` VM halted at time 0 is not protected: docs/model.md "Protected VMs").
-bool is_protected(const scenario::VmSpec& vm) {
-  return vm.ha.restart_priority == scenario::RestartPriority::restart &&
-         (!vm.host.name.empty() || vm.always_run_when_halted);
-}
-
 // Agility exactly as the builder computes it (sim/scenario/build.cpp, SimulationBuilder::agile; MODEL.md §2):
 // every disk on a shared SR, every network shared and mapped by every host, no CD in the drive.
 bool agile(const scenario::ScenarioSpec& spec, const scenario::VmSpec& vm) {
@@ -224,7 +217,7 @@ models::PlannerInput planner_input(const scenario::ScenarioSpec& spec) {
     models::PlannerVm v;
     v.memory = vm.memory;
     if (!vm.host.name.empty()) v.host = rank.at(vm.host.name);
-    v.is_protected = is_protected(vm);
+    v.is_protected = scenario::protected_at_start(vm);
     v.agile = agile(spec, vm);
     input.vms.push_back(v);
   }
@@ -309,7 +302,7 @@ RunResult run_crash(const scenario::ScenarioSpec& base, const std::string& file,
   scenario::Simulation& sim = *built.simulation;
   std::vector<models::VmIndex> tracked;
   for (std::size_t v = 0; v < spec.pool.vms.size(); ++v) {
-    if (is_protected(spec.pool.vms[v]) && !spec.pool.vms[v].host.name.empty()) {
+    if (scenario::protected_at_start(spec.pool.vms[v]) && !spec.pool.vms[v].host.name.empty()) {
       tracked.push_back(static_cast<models::VmIndex>(v));
     }
   }
@@ -472,7 +465,7 @@ SizeResult analyse(const scenario::ScenarioSpec& spec, const std::string& file, 
   r.hosts = host_names(spec);
   for (const scenario::VmSpec& vm : spec.pool.vms) {
     r.vms.push_back(vm.name);
-    if (!is_protected(vm)) continue;
+    if (!scenario::protected_at_start(vm)) continue;
     ++r.protected_total;
     r.protected_memory += vm.memory;
     if (!vm.host.name.empty()) ++r.protected_running;

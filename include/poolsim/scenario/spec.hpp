@@ -138,6 +138,12 @@ struct VmSpec {
   SourcePos pos;
 };
 
+// Protected at time 0 (xapi's ha_always_run with restart priority `restart`): a `restart` VM running then, or one
+// halted with ha_always_run still set. A `restart` VM halted at time 0 is not (docs/model.md "Protected VMs").
+inline bool protected_at_start(const VmSpec& vm) {
+  return vm.ha.restart_priority == RestartPriority::restart && (!vm.host.name.empty() || vm.always_run_when_halted);
+}
+
 // Optional overrides of the timers xhad derives from the HA timeout (MODEL.md §3).
 struct HaTimerOverrides {
   std::optional<Duration> network_interval;    // t1
