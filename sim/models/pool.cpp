@@ -128,7 +128,11 @@ struct Pool::Impl {
     EventHandle statefile_watchdog;
     FaultHandler fh = FaultHandler::idle;
     bool fh_rerun = false;
-    bool agreed = false;  // phase 2: the views agreed; phase 3 is scheduled
+    bool agreed = false;  // phase 2 ended (agreement or T): its stable view is taken, phase 3 is scheduled
+    bool awaiting_reports = false;  // phase 3 waits for a statefile peer still in its phases 1–2
+    // Its domains, within its liveset, as they stood when phase 2 ended: phase 3 decides from them (xhad
+    // smvar.stable_hb/stable_sf).
+    std::vector<bool> stable_hbd, stable_sfd;
     bool surviving_by_rule2 = false;
     // xhad's fence request (sm.c fence_request): set in its heartbeats during the phase-4 sleep of a degrading
     // liveset; a host that hears one and is not in `proposed` fences (heartbeat.c, MTC_ERROR_HB_FENCEREQUESTED).
@@ -293,7 +297,9 @@ struct Pool::Impl {
       return;
     }
     if (queue.cancel(l.enter)) return;  // it stopped before its first heartbeat arrived
-    if (!l.in_domain) return;
+    // Not in the domain and no enter pending: unless its first heartbeat arrived at this very instant (the
+    // enter is found, not yet settled), it never entered.
+    if (!l.in_domain && heard < l.first) return;
     l.last = heard;
     const SimTime deadline = std::max(l.last + timeout(c), now);
     l.deadline = deadline;
@@ -590,9 +596,13 @@ struct Pool::Impl {
     Host& host = hosts[h];
     host.fh = FaultHandler::agreeing;
     host.agreed = false;
+    host.awaiting_reports = false;
     const std::uint64_t life = host.life;
     host.fh_event = queue.schedule_in(config.ha.timeout, Phase::decision, [this, h, life] {
-      if (hosts[h].life == life) survival_test(h);
+      if (hosts[h].life != life) return;
+      hosts[h].agreed = true;
+      take_stable_view(h);
+      survival_test(h);
     });
     try_agree(h);
   }
@@ -603,6 +613,7 @@ struct Pool::Impl {
     Host& host = hosts[h];
     if (host.fh != FaultHandler::agreeing || host.agreed || !views_agree(h)) return;
     host.agreed = true;
+    take_stable_view(h);
     queue.cancel(host.fh_event);
     const std::uint64_t life = host.life;
     host.fh_event = queue.schedule_in(std::max(config.ha.network_interval, config.ha.statefile_interval),
@@ -624,16 +635,42 @@ struct Pool::Impl {
     return true;
   }
 
-  // Phase 3: xhad's test_Survival_Rule (MODEL.md §3).
-  void survival_test(HostIndex h) {
+  // The end of phase 2: h's domains now are what phase 3 decides from, whatever changes during the rendezvous
+  // before it (xhad sm.c: wait_until_all_hosts_have_consistent_view copies them). The peers' reports are read at
+  // phase 3: by then each has written what it found at this instant (the rendezvous round).
+  void take_stable_view(HostIndex h) {
     Host& host = hosts[h];
-    std::vector<bool> hbd(n()), sfd(n()), remaining(n());
-    bool sfd_empty = true, sfd_in_hbd = true;
+    host.stable_hbd.assign(n(), false);
+    host.stable_sfd.assign(n(), false);
     for (HostIndex p = 0; p < n(); ++p) {
       // A joining daemon is a new incarnation of its host: the liveset's entry for the old one has no domain.
       const bool counted = host.liveset[p] && (p == h || !hosts[p].joining);
-      hbd[p] = counted && in_domain(h, p, Channel::network);
-      sfd[p] = counted && in_domain(h, p, Channel::statefile);
+      host.stable_hbd[p] = counted && in_domain(h, p, Channel::network);
+      host.stable_sfd[p] = counted && in_domain(h, p, Channel::statefile);
+    }
+    // A host whose phase 3 waited for this report decides now.
+    for (HostIndex x = 0; x < n(); ++x) {
+      Host& other = hosts[x];
+      if (x == h || !other.awaiting_reports) continue;
+      other.awaiting_reports = false;
+      if (other.daemon && other.fh == FaultHandler::agreeing) survival_test(x);
+    }
+  }
+
+  // Whether x has not yet reported the partition of its current fault-handler run: it is in phase 1 or 2.
+  bool report_pending(HostIndex x) const {
+    const Host& host = hosts[x];
+    return host.daemon && (host.fh == FaultHandler::waiting || (host.fh == FaultHandler::agreeing && !host.agreed));
+  }
+
+  // Phase 3: xhad's test_Survival_Rule (MODEL.md §3), on the view phase 2 ended with.
+  void survival_test(HostIndex h) {
+    Host& host = hosts[h];
+    const std::vector<bool>& hbd = host.stable_hbd;
+    const std::vector<bool>& sfd = host.stable_sfd;
+    std::vector<bool> remaining(n());
+    bool sfd_empty = true, sfd_in_hbd = true;
+    for (HostIndex p = 0; p < n(); ++p) {
       if (sfd[p]) sfd_empty = false;
       if (sfd[p] && !hbd[p]) sfd_in_hbd = false;
     }
@@ -642,7 +679,15 @@ struct Pool::Impl {
       rule = "no_partition";
       remaining = sfd;
     } else if (!sfd_empty) {
-      // The largest partition, each host's as it reports it on the statefile; ties to the lowest index.
+      // The largest partition, each host's as it reports it on the statefile; ties to the lowest index. Every
+      // host of the statefile domain takes part (phase 2's rendezvous runs on the statefile too): one still in
+      // its phases 1–2 is waited for, so that both sides of a partition compare the same reports.
+      for (HostIndex x = 0; x < n(); ++x) {
+        if (x != h && sfd[x] && report_pending(x)) {
+          host.awaiting_reports = true;
+          return;
+        }
+      }
       std::optional<HostIndex> winner;
       std::size_t best = 0;
       for (HostIndex x = 0; x < n(); ++x) {
@@ -653,10 +698,12 @@ struct Pool::Impl {
           winner = x;
         }
       }
+      // I win if I am the winner, or it reports me in both its domains and I have it in both of mine
+      // (am_I_in_largest_partition).
       const std::vector<HostIndex> part = partition_of(*winner);
-      if (std::find(part.begin(), part.end(), h) == part.end()) {
-        return fence_by_rule(h, "smaller_partition");
-      }
+      const bool with_winner = *winner == h || (std::find(part.begin(), part.end(), h) != part.end() &&
+                                                hbd[*winner] && sfd[*winner]);
+      if (!with_winner) return fence_by_rule(h, "smaller_partition");
       rule = "largest_partition";
       for (HostIndex p = 0; p < n(); ++p) remaining[p] = hbd[p] && sfd[p];
       remaining[h] = true;
@@ -686,7 +733,8 @@ struct Pool::Impl {
     for (HostIndex p = 0; p < n(); ++p) {
       if (host.liveset[p] && !remaining[p]) {
         removed.push_back(name(p));
-        if (hbd[p] || sfd[p]) extend = true;
+        // fh_sleep_extend: the removed host is still in a live domain now.
+        if (in_domain(h, p, Channel::network) || in_domain(h, p, Channel::statefile)) extend = true;
       }
     }
     publish(ha_source(h), "survived", {{"rule", rule}});
@@ -754,24 +802,21 @@ struct Pool::Impl {
     }
   }
 
-  // The hosts in both of x's domains, itself included: the partition x reports on the statefile.
+  // The partition x reports on the statefile: the hosts of its liveset in both its domains, itself included.
+  // Within its fault handler its domains only shrink (xhad heartbeat.c update_hbdomain adds no host while
+  // join_block is set): past phase 2 it reports those it decides from that it still has, and in its phase-4
+  // sleep those it proposed to keep that it still has (sm.c drops the removed hosts from its domains).
   std::vector<HostIndex> partition_of(HostIndex x) const {
+    const Host& host = hosts[x];
+    const bool sleeping = host.requesting_fence;
+    const bool decided = host.daemon && host.fh == FaultHandler::agreeing && host.agreed;
     std::vector<HostIndex> part;
-    if (hosts[x].requesting_fence) {
-      // In its phase-4 sleep a survivor still reports what it won with: its proposed liveset.
-      for (HostIndex p = 0; p < n(); ++p) {
-        if (hosts[x].proposed[p]) part.push_back(p);
-      }
-      return part;
-    }
     for (HostIndex p = 0; p < n(); ++p) {
-      if (hosts[x].liveset[p] && (p == x || !hosts[p].joining) && in_domain(x, p, Channel::network) &&
-          in_domain(x, p, Channel::statefile)) {
-        part.push_back(p);
-      }
+      const bool live = host.liveset[p] && (p == x || !hosts[p].joining) && in_domain(x, p, Channel::network) &&
+                        in_domain(x, p, Channel::statefile);
+      const bool kept = sleeping ? host.proposed[p] : !decided || (host.stable_hbd[p] && host.stable_sfd[p]);
+      if (p == x || (live && kept)) part.push_back(p);
     }
-    if (std::find(part.begin(), part.end(), x) == part.end()) part.insert(part.begin(), x);
-    std::sort(part.begin(), part.end());
     return part;
   }
 

@@ -225,7 +225,7 @@ PoolSpec make_pool(Draw& d, const SwarmOptions& options) {
 
 enum class Kind {
   crash, reboot, unplug, flap, switch_fail, lacp_fail, portal_fail, storage_fail, partition, xapi_hang, maintenance,
-  vm_shutdown, vm_start, cd
+  vm_shutdown, vm_start, cd, set_ntol
 };
 
 class Schedule {
@@ -350,6 +350,12 @@ class Schedule {
           add(at + d_.span(Duration::seconds(1), Duration::minutes(10)), FaultVerb::vm_start,
               [&](FaultSpec& f) { f.vm = ref(vm); });
         }
+        break;
+      }
+      case Kind::set_ntol: {
+        // The operator changes the failures to tolerate (refused when the plan cannot cover it).
+        const std::int64_t value = d_.between(0, static_cast<std::int64_t>(pool_.hosts.size()) - 1);
+        add(at, FaultVerb::set_ntol, [&](FaultSpec& f) { f.value = value; });
         break;
       }
       case Kind::vm_start: {
@@ -512,7 +518,7 @@ ScenarioSpec generate_swarm_case(std::uint64_t seed, const SwarmOptions& options
   const std::vector<Kind> kinds{Kind::crash,       Kind::reboot,      Kind::unplug,       Kind::flap,
                                 Kind::switch_fail, Kind::lacp_fail,   Kind::portal_fail,  Kind::storage_fail,
                                 Kind::partition,   Kind::xapi_hang,   Kind::maintenance,  Kind::vm_shutdown,
-                                Kind::vm_start,    Kind::cd};
+                                Kind::vm_start,    Kind::cd,          Kind::set_ntol};
   const Duration window = d.span(Duration::minutes(5), Duration::minutes(40));
   const std::int64_t groups = d.between(1, 12);
   for (std::int64_t g = 0; g < groups; ++g) schedule.group(d.pick(kinds), start + d.span(Duration::zero(), window));

@@ -438,6 +438,114 @@ TEST_F(Tutorial, ABriefXapiStopFencesNothingAndADeadOneFences) {
   EXPECT_TRUE(log.has("1440.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
 }
 
+// A pool of `count` hosts, each with eth0 on sw1 for management and eth1 on sw2 for the iSCSI SR (one portal on
+// sw2), the heartbeat SR; HA on, T = 60 s (t1 = t2 = 3 s), xs1 the master: a management partition or a lost
+// management switch leaves the statefile to everyone.
+struct SplitWorld {
+  EventQueue queue;
+  EventBus bus;
+  Lines log;
+  Network net{queue, bus};
+  Storage storage{queue, bus, net};
+  SwitchIndex sw1 = net.add_switch("sw1");
+  SwitchIndex sw2 = net.add_switch("sw2");
+  std::vector<NicIndex> management, storage_nics;
+  std::unique_ptr<Pool> pool;
+
+  explicit SplitWorld(std::uint32_t count) {
+    PoolConfig config;
+    const ArrayIndex sr = storage.add_array("iscsi-sr", StorageKind::iscsi);
+    storage.add_portal(sr, "tgt", sw2);
+    for (std::uint32_t h = 0; h < count; ++h) {
+      const std::string host = "xs" + std::to_string(h + 1);
+      management.push_back(net.add_nic(host, "eth0", sw1));
+      storage_nics.push_back(net.add_nic(host, "eth1", sw2));
+      config.hosts.push_back({host, 32 * gib, Duration::minutes(3), Interface::of_nic(management.back()), 0});
+      storage.attach(sr, h, host, {Interface::of_nic(storage_nics.back())});
+    }
+    net.on_change([this] { storage.network_changed(); });
+    config.master = 0;
+    config.ha_enabled = true;
+    config.heartbeat_sr = sr;
+    config.host_failures_to_tolerate = 0;
+    config.ha = HaTimers::derive(Duration::seconds(60), IntervalFormula::current);
+    pool = std::make_unique<Pool>(queue, bus, net, storage, config);
+    bus.subscribe(log);
+    pool->start();
+  }
+  void at(SimTime t, std::function<void()> f) { queue.schedule_at(t, Phase::fault, std::move(f)); }
+};
+
+// Phase 3 decides from the domains as they stood at the end of phase 2 (xhad's stable view), and a survivor in
+// its phase-4 sleep reports only the hosts it kept that it still has. Four hosts, T = 60 s, grid every 3 s:
+// - 100 xs1 loses both NICs: last heartbeat and slot at 99, so everyone loses it (and it everyone, its own slot
+//   too) at 159; every phase 2 agrees at once. 160.3 its cables are back, 161.4 a partition {xs1, xs2} |
+//   {xs3, xs4} cuts the management network before the 162 heartbeats, so xs1 and xs2 hear each other at 162.
+// - 162 phase 3 from the 159 view: xs1 has no statefile and no peer, fences (statefile_and_peers_lost; from its
+//   view at 162 it would be statefile_lost_peer_has_it, xs2 being back). xs2, xs3, xs4 survive, no partition.
+//   xs3 and xs4 sleep 18 s (liveset at 180, xs3 master at its 200 poll); xs2 still hears xs1 at 162, so it sleeps
+//   T more, until 240.
+// - 219 xs3 and xs4 lose xs2 (last heard at 159); 222 phase 3: xs2 sleeps and reports what it kept and still
+//   has, itself alone, so {xs3, xs4} is the largest partition: they survive and sleep 18 + T (xs2 is still on the
+//   statefile): liveset at 300.
+// - 240 xs2 wakes, its handler runs again for the hosts it lost meanwhile: phase 3 at 243, xs3 reports
+//   {xs3, xs4}: xs2 fences, before the survivors drop it at 300.
+TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
+  SplitWorld w(4);
+  w.at(at_s(100), [&] {
+    w.net.unplug(w.management[0]);
+    w.net.unplug(w.storage_nics[0]);
+  });
+  w.at(at_s(160.3), [&] {
+    w.net.replug(w.management[0]);
+    w.net.replug(w.storage_nics[0]);
+  });
+  w.at(at_s(161.4), [&] { w.pool->partition({{0, 1}, {2, 3}}); });
+  w.queue.run_until(at_s(400));
+  for (const char* line : {
+           "159.000000 xs1/ha fault_handler_started",
+           "162.000000 xs1/ha peer_seen channel=network peer=xs2",
+           "162.000000 xs1/ha self_fence reason=statefile_and_peers_lost",
+           "162.000000 xs2/ha survived rule=no_partition",
+           "162.000000 xs3/ha survived rule=no_partition",
+           "180.000000 xs3/ha liveset_removed hosts=xs1 live=3",
+           "200.000000 pool master_changed from=xs1 to=xs3",
+           "219.000000 xs3/ha peer_lost channel=network peer=xs2",
+           "222.000000 xs3/ha survived rule=largest_partition",
+           "222.000000 xs4/ha survived rule=largest_partition",
+           "240.000000 xs2/ha liveset_removed hosts=xs1 live=3",
+           "243.000000 xs2/ha self_fence reason=smaller_partition",
+           "300.000000 xs3/ha liveset_removed hosts=xs2 live=2",
+       }) {
+    EXPECT_TRUE(w.log.has(line)) << "missing: " << line << "\n" << w.log.dump();
+  }
+  EXPECT_EQ(w.pool->master(), 2u);
+}
+
+// The management switch dies at 100 and is back at 160.1, just after every host lost every other at 159; a
+// partition {xs1} | {xs2, xs3} from 106 keeps xs1 apart. Phase 3 at 162 decides from the 159 views, although xs2
+// and xs3 hear each other again at 162: three partitions of one on the statefile, the lowest host wins; xs2 and
+// xs3 fence (a partition's report counts only if it lists me and I have its host in both my domains:
+// am_I_in_largest_partition). xs1 sleeps 18 + T (the losers are still on the statefile): liveset at 240.
+TEST(FaultHandler, ViewsThatHealAfterPhaseTwoDoNotCount) {
+  SplitWorld w(3);
+  w.at(at_s(100), [&] { w.net.fail_switch(w.sw1); });
+  w.at(at_s(106), [&] { w.pool->partition({{1, 2}, {0}}); });
+  w.at(at_s(160.1), [&] { w.net.restore_switch(w.sw1); });
+  w.queue.run_until(at_s(400));
+  for (const char* line : {
+           "159.000000 xs2/ha peer_lost channel=network peer=xs3",
+           "162.000000 xs2/ha peer_seen channel=network peer=xs3",
+           "162.000000 xs1/ha survived rule=largest_partition",
+           "162.000000 xs2/ha self_fence reason=smaller_partition",
+           "162.000000 xs3/ha self_fence reason=smaller_partition",
+           "240.000000 xs1/ha liveset_removed hosts=xs2,xs3 live=1",
+       }) {
+    EXPECT_TRUE(w.log.has(line)) << "missing: " << line << "\n" << w.log.dump();
+  }
+  EXPECT_EQ(w.pool->master(), 0u);
+}
+
 // Compressed heartbeats must give exactly the timeline of message-level heartbeats (shared/design/PERFORMANCE.md),
 // fault script by fault script; message mode runs every heartbeat as an event.
 struct Script {
