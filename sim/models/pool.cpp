@@ -128,6 +128,7 @@ struct Pool::Impl {
     EventHandle statefile_watchdog;
     FaultHandler fh = FaultHandler::idle;
     bool fh_rerun = false;
+    SimTime fh_start;  // when this run of the fault handler began (phase 1's staleness counts from it)
     bool agreed = false;  // phase 2 ended (agreement or T): its stable view is taken, phase 3 is scheduled
     bool awaiting_reports = false;  // phase 3 waits for a statefile peer still in its phases 1–2
     // Its domains, within its liveset, as they stood when phase 2 ended: phase 3 decides from them (xhad
@@ -558,12 +559,14 @@ struct Pool::Impl {
       return;
     }
     publish(ha_source(h), "fault_handler_started");
+    host.fh_start = queue.now();
     queue.cancel(host.fh_event);
     host.fh = FaultHandler::waiting;
     check_stable(h);
   }
 
-  // Phase 1: wait until no peer in a domain is stale (last update older than T/4); its leave re-triggers this.
+  // Phase 1: wait until no peer in a domain is stale (xhad sm.c wait_until_HBSF_state_stable: its last update is
+  // more than T/4 old and older than the handler's start); its leave re-triggers this.
   void check_stable(HostIndex h) {
     const SimTime now = queue.now();
     bool stale = false;
@@ -571,7 +574,9 @@ struct Pool::Impl {
     for (HostIndex p = 0; p < n(); ++p) {
       for (const Channel c : {Channel::network, Channel::statefile}) {
         if (c == Channel::network && p == h) continue;
-        if (!link(h, p, c).in_domain || now < last_heard(h, p, c) + timeout(c) / 4) continue;
+        if (!link(h, p, c).in_domain) continue;
+        const SimTime last = last_heard(h, p, c);
+        if (now <= last + timeout(c) / 4 || last >= hosts[h].fh_start) continue;
         stale = true;
         // Stale: it leaves the domain (and this runs again), or its next heartbeat makes it fresh.
         if (hosts[p].daemon) {

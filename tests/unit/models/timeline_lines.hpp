@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,14 @@ struct Lines : TimelineObserver {
     lines.push_back(line);
   }
   bool has(const std::string& line) const { return std::find(lines.begin(), lines.end(), line) != lines.end(); }
+  // The expected lines not recorded, one per line; empty when all are there.
+  std::string missing(std::initializer_list<const char*> expected) const {
+    std::string out;
+    for (const char* line : expected) {
+      if (!has(line)) out += std::string("missing: ") + line + "\n";
+    }
+    return out;
+  }
   std::string dump() const {
     std::string out;
     for (const auto& l : lines) out += l + "\n";
