@@ -572,6 +572,58 @@ TEST(FaultHandler, PhaseOneWaitsOnlyForPeersStaleSinceBeforeItsStart) {
   EXPECT_EQ(w.pool->master(), 0u);
 }
 
+// A slave whose statefile I/O hangs while its network is fine (MODEL.md §3 watchdogs; research §4a): the slot
+// written at 99 is its last, so at 159 it loses every slot (its own too) and the others lose its slot. Their views
+// differ (it has no statefile, they have it on theirs), so no phase 2 agrees within T; its statefile watchdog
+// fires first, at 99 + T + 15 = 174. The others' phase 2 ends at 159 + T = 219 with no partition (xs2, fenced,
+// is still in their heartbeat domain until 234): they keep it out and sleep 15 + 3 + T: liveset at 297.
+TEST(FaultHandler, AHungStatefileFencesByItsWatchdog) {
+  SplitWorld w(3);
+  w.at(at_s(100), [&] { w.net.unplug(w.storage_nics[1]); });
+  w.queue.run_until(at_s(400));
+  const std::string missing = w.log.missing({
+      "100.000000 xs2/iscsi-sr io_hangs",
+      "159.000000 xs2/ha fault_handler_started",
+      "174.000000 xs2/ha self_fence reason=statefile_watchdog",
+      "219.000000 xs1/ha survived rule=no_partition",
+      "297.000000 xs1/ha liveset_removed hosts=xs2 live=2",
+      "297.000000 pool alert host=xs2 name=HA_HOST_FAILED",
+      "354.000000 xs2/ha join_aborted reason=statefile_unreachable",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
+  EXPECT_EQ(w.pool->master(), 0u);
+}
+
+// A protected VM that does not fit (MODEL.md §4 restart pass): big (20 GiB) on xenserver-2, which crashes at 100;
+// xenserver-1 (32 GiB) already runs filler (20 GiB, not protected), so no plan exists from the start. At the pass
+// of 180 (liveset at 99 + T + 3 + 18) big finds no host with room: vm_restart_failed and, once,
+// HA_PROTECTED_VM_RESTART_FAILED. filler is shut down at 300; the monitor passes every 20 s but a failed VM waits
+// 120 s after its last attempt, so the pass of 300 leaves it (exactly 120 s) and the one of 320 restarts it.
+TEST_F(Tutorial, AProtectedVmThatDidNotFitIsRetriedOnceMemoryFrees) {
+  VmConfig big = vm("big", 1, 0, Duration::zero());
+  big.memory = 20 * gib;
+  VmConfig filler = vm("filler", 0, 0, Duration::zero());
+  filler.memory = 20 * gib;
+  filler.priority = RestartPriority::do_not_restart;
+  build({big, filler});
+  at(at_s(100), [&] { pool->crash(1); });
+  at(at_s(300), [&] { pool->vm_shutdown(1); });
+  queue.run_until(at_s(700));
+  const std::string missing = log.missing({
+      "0.000000 pool alert name=HA_POOL_OVERCOMMITTED",
+      "180.000000 pool alert host=xenserver-2 name=HA_HOST_FAILED",
+      "180.000000 vm/big vm_restart_failed reason=no_capacity",
+      "180.000000 pool alert name=HA_PROTECTED_VM_RESTART_FAILED vm=big",
+      "300.000000 vm/filler vm_shutdown",
+      "320.000000 vm/big vm_restart order=0 to=xenserver-1",
+      "380.000000 vm/big vm_running host=xenserver-1",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << log.dump();
+  EXPECT_EQ(std::count_if(log.lines.begin(), log.lines.end(),
+                          [](const std::string& l) { return l.find("HA_PROTECTED_VM_RESTART_FAILED") != l.npos; }),
+            1);
+}
+
 // Compressed heartbeats must give exactly the timeline of message-level heartbeats (shared/design/PERFORMANCE.md),
 // fault script by fault script; message mode runs every heartbeat as an event.
 struct Script {
