@@ -154,6 +154,10 @@ struct Pool::Impl {
     bool down_recognized = false;     // every live host has it out of its liveset (join may proceed)
     EventHandle join_timeout;
     bool disabled = false;            // in (or entering) maintenance: no VM is placed on it
+    // xhad's bond monitor (bond_mon.c) and xapi's edge trigger on its warning (xapi_ha.ml boolean_warning).
+    bool bond_error = false;          // what the monitor's last check found
+    bool bond_error_raised = false;   // xapi's trigger: HA_NETWORK_BONDING_ERROR raised, not yet cleared
+    EventHandle bond_check, bond_warning;
     bool in_maintenance = false;      // evacuated
   };
 
@@ -913,7 +917,7 @@ struct Pool::Impl {
       host.joining = false;
       host.join_failed = false;
       for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.xapi_fence, &host.master_poll,
-                             &host.join_timeout}) {
+                             &host.join_timeout, &host.bond_check, &host.bond_warning}) {
         queue.cancel(*e);
       }
       host.fh = FaultHandler::idle;
@@ -959,6 +963,8 @@ struct Pool::Impl {
       });
     });
     publish(ha_source(h), "daemon_started");
+    host.bond_error = false;
+    schedule_bond_check(h);
     start_beats(h);
     refresh();
     // Live hosts that still count the old incarnation as live learn from its heartbeats that it restarted:
@@ -976,7 +982,8 @@ struct Pool::Impl {
     ++host.beats;
     release_lock(h);
     host.joining = false;
-    for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.master_poll, &host.join_timeout}) {
+    for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.master_poll, &host.join_timeout,
+                           &host.bond_check, &host.bond_warning}) {
       queue.cancel(*e);
     }
     host.fh = FaultHandler::idle;
@@ -1003,7 +1010,7 @@ struct Pool::Impl {
     host.xapi_alive = true;
     host.awaiting_statefile = false;
     for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.xapi_fence, &host.master_poll, &host.boot,
-                           &host.join_timeout}) {
+                           &host.join_timeout, &host.bond_check, &host.bond_warning}) {
       queue.cancel(*e);
     }
     host.fh = FaultHandler::idle;
@@ -1089,12 +1096,61 @@ struct Pool::Impl {
     boot(h);
   }
 
+  // ---- Bond monitor --------------------------------------------------------------------------------------------
+
+  // xhad's bond monitor (bond_mon.c) checks the management bond every BOND_CHECK_INTERVAL = 10 s from the
+  // daemon's start: an error when the bond or any member is not up (its MII status). xapi's HA monitor loop
+  // (every monitor_interval from xapi's start, on every host) reads the warning and raises
+  // HA_NETWORK_BONDING_ERROR when it turns on (edge-triggered; xapi_ha.ml). Checks are computed, not polled:
+  // only the first check after a change of the bond is an event.
+  static constexpr Duration bond_check_interval = Duration::seconds(10);
+
+  bool bond_degraded(HostIndex h) const {
+    const BondIndex bond = hosts[h].config.management.index;
+    for (const NicIndex m : network.bond_members(bond)) {
+      if (!network.member_enabled(m)) return true;
+    }
+    return false;
+  }
+
+  void bonds_changed() {
+    for (HostIndex h = 0; h < n(); ++h) schedule_bond_check(h);
+  }
+
+  void schedule_bond_check(HostIndex h) {
+    Host& host = hosts[h];
+    if (!host.config.bond_monitor || !host.daemon || queue.pending(host.bond_check)) return;
+    if (bond_degraded(h) == host.bond_error) return;
+    const SimTime next = grid_at_or_after(host.anchor + bond_check_interval, bond_check_interval, queue.now(), true);
+    const std::uint64_t life = host.life;
+    host.bond_check = queue.schedule_at(next, Phase::decision, [this, h, life] {
+      Host& checked = hosts[h];
+      if (checked.life != life || !checked.daemon) return;
+      checked.bond_error = bond_degraded(h);
+      schedule_bond_warning(h);
+    });
+  }
+
+  void schedule_bond_warning(HostIndex h) {
+    Host& host = hosts[h];
+    if (queue.pending(host.bond_warning) || host.bond_error == host.bond_error_raised) return;
+    const SimTime next = grid_at_or_after(host.xapi_anchor, config.xapi.monitor_interval, queue.now(), true);
+    const std::uint64_t life = host.life;
+    host.bond_warning = queue.schedule_at(next, Phase::decision, [this, h, life] {
+      Host& read = hosts[h];
+      if (read.life != life || !read.daemon || !read.xapi_alive) return;
+      if (read.bond_error && !read.bond_error_raised) alert("HA_NETWORK_BONDING_ERROR", {{"host", name(h)}});
+      read.bond_error_raised = read.bond_error;
+    });
+  }
+
   // ---- xapi: master election, HA monitor, restarts ------------------------------------------------------------
 
   void start_xapi(HostIndex h) {
     Host& host = hosts[h];
     host.xapi_alive = true;
     host.xapi_anchor = queue.now();
+    host.bond_error_raised = false;  // xapi's triggers start cleared
   }
 
   // A slave's xapi polls the liveset every master_poll_interval (its grid from xapi's start). Only a poll that
@@ -1463,6 +1519,7 @@ Pool::Pool(EventQueue& queue, EventBus& bus, Network& network, Storage& storage,
   network.on_change([this] {
     impl_->refresh();
     impl_->retry_failed_joins();
+    impl_->bonds_changed();
   });
   storage.on_change([this] {
     impl_->storage_changed();
@@ -1537,6 +1594,7 @@ void Pool::xapi_restore(HostIndex host) {
   h.xapi_alive = true;
   p.queue.cancel(h.xapi_fence);
   p.publish(p.name(host), "xapi_restored");
+  p.schedule_bond_warning(host);
 }
 
 void Pool::partition(const std::vector<std::vector<HostIndex>>& groups) {

@@ -201,6 +201,8 @@ struct SimulationBuilder {
         timing.downdelay = bond.downdelay;
         timing.updelay = bond.updelay;
         timing.lacp.rate = bond.lacp_rate;
+        // Linux bonding polls carrier every miimon; Open vSwitch is told at once (docs/model.md "Bonds").
+        if (spec_.pool.network_backend == NetworkBackend::bridge) timing.detection = models::CarrierDetection::poll;
         const models::BondIndex index = network.add_bond(host.name, bond.name, std::move(members), bond.mode, timing);
         interfaces[bond.name] = models::Interface::of_bond(index);
       }
@@ -269,9 +271,12 @@ struct SimulationBuilder {
     models::PoolConfig config;
     for (const std::size_t i : order_) {
       const HostSpec& host = spec_.pool.hosts[i];
-      config.hosts.push_back(
-          models::HostConfig{host.name, host.memory, host.boot_time, interface(host.name, host.management.name),
-                             host.control_domain_memory});
+      const models::Interface management = interface(host.name, host.management.name);
+      // xhad's bond monitor reads a Linux bond's status: only the bridge backend has one (docs/model.md).
+      const bool bond_monitor = spec_.pool.network_backend == NetworkBackend::bridge &&
+                                management.kind == models::Interface::Kind::bond;
+      config.hosts.push_back(models::HostConfig{host.name, host.memory, host.boot_time, management,
+                                                host.control_domain_memory, bond_monitor});
       if (host.master) config.master = host_rank_.at(host.name);
       sim_->host_names_.push_back(host.name);
     }

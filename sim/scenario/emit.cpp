@@ -251,6 +251,9 @@ std::string to_yaml(const ScenarioSpec& spec, const std::string& comment) {
   }
   out << "seed: " << spec.seed << "\nuntil: " << dur(spec.until) << "\n\npool:\n";
   const PoolSpec& pool = spec.pool;
+  if (pool.network_backend != NetworkBackend::openvswitch) {
+    out << "  network_backend: " << to_string(pool.network_backend) << '\n';
+  }
   if (!pool.switches.empty()) {
     out << "  switches:\n";
     for (const SwitchSpec& s : pool.switches) {

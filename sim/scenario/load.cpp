@@ -243,9 +243,12 @@ HaSpec read_ha(Reporter& reporter, const YAML::Node& node, bool given) {
 }
 
 PoolSpec read_pool(Reporter& reporter, const YAML::Node& node) {
-  const MapReader map(reporter, node, "'pool'", {"switches", "storage", "networks", "hosts", "vms", "ha"});
+  const MapReader map(reporter, node, "'pool'",
+                      {"network_backend", "switches", "storage", "networks", "hosts", "vms", "ha"});
   PoolSpec spec;
   spec.pos = map.pos();
+  spec.network_backend = map.choice("network_backend", NetworkBackend::openvswitch);
+  spec.network_backend_pos = map.key_pos("network_backend");
   spec.switches = read_list(map, "switches", "switch", {"name", "links", "lacp"}, read_switch);
   spec.storage = read_list(map, "storage", "SR",
                            {"name", "type", "size", "portals", "multipath", "replacement_timeout", "host"}, read_storage);

@@ -194,7 +194,12 @@ class Checker {
       }
       // XenServer cannot see the switch's configuration: it creates the bond, which runs in active-backup fallback
       // (xapi sets lacp-fallback-ab on every LACP bond; docs/model.md "LACP"). A warning, so it can be simulated.
-      if (needs_lacp(bond.mode) && without_lacp) {
+      if (needs_lacp(bond.mode) && pool_.network_backend == NetworkBackend::bridge) {
+        reporter_.error(bond.pos, bond_name + " is " + std::string(to_string(bond.mode)) +
+                                      " but the pool's network_backend is bridge; XenServer bonds with LACP only on "
+                                      "Open vSwitch: use network_backend: openvswitch, or mode active_backup or "
+                                      "active_active");
+      } else if (needs_lacp(bond.mode) && without_lacp) {
         reporter_.warning(bond.pos, bond_name + " is " + std::string(to_string(bond.mode)) + " but switch " +
                                         quoted(without_lacp->name) +
                                         " has no LACP; the bond runs in active-backup fallback. Set 'lacp: true' on "

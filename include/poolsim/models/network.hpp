@@ -150,6 +150,7 @@ class Network {
   // The LACP state of a member of an LACP bond.
   LacpStatus lacp_status(NicIndex nic) const { return nics_[nic].lacp; }
   bool bond_up(BondIndex bond) const;
+  const std::vector<NicIndex>& bond_members(BondIndex bond) const { return bonds_[bond].members; }
   // The member the bond's frames use now, if any member is enabled.
   std::optional<NicIndex> bond_current_member(BondIndex bond) const;
   bool switch_up(SwitchIndex s) const { return switches_[s].up; }

@@ -80,6 +80,9 @@ struct HostConfig {
   Duration boot_time;
   Interface management;
   std::uint64_t memory_overhead = 0;  // not available to VMs: the control domain, Xen (xapi host.memory_overhead)
+  // xhad's bond monitor watches the management bond (bond_mon.c reads /proc/net/bonding: a Linux bond, the
+  // bridge network backend; an Open vSwitch bond has no such file and is never reported).
+  bool bond_monitor = false;
 };
 
 struct VmConfig {

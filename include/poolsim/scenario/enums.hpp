@@ -43,6 +43,13 @@ using LacpRate = models::LacpRate;
 inline constexpr EnumTable<LacpRate, 2> lacp_rates{"lacp rate", {{{LacpRate::fast, "fast"}, {LacpRate::slow, "slow"}}}};
 constexpr const auto& enum_table(LacpRate) { return lacp_rates; }
 
+// The hosts' network stack (xe host-param network_backend): Open vSwitch, XenServer's default, or the Linux bridge
+// with Linux bonding. It sets how bonds see carrier and whether xhad's bond monitor reports a failed member.
+enum class NetworkBackend { openvswitch, bridge };
+inline constexpr EnumTable<NetworkBackend, 2> network_backends{
+    "network backend", {{{NetworkBackend::openvswitch, "openvswitch"}, {NetworkBackend::bridge, "bridge"}}}};
+constexpr const auto& enum_table(NetworkBackend) { return network_backends; }
+
 // A VM's HA restart priority (MODEL.md §2).
 enum class RestartPriority { restart, best_effort, do_not_restart };
 inline constexpr EnumTable<RestartPriority, 3> restart_priorities{"restart priority",

@@ -182,6 +182,8 @@ struct HaSpec {
 
 // The pool as it is built at time 0.
 struct PoolSpec {
+  NetworkBackend network_backend = NetworkBackend::openvswitch;
+  SourcePos network_backend_pos;
   std::vector<SwitchSpec> switches;
   std::vector<StorageSpec> storage;
   std::vector<NetworkSpec> networks;

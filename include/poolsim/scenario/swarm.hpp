@@ -12,7 +12,8 @@
 // separate storage NICs or a storage bond), bonds of every mode (lacp_* only on LACP switches); one shared SR,
 // iSCSI with 1-2 portals and a random no_path_retry (fail, 10, 30, queue) or NFS, holding the heartbeat and
 // the VM disks; up to 3 VMs per host (at most 40), of at most 60 % of the pool's memory, with random restart
-// priorities, orders, start delays and boot times; HA on, T 30-120 s, ntol 0-2, current or legacy intervals.
+// priorities, orders, start delays and boot times; HA on, T 30-120 s, ntol 0-2, current or legacy intervals;
+// one pool in five on the Linux bridge network backend (its LACP bonds made active_active).
 //
 // The fault schedule uses every scripted verb the builder simulates, each failure paired with its repair:
 // - optionally first an HA-off episode: ha_disable, network, storage, partition, maintenance (the master's,

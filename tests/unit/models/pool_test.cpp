@@ -20,6 +20,7 @@ struct World {
   HeartbeatMode mode = HeartbeatMode::compressed;
   std::uint64_t overhead = 0;  // each host's control domain memory
   bool allow_overcommit = false;
+  bool bond_monitor = false;  // the bridge backend: xhad watches the management bond
   EventQueue queue;
   EventBus bus;
   Lines log;
@@ -39,7 +40,8 @@ struct World {
       nics.push_back(e0);
       nics.push_back(e1);
       bonds.push_back(net.add_bond(host, "bond0", {e0, e1}, BondMode::active_backup, {}));
-      config.hosts.push_back({host, 32 * gib, Duration::minutes(3), Interface::of_bond(bonds.back()), overhead});
+      config.hosts.push_back(
+          {host, 32 * gib, Duration::minutes(3), Interface::of_bond(bonds.back()), overhead, bond_monitor});
     }
     sr = storage.add_array("iscsi-sr", StorageKind::iscsi);
     storage.add_portal(sr, "tgt-a", sw1);
@@ -622,6 +624,34 @@ TEST_F(Tutorial, AProtectedVmThatDidNotFitIsRetriedOnceMemoryFrees) {
   EXPECT_EQ(std::count_if(log.lines.begin(), log.lines.end(),
                           [](const std::string& l) { return l.find("HA_PROTECTED_VM_RESTART_FAILED") != l.npos; }),
             1);
+}
+
+// xhad's bond monitor (bond_mon.c) on a Linux bond: checks every 10 s from the daemon's start; xapi reads the
+// warning on its 20 s HA monitor loop and raises HA_NETWORK_BONDING_ERROR when it turns on (xapi_ha.ml). eth0 out
+// at 300 (member down at 300.2): 310 check, 320 alert. Back at 400, enabled at 431 (updelay): 440 clears it, no
+// record. eth1 out at 500: raised again at 520. On Open vSwitch no bond is watched: no alert.
+TEST_F(Tutorial, ALinuxBondThatLosesAMemberRaisesTheBondingAlert) {
+  bond_monitor = true;
+  build({vm("dns", 0, 0, Duration::zero())});
+  at(at_s(300), [&] { net.unplug(nics[0]); });
+  at(at_s(400), [&] { net.replug(nics[0]); });
+  at(at_s(500), [&] { net.unplug(nics[1]); });
+  queue.run_until(at_s(700));
+  std::vector<std::string> alerts;
+  for (const std::string& line : log.lines) {
+    if (line.find(" alert ") != std::string::npos) alerts.push_back(line);
+  }
+  EXPECT_EQ(alerts, (std::vector<std::string>{"320.000000 pool alert host=xenserver-1 name=HA_NETWORK_BONDING_ERROR",
+                                              "520.000000 pool alert host=xenserver-1 name=HA_NETWORK_BONDING_ERROR"}))
+      << log.dump();
+}
+
+TEST_F(Tutorial, AnOpenVswitchBondIsNotWatched) {
+  build({vm("dns", 0, 0, Duration::zero())});
+  at(at_s(300), [&] { net.unplug(nics[0]); });
+  queue.run_until(at_s(700));
+  for (const std::string& line : log.lines) EXPECT_EQ(line.find("HA_NETWORK_BONDING_ERROR"), std::string::npos) << line;
+  EXPECT_TRUE(log.has("300.200000 xenserver-1/bond0 member_down member=eth0")) << log.dump();
 }
 
 // Compressed heartbeats must give exactly the timeline of message-level heartbeats (shared/design/PERFORMANCE.md),
