@@ -195,6 +195,11 @@ struct Pool::Impl {
   bool overcommitted = false;              // xapi's pool.ha_overcommitted
   bool statefile_lost_alerted = false;     // HA_STATEFILE_LOST is edge-triggered
   EventHandle monitor_wakeup;
+  // xapi_ha.ml: the master's monitor recomputes the pool's plan status when the liveset changed, when asked
+  // (ha_schedule_plan_recomputation), or once plan_interval has passed since it last did.
+  bool plan_out_of_date = true;
+  SimTime last_plan_time;
+  EventHandle replan_wakeup;
   std::vector<std::optional<HostIndex>> planned_host;  // the last restart plan, per VM
   bool liveset_grew = false;                          // a host became live since the last pass
   // A best-effort VM gets one attempt and up to xapi_globs ha_best_effort_max_retries = 2 more, one per pass.
@@ -902,6 +907,7 @@ struct Pool::Impl {
     const std::optional<HostIndex> m = lock_holder;
     if (!m) return;
     monitor_anchor = queue.now();
+    plan_out_of_date = true;
     const std::uint64_t term = master_term;
     queue.schedule_in(Duration::zero(), Phase::decision, [this, m, term] {
       if (master_term == term) monitor_pass(*m);
@@ -927,6 +933,7 @@ struct Pool::Impl {
       for (Link& l : host.sf) reset_link(l);
     }
     queue.cancel(monitor_wakeup);
+    queue.cancel(replan_wakeup);
     monitor_anchor.reset();
   }
 
@@ -1033,6 +1040,7 @@ struct Pool::Impl {
       ++master_term;
       monitor_anchor.reset();
       queue.cancel(monitor_wakeup);
+      queue.cancel(replan_wakeup);
     }
     refresh();
     // A host that stops has no carrier on its NICs until it is up again (the switch sees its ports go down).
@@ -1203,6 +1211,7 @@ struct Pool::Impl {
     queue.schedule_in(config.xapi.become_master_delay, Phase::decision, [this, h, term] {
       if (master_term != term) return;
       monitor_anchor = queue.now();
+      plan_out_of_date = true;  // a new monitor plans at its first loop
       monitor_pass(h);
     });
   }
@@ -1210,6 +1219,7 @@ struct Pool::Impl {
   void liveset_changed(HostIndex h) {
     schedule_master_poll(h);
     retry_failed_joins();
+    if (hosts[h].is_master) plan_out_of_date = true;  // "Liveset looks different; ... rerun the planner"
     if (hosts[h].is_master && config.ha_enabled && monitor_anchor) {
       const std::uint64_t term = master_term;
       queue.schedule_in(Duration::zero(), Phase::decision, [this, h, term] {
@@ -1327,8 +1337,52 @@ struct Pool::Impl {
     });
     for (const VmIndex v : candidates) vms[v].restart_pending = true;
     start_group(m, master_term, candidates, 0);
-    update_pool_status(m);
+    if (plan_out_of_date || queue.now() - last_plan_time > config.xapi.plan_interval) {
+      update_pool_status(m);
+      last_plan_time = queue.now();
+      plan_out_of_date = false;
+    }
     schedule_retry(m);
+    schedule_replan(m);
+  }
+
+  // The pool status update_pool_status would record now: overcommitted, and ha_plan_exists_for.
+  std::pair<bool, std::int64_t> pool_status(HostIndex m) const {
+    const Planner planner(planner_input(m));
+    const std::int64_t ntol = config.host_failures_to_tolerate;
+    if (planner.plan_status(static_cast<std::size_t>(ntol)) == PlanStatus::all_vms) return {false, ntol};
+    const auto max = static_cast<std::int64_t>(planner.max_host_failures_to_tolerate());
+    return {true, max == plan_exists_for ? plan_exists_for : std::min(ntol, max)};
+  }
+
+  // The periodic replan, computed rather than polled: a pass is scheduled only when the status it would record
+  // differs from the recorded one (an operator's VM operation changed the plan: xapi does not replan for it),
+  // at the first monitor loop more than plan_interval after the last replan; or at the next loop when a
+  // recomputation was asked for.
+  void schedule_replan(HostIndex m) {
+    queue.cancel(replan_wakeup);
+    if (!config.ha_enabled || !monitor_anchor || !hosts[m].is_master) return;
+    SimTime due;
+    if (plan_out_of_date) {
+      due = queue.now();
+    } else {
+      if (pool_status(m) == std::make_pair(overcommitted, plan_exists_for)) return;
+      due = std::max(queue.now(), last_plan_time + config.xapi.plan_interval + Duration::nanoseconds(1));
+    }
+    const SimTime next = grid_at_or_after(*monitor_anchor, config.xapi.monitor_interval, due, false);
+    const std::uint64_t term = master_term;
+    replan_wakeup = queue.schedule_at(next, Phase::decision, [this, m, term] {
+      if (master_term == term) monitor_pass(m);
+    });
+  }
+
+  // After an operator's operation: the next replan, if it would change the pool's status. `recompute`: the
+  // operation asks the master to replan at its next loop (a host enabled again: xapi_host_helpers.ml
+  // ha_schedule_plan_recomputation).
+  void operation_done(bool recompute) {
+    if (!config.ha_enabled || !lock_holder || !hosts[*lock_holder].is_master) return;
+    if (recompute) plan_out_of_date = true;
+    schedule_replan(*lock_holder);
   }
 
   // The pool as the master's planner sees it (MODEL.md §5): live hosts are those in its liveset, up and enabled.
@@ -1703,6 +1757,7 @@ void Pool::enter_maintenance(HostIndex host, std::optional<HostIndex> new_master
     if (p.hosts[host].life != life || !p.hosts[host].disabled) return;  // exit_maintenance came first
     p.hosts[host].in_maintenance = true;
     p.publish(p.name(host), "maintenance_entered");
+    p.operation_done(false);
   });
 }
 
@@ -1713,6 +1768,7 @@ void Pool::exit_maintenance(HostIndex host) {
   h.disabled = false;
   h.in_maintenance = false;
   p.publish(p.name(host), "maintenance_exited");
+  p.operation_done(true);
 }
 
 void Pool::vm_start(VmIndex vm, std::optional<HostIndex> host) {
@@ -1737,6 +1793,7 @@ void Pool::vm_start(VmIndex vm, std::optional<HostIndex> host) {
   v.always_run = v.config.priority == RestartPriority::restart;
   v.alerted = false;
   p.publish(p.vm_source(vm), "vm_start", {{"to", p.name(*target)}});
+  p.operation_done(false);
   p.boot_vm(vm, *target);
 }
 
@@ -1752,6 +1809,7 @@ void Pool::vm_shutdown(VmIndex vm) {
   v.always_run = false;  // a clean shutdown by an operator: HA does not restart it
   v.best_effort_owed = 0;
   p.publish(p.vm_source(vm), "vm_shutdown");
+  p.operation_done(false);
 }
 
 void Pool::insert_cd(VmIndex vm) {
@@ -1764,6 +1822,7 @@ void Pool::insert_cd(VmIndex vm) {
   }
   v.cd = true;
   p.publish(p.vm_source(vm), "cd_inserted");
+  p.operation_done(false);
 }
 
 void Pool::eject_cd(VmIndex vm) {
@@ -1772,6 +1831,7 @@ void Pool::eject_cd(VmIndex vm) {
   if (!v.cd) return p.refuse("eject_cd", "cd_drive_empty", {{"vm", v.config.name}});
   v.cd = false;
   p.publish(p.vm_source(vm), "cd_ejected");
+  p.operation_done(false);
 }
 
 void Pool::set_ntol(std::int64_t value) {

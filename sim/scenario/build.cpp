@@ -313,6 +313,7 @@ struct SimulationBuilder {
     config.xapi.master_poll_interval = ha.xapi.master_poll_interval;
     config.xapi.monitor_interval = ha.xapi.monitor_interval;
     config.xapi.restart_retry_delay = ha.xapi.restart_retry_delay;
+    config.xapi.plan_interval = ha.xapi.plan_interval;
     config.xapi.health_check_interval = ha.xapi.health_check_interval;
     config.xapi.health_check_timeout = ha.xapi.health_check_timeout;
     config.xapi.restart_timeout = ha.xapi.restart_timeout;

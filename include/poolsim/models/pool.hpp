@@ -58,6 +58,7 @@ struct XapiTimers {
   Duration become_master_delay = Duration::seconds(10);   // the winner's xapi restarts as master
   Duration monitor_interval = Duration::seconds(20);      // the master's HA monitor
   Duration restart_retry_delay = Duration::seconds(120);  // a failed VM start is not retried sooner
+  Duration plan_interval = Duration::minutes(30);  // the master replans at least this often (ha_monitor_plan_interval)
   Duration health_check_interval = Duration::seconds(60);
   Duration health_check_timeout = Duration::seconds(120);
   Duration restart_timeout = Duration::seconds(300);  // xhad's attempt to restart a dead xapi
