@@ -7,22 +7,8 @@
 set -u
 poolsim=${1:?usage: batch.sh POOLSIM SCENARIOS_DIR}
 scenarios=${2:?}
-failures=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "$0")/lib.sh"
 
-# expect STATUS DESCRIPTION -- COMMAND...: stdout in $tmp/out, stderr in $tmp/err.
-expect() {
-  local want=$1 what=$2
-  shift 3
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    fail "$what: exit status $got, want $want; stdout and stderr:"
-    sed 's/^/    /' "$tmp/out" "$tmp/err"
-  fi
-}
 # written DESCRIPTION -- COMMAND...: a batch that writes its results exits 0, or 1 when a run broke an invariant
 # (a model bug the batch reports, not a failure of the batch itself).
 written() {
@@ -35,7 +21,6 @@ written() {
     sed 's/^/    /' "$tmp/err"
   fi
 }
-contains() { grep -qF -- "$2" "$1" || { fail "$3: $(basename "$1") lacks '$2'"; sed 's/^/    /' "$1"; }; }
 
 tutorial="$scenarios/tutorial-cable-pull.yaml"
 # A century of random failures: long enough (about 0.2 s a run) to be killed mid-way.
@@ -145,8 +130,4 @@ else
   echo "note: h5py missing, the batch file read-back check is skipped"
 fi
 
-if [ "$failures" -ne 0 ]; then
-  echo "cli.batch: $failures failed"
-  exit 1
-fi
-echo "cli.batch: all passed"
+finish cli.batch

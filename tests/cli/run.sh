@@ -5,37 +5,7 @@
 set -u
 poolsim=${1:?usage: run.sh POOLSIM SCENARIOS_DIR}
 scenarios=${2:?}
-failures=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# expect STATUS DESCRIPTION -- COMMAND...: runs COMMAND, checks its exit status; stdout in $tmp/out, stderr in
-# $tmp/err.
-expect() {
-  local want=$1 what=$2
-  shift 3
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL: $what: exit status $got, want $want; stdout and stderr:"
-    sed 's/^/    /' "$tmp/out" "$tmp/err"
-    failures=$((failures + 1))
-  fi
-}
-# contains FILE TEXT DESCRIPTION: FILE ($tmp/out, $tmp/err or another) contains TEXT.
-contains() {
-  if ! grep -qF -- "$2" "$1"; then
-    echo "FAIL: $3: $(basename "$1") lacks '$2'; it holds:"
-    sed 's/^/    /' "$1"
-    failures=$((failures + 1))
-  fi
-}
-lacks() {
-  if grep -qF -- "$2" "$1"; then
-    echo "FAIL: $3: $(basename "$1") holds '$2'"
-    failures=$((failures + 1))
-  fi
-}
+source "$(dirname "$0")/lib.sh"
 
 tutorial="$scenarios/tutorial-cable-pull.yaml"
 
@@ -131,8 +101,4 @@ if ! cmp -s "$tmp/out" "$tmp/stdout.timeline"; then
   failures=$((failures + 1))
 fi
 
-if [ "$failures" -ne 0 ]; then
-  echo "cli.run: $failures failed"
-  exit 1
-fi
-echo "cli.run: all passed"
+finish cli.run

@@ -19,33 +19,9 @@ poolsim=${1:?usage: size.sh POOLSIM SCENARIOS_DIR [basics|h5|large] [PYTHON3]}
 scenarios=${2:?}
 part=${3:-basics}
 python=${4:-/usr/bin/python3}
-failures=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect STATUS DESCRIPTION -- COMMAND...: stdout in $tmp/out, stderr in $tmp/err.
-expect() {
-  local want=$1 what=$2
-  shift 3
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    fail "$what: exit status $got, want $want; stdout and stderr:"
-    sed 's/^/    /' "$tmp/out" "$tmp/err"
-  fi
-}
-contains() { grep -qE -- "$2" "$1" || { fail "$3: $(basename "$1") lacks /$2/"; sed 's/^/    /' "$1"; }; }
+source "$(dirname "$0")/lib.sh"
 
 s="$scenarios/size-3-hosts.yaml"
-finish() {
-  if [ "$failures" -gt 0 ]; then
-    echo "$failures failure(s)"
-    exit 1
-  fi
-  echo "cli.size $part: all passed"
-  exit 0
-}
 has_h5py() { "$python" -c 'import h5py, numpy' 2>/dev/null; }
 
 if [ "$part" = h5 ]; then
@@ -60,11 +36,11 @@ if [ "$part" = h5 ]; then
   cmp -s "$tmp/j1.h5" "$tmp/j2.h5" || fail "--h5 files of --jobs 1 and --jobs 2 differ"
   [ ! -e "$tmp/j1.h5.tmp" ] || fail "--h5 left its temporary file"
   expect 2 "unwritable --h5" -- "$poolsim" size "$s" --h5 "$tmp/no/such/dir/x.h5"
-  contains "$tmp/err" "cannot write HDF5 file '.*/no/such/dir/x.h5'" "unwritable --h5 message"
+  matches "$tmp/err" "cannot write HDF5 file '.*/no/such/dir/x.h5'" "unwritable --h5 message"
   [ ! -s "$tmp/out" ] || fail "unwritable --h5: a report was printed; the refusal must come before the runs"
   expect 2 "empty --h5" -- "$poolsim" size "$s" --h5 ""
   if ! has_h5py; then
-    [ "$failures" -gt 0 ] && finish
+    [ "$failures" -gt 0 ] && finish "cli.size $part"
     echo "skipped: $python lacks h5py (apt-get install python3-h5py); the byte checks passed"
     exit 77
   fi
@@ -152,7 +128,7 @@ for e in errors:
     print("  " + e)
 sys.exit(1 if errors else 0)
 PY
-  finish
+  finish "cli.size $part"
 fi
 
 if [ "$part" = large ]; then
@@ -160,7 +136,7 @@ if [ "$part" = large ]; then
   "$python" "$scenarios/../tools/gen-large-pool.py" 24 96 1h >"$big" || fail "gen-large-pool.py"
   expect 0 "large --seed 5" -- "$poolsim" size "$big" --sample 8 --seed 5 --h5 "$tmp/a.h5"
   cp "$tmp/out" "$tmp/a.txt"
-  contains "$tmp/a.txt" "^# poolsim size: large-pool-24h-96vm: 24 hosts, .* sample 8 sets per k, sample seed 5$" "header"
+  matches "$tmp/a.txt" "^# poolsim size: large-pool-24h-96vm: 24 hosts, .* sample 8 sets per k, sample seed 5$" "header"
   # C(24, k) for k = 1..23, each above 8: every row runs 8 sets and says of how many.
   sim=$(sed -n '/^simultaneous/,/^$/p' "$tmp/a.txt")
   c=1
@@ -177,7 +153,7 @@ if [ "$part" = large ]; then
   cmp -s "$tmp/a.txt" "$tmp/out" || { fail "same seed, different report:"; diff "$tmp/a.txt" "$tmp/out" | head; }
   cmp -s "$tmp/a.h5" "$tmp/b.h5" || fail "same seed, different HDF5 bytes"
   expect 0 "large --seed 6" -- "$poolsim" size "$big" --sample 8 --seed 6 --h5 "$tmp/c.h5"
-  contains "$tmp/out" "sample seed 6$" "--seed 6 header"
+  matches "$tmp/out" "sample seed 6$" "--seed 6 header"
   if has_h5py; then
     "$python" - "$tmp/a.h5" "$tmp/b.h5" "$tmp/c.h5" <<'PY' || fail "the samples are not what the seeds say"
 import sys
@@ -206,14 +182,14 @@ PY
   else
     echo "note: $python lacks h5py: the samples of seeds 5 and 6 were not compared set by set"
   fi
-  finish
+  finish "cli.size $part"
 fi
 
 expect 0 "size --jobs 1" -- "$poolsim" size "$s" --jobs 1
 cp "$tmp/out" "$tmp/j1"
-contains "$tmp/j1" "^planner: max host failures to tolerate 1; ntol 1: plan status all_vms$" "planner's max"
-contains "$tmp/j1" "^planner: k=1 all_vms " "planner k=1"
-contains "$tmp/j1" "^planner: k=2 none " "planner k=2"
+matches "$tmp/j1" "^planner: max host failures to tolerate 1; ntol 1: plan status all_vms$" "planner's max"
+matches "$tmp/j1" "^planner: k=1 all_vms " "planner k=1"
+matches "$tmp/j1" "^planner: k=2 none " "planner k=2"
 # Simultaneous section: k, planner, sets, restored.
 sim=$(sed -n '/^simultaneous/,/^$/p' "$tmp/j1")
 seq=$(sed -n '/^sequential/,/^$/p' "$tmp/j1")
@@ -221,7 +197,7 @@ echo "$sim" | grep -qE "^1 +all_vms +3 +3 +0 " || fail "simultaneous k=1: want 3
 echo "$sim" | grep -qE "^2 +none +3 +0 +0 " || fail "simultaneous k=2: want 3 sets, 0 restored; got: $sim"
 echo "$seq" | grep -qE "^1 +all_vms +3 +3 +0 " || fail "sequential k=1: want 3 sets, 3 restored; got: $seq"
 echo "$seq" | grep -qE "^2 +none +3 +0 +0 " || fail "sequential k=2: want 3 sets, 0 restored; got: $seq"
-contains "$tmp/j1" "^disagreements: 0$" "no disagreement"
+matches "$tmp/j1" "^disagreements: 0$" "no disagreement"
 
 expect 0 "size --jobs 2" -- "$poolsim" size "$s" --jobs 2
 cmp -s "$tmp/j1" "$tmp/out" || { fail "--jobs 1 and --jobs 2 differ:"; diff "$tmp/j1" "$tmp/out" | sed 's/^/    /'; }
@@ -231,11 +207,11 @@ cmp -s "$tmp/j1" "$tmp/out" || { fail "--jobs 1 and --jobs 2 differ:"; diff "$tm
 # Removing xs3 halts c1 and c2, which the planner must first place: 32 GiB on xs1 and xs2 (32 free each) fits,
 # leaving no room for any failure: max 0.
 expect 0 "--remove-host xs3" -- "$poolsim" size "$s" --remove-host xs3 --sample 1
-contains "$tmp/out" "^planner: max host failures to tolerate 0; ntol 1: plan status none$" "--remove-host"
+matches "$tmp/out" "^planner: max host failures to tolerate 0; ntol 1: plan status none$" "--remove-host"
 expect 0 "--ntol 2" -- "$poolsim" size "$s" --ntol 2 --sample 1
-contains "$tmp/out" "; ntol 2: plan status none$" "--ntol"
+matches "$tmp/out" "; ntol 2: plan status none$" "--ntol"
 expect 0 "--add-host" -- "$poolsim" size "$s" --add-host 64GiB --sample 2
-contains "$tmp/out" "^# poolsim size: size-3-hosts: 4 hosts" "--add-host"
+matches "$tmp/out" "^# poolsim size: size-3-hosts: 4 hosts" "--add-host"
 
 expect 2 "no scenario" -- "$poolsim" size
 expect 2 "missing file" -- "$poolsim" size "$tmp/none.yaml"
@@ -247,4 +223,4 @@ expect 2 "unknown option" -- "$poolsim" size "$s" --frob
 expect 0 "--help" -- "$poolsim" size --help
 
 expect 2 "--h5 without a file" -- "$poolsim" size "$s" --h5
-finish
+finish "cli.size $part"
