@@ -134,6 +134,7 @@ struct Pool::Impl {
     // Its domains, within its liveset, as they stood when phase 2 ended: phase 3 decides from them (xhad
     // smvar.stable_hb/stable_sf).
     std::vector<bool> stable_hbd, stable_sfd;
+    std::vector<bool> stable_sf_access;  // per host in stable_hbd: it reports its own slot fresh (rule 2)
     bool surviving_by_rule2 = false;
     // xhad's fence request (sm.c fence_request): set in its heartbeats during the phase-4 sleep of a degrading
     // liveset; a host that hears one and is not in `proposed` fences (heartbeat.c, MTC_ERROR_HB_FENCEREQUESTED).
@@ -656,11 +657,15 @@ struct Pool::Impl {
     Host& host = hosts[h];
     host.stable_hbd.assign(n(), false);
     host.stable_sfd.assign(n(), false);
+    host.stable_sf_access.assign(n(), false);
     for (HostIndex p = 0; p < n(); ++p) {
       // A joining daemon is a new incarnation of its host: the liveset's entry for the old one has no domain.
       const bool counted = host.liveset[p] && (p == h || !hosts[p].joining);
       host.stable_hbd[p] = counted && in_domain(h, p, Channel::network);
       host.stable_sfd[p] = counted && in_domain(h, p, Channel::statefile);
+      // What p's heartbeats say of its statefile access: its own slot in its statefile domain (sm.c
+      // test_Survival_Rule reads phb->raw[p].sfdomain).
+      host.stable_sf_access[p] = host.stable_hbd[p] && hosts[p].daemon && in_domain(p, p, Channel::statefile);
     }
     // A host whose phase 3 waited for this report decides now.
     for (HostIndex x = 0; x < n(); ++x) {
@@ -720,12 +725,11 @@ struct Pool::Impl {
       if (!with_winner) return fence_by_rule(h, "smaller_partition");
       rule = "largest_partition";
       for (HostIndex p = 0; p < n(); ++p) remaining[p] = hbd[p] && sfd[p];
-      remaining[h] = true;
     } else {
       // Survival rule 2: everyone lost the statefile and everyone else is on the network or excluded.
       for (HostIndex p = 0; p < n(); ++p) {
         if (!host.liveset[p] || p == h) continue;
-        if (hbd[p] && hosts[p].io == IoOutcome::completes && hosts[p].daemon) {
+        if (host.stable_sf_access[p]) {
           return fence_by_rule(h, "statefile_lost_peer_has_it");
         }
         if (!hbd[p] && !hosts[p].excluded) {
@@ -742,6 +746,7 @@ struct Pool::Impl {
       }
       queue.cancel(host.statefile_watchdog);
     }
+    remaining[h] = true;  // a survivor keeps itself, whatever its own slot's age in the view
     std::vector<std::string> removed;
     bool extend = false;
     for (HostIndex p = 0; p < n(); ++p) {

@@ -684,6 +684,27 @@ TEST_F(Tutorial, AnOperatorsShutdownIsSeenByTheNextPeriodicReplan) {
   }
 }
 
+// Rule 2 reads the peers' statefile access from the view phase 2 ended with (sm.c test_Survival_Rule: the
+// peer's own slot in the statefile domain its heartbeats report), not from the storage as it is at phase 3. The
+// array hangs at 100 (last good cycle 99): at 159 both hosts lose every slot; the array is back at 159.5 and the
+// paths at 160, so the slots are fresh again at 162, the instant of phase 3. From the 159 view nobody has the
+// statefile and both hosts hear each other: both survive by rule 2, nobody fences.
+TEST_F(Tutorial, AnArrayBackJustAfterTheSlotsAgedOutFencesNobody) {
+  build({vm("web", 1, 0, Duration::zero())});
+  at(at_s(100), [&] { storage.fail_array(sr); });
+  at(at_s(159.5), [&] { storage.restore_array(sr); });
+  queue.run_until(at_s(600));
+  const std::string missing = log.missing({
+      "159.000000 xenserver-1/ha peer_lost channel=statefile peer=xenserver-2",
+      "160.000000 xenserver-2/iscsi-sr io_completes",
+      "162.000000 xenserver-2/ha peer_seen channel=statefile peer=xenserver-1",
+      "162.000000 xenserver-1/ha survived rule=survival_rule_2",
+      "162.000000 xenserver-2/ha survived rule=survival_rule_2",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << log.dump();
+  for (const std::string& line : log.lines) EXPECT_EQ(line.find("self_fence"), std::string::npos) << line;
+}
+
 // Compressed heartbeats must give exactly the timeline of message-level heartbeats (shared/design/PERFORMANCE.md),
 // fault script by fault script; message mode runs every heartbeat as an event.
 struct Script {
