@@ -1747,7 +1747,9 @@ void Pool::enter_maintenance(HostIndex host, std::optional<HostIndex> new_master
   const std::uint64_t life = h.life;
   for (const auto& [v, target] : moves) {
     const double seconds =
-        static_cast<double>(p.vms[v].config.memory) / static_cast<double>(p.config.migration_bytes_per_second);
+        static_cast<double>(p.vms[v].config.memory) /
+        static_cast<double>(std::min(p.hosts[host].config.management_bytes_per_second,
+                                     p.hosts[target].config.management_bytes_per_second));
     offset += Duration::nanoseconds(static_cast<std::int64_t>(seconds * 1e9));
     const std::uint64_t target_life = p.hosts[target].life;
     p.queue.schedule_in(offset, Phase::hardware, [&p, v = v, target = target, host, life, target_life] {

@@ -209,6 +209,18 @@ struct SimulationBuilder {
     }
   }
 
+  // Whether interface `itf` of `host` is NIC `nic` or a bond with it as a member.
+  static bool carries(const HostSpec& host, const std::string& itf, const std::string& nic) {
+    if (itf == nic) return true;
+    for (const BondSpec& bond : host.bonds) {
+      if (bond.name != itf) continue;
+      for (const Ref& member : bond.members) {
+        if (member.name == nic) return true;
+      }
+    }
+    return false;
+  }
+
   models::Interface interface(const std::string& host, const std::string& name) const {
     return interfaces_.at(host).at(name);
   }
@@ -275,8 +287,15 @@ struct SimulationBuilder {
       // xhad's bond monitor reads a Linux bond's status: only the bridge backend has one (docs/model.md).
       const bool bond_monitor = spec_.pool.network_backend == NetworkBackend::bridge &&
                                 management.kind == models::Interface::Kind::bond;
+      // The management interface's speed, a bond's slowest member's: a migration stream uses one member.
+      std::uint64_t bits_per_second = 0;
+      for (const NicSpec& nic : host.nics) {
+        if (carries(host, host.management.name, nic.name) && (bits_per_second == 0 || nic.speed < bits_per_second)) {
+          bits_per_second = nic.speed;
+        }
+      }
       config.hosts.push_back(models::HostConfig{host.name, host.memory, host.boot_time, management,
-                                                host.control_domain_memory, bond_monitor});
+                                                host.control_domain_memory, bond_monitor, bits_per_second / 8});
       if (host.master) config.master = host_rank_.at(host.name);
       sim_->host_names_.push_back(host.name);
     }

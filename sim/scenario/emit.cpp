@@ -82,7 +82,11 @@ void write_host(std::ostream& out, const HostSpec& h) {
       << dur(h.boot_time) << '\n';
   if (!h.nics.empty()) {
     out << "      nics:";
-    for (const NicSpec& n : h.nics) out << "\n        - {name: " << n.name << ", switch: " << n.on_switch.name << '}';
+    for (const NicSpec& n : h.nics) {
+      out << "\n        - {name: " << n.name << ", switch: " << n.on_switch.name;
+      if (n.speed != NicSpec{}.speed) out << ", speed: " << format_rate(n.speed);
+      out << '}';
+    }
     out << '\n';
   }
   if (!h.bonds.empty()) {

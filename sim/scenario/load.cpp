@@ -93,7 +93,9 @@ StorageSpec read_storage(const MapReader& map) {
 
 NetworkSpec read_network(const MapReader& map) { return {map.name(), map.flag("shared", true), map.pos()}; }
 
-NicSpec read_nic(const MapReader& map) { return {map.name(), map.ref("switch", true), map.pos()}; }
+NicSpec read_nic(const MapReader& map) {
+  return {map.name(), map.ref("switch", true), map.value(parameter("pool.hosts[].nics[].speed")), map.pos()};
+}
 
 BondSpec read_bond(const MapReader& map) {
   BondSpec spec;
@@ -160,7 +162,7 @@ HostSpec read_host(const MapReader& map) {
   spec.control_domain_memory = map.value(parameter("pool.hosts[].control_domain_memory"));
   spec.cpus = map.count(parameter("pool.hosts[].cpus"));
   spec.boot_time = map.duration(parameter("pool.hosts[].boot_time"));
-  spec.nics = read_list(map, "nics", "nic", {"name", "switch"}, read_nic);
+  spec.nics = read_list(map, "nics", "nic", {"name", "switch", "speed"}, read_nic);
   spec.bonds = read_list(map, "bonds", "bond",
                          {"name", "members", "mode", "miimon", "downdelay", "updelay", "lacp_rate", "rebalance_interval"},
                          read_bond);

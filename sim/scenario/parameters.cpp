@@ -10,6 +10,8 @@ std::string format_parameter_value(ParamKind kind, std::uint64_t raw) {
       return format_duration(Duration::nanoseconds(static_cast<std::int64_t>(raw)));
     case ParamKind::size:
       return format_size(raw);
+    case ParamKind::rate:
+      return format_rate(raw);
     case ParamKind::count:
       return std::to_string(raw);
     case ParamKind::real: {
@@ -30,6 +32,7 @@ std::string_view to_string(ParamKind kind) {
     case ParamKind::size: return "size";
     case ParamKind::count: return "count";
     case ParamKind::real: return "real";
+    case ParamKind::rate: return "speed";
   }
   return "?";
 }

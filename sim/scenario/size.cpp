@@ -2,16 +2,29 @@
 
 #include <array>
 #include <limits>
+#include <span>
 
 namespace poolsim::scenario {
 namespace {
 
-struct SizeUnit {
+struct Unit {
   std::string_view name;
-  std::uint64_t bytes;
+  std::uint64_t scale;  // in the quantity's base unit (bytes, bits per second)
 };
 
-constexpr std::array<SizeUnit, 11> size_units{{
+// What is parsed: its units and the words its messages use.
+struct Quantity {
+  std::string_view noun;        // "size"
+  std::string_view plural;      // "sizes"
+  std::string_view example;     // "16GiB"
+  std::string_view base;        // "bytes"
+  std::string_view units_hint;  // the units, for a message that lists them
+  std::string_view units_short; // the same, shorter, after an example
+  std::string_view too_large;   // "sizes must be below 16EiB"
+  std::span<const Unit> units;
+};
+
+constexpr std::array<Unit, 11> size_units{{
     {"B", 1},
     {"KiB", 1ULL << 10},
     {"MiB", 1ULL << 20},
@@ -25,20 +38,33 @@ constexpr std::array<SizeUnit, 11> size_units{{
     {"PB", 1'000'000'000'000'000ULL},
 }};
 
-constexpr std::uint64_t max_bytes = std::numeric_limits<std::uint64_t>::max();
+constexpr std::array<Unit, 5> rate_units{{
+    {"bit/s", 1},
+    {"kbit/s", 1'000ULL},
+    {"Mbit/s", 1'000'000ULL},
+    {"Gbit/s", 1'000'000'000ULL},
+    {"Tbit/s", 1'000'000'000'000ULL},
+}};
 
-SizeParseError error(std::string_view text, const std::string& what) {
-  return SizeParseError{"size '" + std::string(text) + "' " + what};
-}
+constexpr Quantity size_quantity{"size", "sizes", "16GiB", "bytes",
+                                 "B, KiB, MiB, GiB, TiB, PiB (powers of 1024) or KB, MB, GB, TB, PB (powers of 1000)",
+                                 "B, KiB, MiB, GiB, TiB, PiB; KB, MB, GB, TB, PB are powers of 1000",
+                                 "sizes must be below 16EiB", size_units};
+constexpr Quantity rate_quantity{"speed", "speeds", "10Gbit/s", "bits per second",
+                                 "bit/s, kbit/s, Mbit/s, Gbit/s or Tbit/s (powers of 1000)",
+                                 "bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s", "speeds must be below 18Ebit/s", rate_units};
+
+constexpr std::uint64_t max_value = std::numeric_limits<std::uint64_t>::max();
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-}  // namespace
-
-std::variant<std::uint64_t, SizeParseError> parse_size(std::string_view text) {
-  if (text.empty()) return SizeParseError{"empty size; write a number and a unit, e.g. '16GiB'"};
-  if (text.front() == '-') return error(text, "is negative; sizes are zero or more, e.g. '16GiB'");
-  if (text.front() == '+') return error(text, "has a sign; write it without '+', e.g. '16GiB'");
+std::variant<std::uint64_t, QuantityParseError> parse_quantity(std::string_view text, const Quantity& q) {
+  const std::string shown = std::string(q.noun) + " '" + std::string(text) + "' ";
+  const std::string example = "e.g. '" + std::string(q.example) + "'";
+  const auto error = [&](const std::string& what) { return QuantityParseError{shown + what}; };
+  if (text.empty()) return QuantityParseError{"empty " + std::string(q.noun) + "; write a number and a unit, " + example};
+  if (text.front() == '-') return error("is negative; " + std::string(q.plural) + " are zero or more, " + example);
+  if (text.front() == '+') return error("has a sign; write it without '+', " + example);
   std::size_t i = 0;
   while (i < text.size() && is_digit(text[i])) ++i;
   const std::string_view whole = text.substr(0, i);
@@ -47,55 +73,65 @@ std::variant<std::uint64_t, SizeParseError> parse_size(std::string_view text) {
     const std::size_t start = ++i;
     while (i < text.size() && is_digit(text[i])) ++i;
     fraction = text.substr(start, i - start);
-    if (fraction.empty()) return error(text, "has a '.' with no digits after it; write e.g. '1.5GiB'");
+    if (fraction.empty()) return error("has a '.' with no digits after it; write e.g. '1.5" + std::string(q.units[3].name) + "'");
   }
-  if (whole.empty()) return error(text, "has no number; write e.g. '16GiB'");
+  if (whole.empty()) return error("has no number; write " + example);
   const std::string_view unit_text = text.substr(i);
   if (unit_text.empty()) {
-    return error(text, "has no unit; write '" + std::string(text) + "GiB' or '" + std::string(text) +
-                           "MiB' (B, KiB, MiB, GiB, TiB, PiB; KB, MB, GB, TB, PB are powers of 1000)");
+    return error("has no unit; write '" + std::string(text) + std::string(q.units[3].name) + "' or '" +
+                 std::string(text) + std::string(q.units[2].name) + "' (" + std::string(q.units_short) + ")");
   }
-  const SizeUnit* unit = nullptr;
-  for (const SizeUnit& u : size_units) {
+  const Unit* unit = nullptr;
+  for (const Unit& u : q.units) {
     if (u.name == unit_text) unit = &u;
   }
-  if (!unit) {
-    return error(text, "has unknown unit '" + std::string(unit_text) +
-                           "'; use B, KiB, MiB, GiB, TiB, PiB (powers of 1024) or KB, MB, GB, TB, PB (powers of 1000)");
-  }
-  const std::string too_large = "is too large; sizes must be below 16EiB";
-  std::uint64_t bytes = 0;
+  if (!unit) return error("has unknown unit '" + std::string(unit_text) + "'; use " + std::string(q.units_hint));
+  const std::string too_large = "is too large; " + std::string(q.too_large);
+  std::uint64_t value = 0;
   for (const char c : whole) {
     const auto digit = static_cast<std::uint64_t>(c - '0');
-    if (bytes > (max_bytes - digit) / 10) return error(text, too_large);
-    bytes = bytes * 10 + digit;
+    if (value > (max_value - digit) / 10) return error(too_large);
+    value = value * 10 + digit;
   }
-  if (bytes > max_bytes / unit->bytes) return error(text, too_large);
-  bytes *= unit->bytes;
-  // The fraction, exactly: each digit is worth unit / 10^k bytes, which must come out whole.
+  if (value > max_value / unit->scale) return error(too_large);
+  value *= unit->scale;
+  // The fraction, exactly: each digit is worth scale / 10^k base units, which must come out whole.
   std::uint64_t numerator = 0;
   std::uint64_t denominator = 1;
   for (const char c : fraction) {
-    if (denominator > max_bytes / 10 / unit->bytes) return error(text, "has too many decimals; drop some");
+    if (denominator > max_value / 10 / unit->scale) return error("has too many decimals; drop some");
     numerator = numerator * 10 + static_cast<std::uint64_t>(c - '0');
     denominator *= 10;
   }
-  const std::uint64_t scaled = numerator * unit->bytes;
+  const std::uint64_t scaled = numerator * unit->scale;
   if (scaled % denominator != 0) {
-    return error(text, "is not a whole number of bytes; write it in a smaller unit");
+    return error("is not a whole number of " + std::string(q.base) + "; write it in a smaller unit");
   }
-  if (bytes > max_bytes - scaled / denominator) return error(text, too_large);
-  return bytes + scaled / denominator;
+  if (value > max_value - scaled / denominator) return error(too_large);
+  return value + scaled / denominator;
 }
 
-std::string format_size(std::uint64_t bytes) {
-  // The largest binary unit that divides the size exactly; bytes otherwise.
-  for (std::size_t u = 6; u-- > 1;) {
-    if (bytes != 0 && bytes % size_units[u].bytes == 0) {
-      return std::to_string(bytes / size_units[u].bytes) + std::string(size_units[u].name);
-    }
+// The largest of `units` (from `first` to `last`, largest last) that divides the value exactly; the base unit
+// otherwise.
+std::string format_quantity(std::uint64_t value, std::span<const Unit> units, std::size_t last) {
+  for (std::size_t u = last + 1; u-- > 1;) {
+    if (value != 0 && value % units[u].scale == 0) return std::to_string(value / units[u].scale) + std::string(units[u].name);
   }
-  return std::to_string(bytes) + "B";
+  return std::to_string(value) + std::string(units[0].name);
 }
+
+}  // namespace
+
+std::variant<std::uint64_t, QuantityParseError> parse_size(std::string_view text) {
+  return parse_quantity(text, size_quantity);
+}
+
+std::string format_size(std::uint64_t bytes) { return format_quantity(bytes, size_units, 5); }
+
+std::variant<std::uint64_t, QuantityParseError> parse_rate(std::string_view text) {
+  return parse_quantity(text, rate_quantity);
+}
+
+std::string format_rate(std::uint64_t bits_per_second) { return format_quantity(bits_per_second, rate_units, 4); }
 
 }  // namespace poolsim::scenario

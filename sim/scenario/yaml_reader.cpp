@@ -25,6 +25,7 @@ std::string_view kind_example(ParamKind kind) {
     case ParamKind::size: return "16GiB";
     case ParamKind::count: return "1";
     case ParamKind::real: return "1.5";
+    case ParamKind::rate: return "10Gbit/s";
   }
   return "?";
 }
@@ -35,6 +36,7 @@ std::string kind_expected(ParamKind kind) {
     case ParamKind::size: return "a size such as '16GiB'";
     case ParamKind::count: return "a whole number such as '1'";
     case ParamKind::real: return "a number such as '1.5' (at most 3 decimals)";
+    case ParamKind::rate: return "a speed such as '10Gbit/s'";
   }
   return "?";
 }
@@ -256,9 +258,10 @@ std::optional<std::uint64_t> MapReader::parse_parameter(const ParameterRow& row,
       parsed = static_cast<std::uint64_t>(std::get<Duration>(result).ns());
       break;
     }
-    case ParamKind::size: {
-      const auto result = parse_size(text);
-      if (const auto* error = std::get_if<SizeParseError>(&result)) {
+    case ParamKind::size:
+    case ParamKind::rate: {
+      const auto result = row.kind == ParamKind::size ? parse_size(text) : parse_rate(text);
+      if (const auto* error = std::get_if<QuantityParseError>(&result)) {
         reporter_.error(at, error->message);
         return std::nullopt;
       }

@@ -84,6 +84,9 @@ struct HostConfig {
   // xhad's bond monitor watches the management bond (bond_mon.c reads /proc/net/bonding: a Linux bond, the
   // bridge network backend; an Open vSwitch bond has no such file and is never reported).
   bool bond_monitor = false;
+  // The management interface's speed in bytes per second (a bond: its slowest member): live migrations to or
+  // from the host run at the lower of the two hosts' speeds.
+  std::uint64_t management_bytes_per_second = 125'000'000;
 };
 
 struct VmConfig {
@@ -109,9 +112,6 @@ struct PoolConfig {
   std::int64_t host_failures_to_tolerate = 0;
   HaTimers ha;
   XapiTimers xapi;
-  // Live migration over the management network: a VM's memory at this rate. A typical value (1 Gbit/s), not a
-  // documented one.
-  std::uint64_t migration_bytes_per_second = 125'000'000;
   HeartbeatMode heartbeats = HeartbeatMode::compressed;
 };
 

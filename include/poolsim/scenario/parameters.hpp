@@ -16,7 +16,7 @@ namespace poolsim::scenario {
 
 // How a parameter is written and what its raw value counts: duration (nanoseconds, written '30s'), size (bytes,
 // written '16GiB'), count (a whole number) or real (thousandths, written '1.5').
-enum class ParamKind { duration, size, count, real };
+enum class ParamKind { duration, size, count, real, rate };
 
 // One row of the table. Raw values (min, max, default) count the kind's unit.
 struct ParameterRow {
@@ -43,6 +43,8 @@ constexpr std::uint64_t y(std::int64_t n) { return ns(Duration::days(365 * n)); 
 constexpr std::uint64_t mib(std::uint64_t n) { return n << 20; }
 constexpr std::uint64_t tib(std::uint64_t n) { return n << 40; }
 constexpr std::uint64_t pib(std::uint64_t n) { return n << 50; }
+constexpr std::uint64_t mbit(std::uint64_t n) { return n * 1'000'000; }  // bits per second
+constexpr std::uint64_t gbit(std::uint64_t n) { return n * 1'000'000'000; }
 }  // namespace table_units
 
 // The smallest heartbeat SR XenServer accepts: 4 MiB statefile + 256 MiB metadata volume, rounded up by the
@@ -82,6 +84,9 @@ inline constexpr auto parameter_table = [] {
       {"pool.hosts[].cpus", K::count, 1, 4096, none, "required", "physical CPUs", "FORMATS.md §1"},
       {"pool.hosts[].boot_time", K::duration, s(1), h(1), s(180), "",
        "from power on (or a fence) to the toolstack up", "typical value (FORMATS.md §1 example), not documented"},
+      {"pool.hosts[].nics[].speed", K::rate, mbit(10), gbit(800), gbit(1), "",
+       "link speed; a live migration runs at the lower management speed of its two hosts (a bond: its slowest member)",
+       "typical value (1 GbE), not documented"},
       {"pool.hosts[].bonds[].miimon", K::duration, ms(1), s(10), ms(100), "", "carrier poll period",
        "MODEL.md §2 (ocaml/xapi/nm.ml bond properties)"},
       {"pool.hosts[].bonds[].downdelay", K::duration, 0, s(60), ms(200), "",

@@ -75,6 +75,7 @@ struct NetworkSpec {
 struct NicSpec {
   std::string name;
   Ref on_switch;
+  std::uint64_t speed = 1'000'000'000;  // bits per second
   SourcePos pos;
 };
 

@@ -57,5 +57,34 @@ TEST(Size, FormatsTheShortestExactBinaryForm) {
   }
 }
 
+std::uint64_t rate(std::string_view text) {
+  const auto result = parse_rate(text);
+  if (const auto* error = std::get_if<QuantityParseError>(&result)) ADD_FAILURE() << text << ": " << error->message;
+  return std::get_if<std::uint64_t>(&result) ? std::get<std::uint64_t>(result) : 0;
+}
+
+std::string rate_error(std::string_view text) {
+  const auto result = parse_rate(text);
+  if (const auto* error = std::get_if<QuantityParseError>(&result)) return error->message;
+  return "(parsed as " + std::to_string(std::get<std::uint64_t>(result)) + ")";
+}
+
+TEST(Rate, ParsesAndFormatsLinkSpeeds) {
+  EXPECT_EQ(rate("1Gbit/s"), 1'000'000'000u);
+  EXPECT_EQ(rate("10Gbit/s"), 10'000'000'000u);
+  EXPECT_EQ(rate("2.5Gbit/s"), 2'500'000'000u);
+  EXPECT_EQ(rate("100Mbit/s"), 100'000'000u);
+  EXPECT_EQ(rate("1500bit/s"), 1500u);
+  EXPECT_EQ(format_rate(10'000'000'000ULL), "10Gbit/s");
+  EXPECT_EQ(format_rate(2'500'000'000ULL), "2500Mbit/s");
+  EXPECT_EQ(format_rate(1500), "1500bit/s");
+  EXPECT_EQ(rate_error("10G"), "speed '10G' has unknown unit 'G'; use bit/s, kbit/s, Mbit/s, Gbit/s or Tbit/s (powers "
+                               "of 1000)");
+  EXPECT_EQ(rate_error("10"), "speed '10' has no unit; write '10Gbit/s' or '10Mbit/s' (bit/s, kbit/s, Mbit/s, Gbit/s, "
+                              "Tbit/s)");
+  EXPECT_EQ(rate_error("0.5bit/s"), "speed '0.5bit/s' is not a whole number of bits per second; write it in a smaller "
+                                    "unit");
+}
+
 }  // namespace
 }  // namespace poolsim::scenario
