@@ -49,6 +49,7 @@ HaTimers HaTimers::derive(Duration timeout, IntervalFormula formula) {
   }
   timers.heartbeat_timeout = timeout;
   timers.statefile_timeout = timeout;
+  timers.heartbeat_watchdog = timeout;
   timers.statefile_watchdog = timeout + Duration::seconds(15);
   timers.join_timeout = timeout + Duration::seconds(60);
   return timers;
@@ -613,7 +614,9 @@ struct Pool::Impl {
     host.agreed = false;
     host.awaiting_reports = false;
     const std::uint64_t life = host.life;
-    host.fh_event = queue.schedule_in(config.ha.timeout, Phase::decision, [this, h, life] {
+    // xhad waits max(T1, T2) for a consistent view (sm.c fault_handler).
+    host.fh_event = queue.schedule_in(std::max(config.ha.heartbeat_timeout, config.ha.statefile_timeout), Phase::decision,
+                                      [this, h, life] {
       if (hosts[h].life != life) return;
       hosts[h].agreed = true;
       take_stable_view(h);
@@ -761,9 +764,14 @@ struct Pool::Impl {
       finish_fault_handler(h);
       return;
     }
-    // Phase 4: sleep until the losers' watchdogs must have fired (sm.c; docs/research/real-behaviour.md §4b).
-    Duration sleep = Duration::seconds(15) + std::max(config.ha.network_interval, config.ha.statefile_interval);
-    if (extend) sleep += config.ha.timeout;
+    // Phase 4: sleep until the losers' watchdogs must have fired (sm.c; docs/research/real-behaviour.md §4b):
+    // max(Wh, Ws) - min(T1, T2) + max(t1, t2), plus min(T1, T2) when extended, at least
+    // FH_MINIMUM_SLEEP_BEFORE_FO = 10 s. At the derived timers: 15 s + max(t1, t2) (+ T).
+    const HaTimers& ha = config.ha;
+    const Duration shortest_timeout = std::min(ha.heartbeat_timeout, ha.statefile_timeout);
+    Duration sleep = std::max(ha.heartbeat_watchdog, ha.statefile_watchdog) - shortest_timeout +
+                     std::max(ha.network_interval, ha.statefile_interval);
+    if (extend) sleep += shortest_timeout;
     sleep = std::max(sleep, Duration::seconds(10));
     host.fh = FaultHandler::sleeping;
     host.requesting_fence = true;

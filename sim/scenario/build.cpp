@@ -165,10 +165,6 @@ struct SimulationBuilder {
       }
     }
     const HaSpec& ha = spec_.pool.ha;
-    if (ha.overrides.heartbeat_watchdog) {
-      error(ha.pos, "'heartbeat_watchdog' is not simulated apart from the HA timeout yet; remove it to run this "
-                    "scenario (issue #6)");
-    }
     if (ha.xapi.restart_attempts != 1) {
       error(ha.pos, "'restart_attempts' other than 1 is not simulated yet; remove it to run this scenario (issue #6)");
     }
@@ -327,6 +323,7 @@ struct SimulationBuilder {
     if (o.statefile_interval) config.ha.statefile_interval = *o.statefile_interval;
     if (o.heartbeat_timeout) config.ha.heartbeat_timeout = *o.heartbeat_timeout;
     if (o.statefile_timeout) config.ha.statefile_timeout = *o.statefile_timeout;
+    if (o.heartbeat_watchdog) config.ha.heartbeat_watchdog = *o.heartbeat_watchdog;
     if (o.statefile_watchdog) config.ha.statefile_watchdog = *o.statefile_watchdog;
     if (o.join_timeout) config.ha.join_timeout = *o.join_timeout;
     config.xapi.master_poll_interval = ha.xapi.master_poll_interval;

@@ -44,7 +44,9 @@ struct HaTimers {
   Duration statefile_interval;  // t2: a statefile write and read every t2
   Duration heartbeat_timeout;   // a peer not heard for this long leaves the heartbeat domain (T)
   Duration statefile_timeout;   // a slot not updated for this long leaves the statefile domain (T)
-  Duration statefile_watchdog;  // statefile I/O hung this long since the last good cycle: fence (T + 15 s)
+  Duration heartbeat_watchdog;  // Wh: a daemon that sent no heartbeat this long fences (T; no daemon stall is
+                                // simulated: it only sets the phase-4 sleep)
+  Duration statefile_watchdog;  // Ws: statefile I/O hung this long since the last good cycle: fence (T + 15 s)
   Duration join_timeout;        // boot and enable join timeout (T + 60 s)
 
   // current: t1 = min((T + 10) div 10, 3) s, t2 = max(2, T div 20) s (xen-api PR #4169, 2020);

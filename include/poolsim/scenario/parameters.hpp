@@ -121,7 +121,7 @@ inline constexpr auto parameter_table = [] {
       {"pool.ha.statefile_timeout", K::duration, s(1), h(1), none, "derived: T",
        "a peer whose statefile slot is not updated this long is lost", "MODEL.md §3"},
       {"pool.ha.heartbeat_watchdog", K::duration, s(1), h(1), none, "derived: T",
-       "a daemon that sent no heartbeat this long fences its host", "MODEL.md §3"},
+       "a daemon that sent no heartbeat this long fences its host (no daemon stall is simulated: it sets the survivors' phase-4 sleep)", "MODEL.md §3"},
       {"pool.ha.statefile_watchdog", K::duration, s(1), h(1), none, "derived: T + 15s",
        "a daemon that updated no statefile slot this long fences its host", "MODEL.md §3"},
       {"pool.ha.join_timeout", K::duration, s(1), h(1), none, "derived: T + 60s",

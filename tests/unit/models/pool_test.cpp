@@ -5,6 +5,8 @@
 #include "unit/models/timeline_lines.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,7 @@ struct World {
   std::uint64_t overhead = 0;  // each host's control domain memory
   bool allow_overcommit = false;
   bool bond_monitor = false;  // the bridge backend: xhad watches the management bond
+  std::optional<Duration> heartbeat_watchdog, statefile_watchdog;  // overrides of the derived timers
   EventQueue queue;
   EventBus bus;
   Lines log;
@@ -57,6 +60,8 @@ struct World {
     config.host_failures_to_tolerate = 1;
     config.allow_overcommit = allow_overcommit;
     config.ha = HaTimers::derive(Duration::seconds(60), IntervalFormula::current);
+    if (heartbeat_watchdog) config.ha.heartbeat_watchdog = *heartbeat_watchdog;
+    if (statefile_watchdog) config.ha.statefile_watchdog = *statefile_watchdog;
     config.heartbeats = mode;
     pool = std::make_unique<Pool>(queue, bus, net, storage, config);
     bus.subscribe(log);
@@ -173,6 +178,27 @@ TEST_F(Tutorial, SlaveCrashRestartsItsVmsOnTheMaster) {
   EXPECT_TRUE(log.has("180.000000 pool alert host=xenserver-2 name=HA_HOST_FAILED")) << log.dump();
   EXPECT_TRUE(log.has("180.000000 vm/web vm_restart order=0 to=xenserver-1")) << log.dump();
   EXPECT_EQ(pool->master(), 0u);
+}
+
+// The phase-4 sleep is max(Wh, Ws) - min(T1, T2) + max(t1, t2) (sm.c fault_handler): 75 - 60 + 3 = 18 s at the
+// derived timers (SlaveCrashRestartsItsVmsOnTheMaster: liveset at 180); with Ws = 90 s, 33 s (195); with
+// Wh = 100 s, 43 s (205).
+TEST(FaultHandler, ThePhaseFourSleepFollowsTheWatchdogs) {
+  const std::vector<std::pair<std::function<void(World&)>, const char*>> cases{
+      {[](World& w) { w.statefile_watchdog = Duration::seconds(90); },
+       "195.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1"},
+      {[](World& w) { w.heartbeat_watchdog = Duration::seconds(100); },
+       "205.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1"},
+  };
+  for (const auto& [tune, line] : cases) {
+    World w;
+    tune(w);
+    w.build({vm("web", 1, 0, Duration::zero())});
+    w.at(at_s(100), [&w] { w.pool->crash(1); });
+    w.queue.run_until(at_s(600));
+    EXPECT_TRUE(w.log.has("162.000000 xenserver-1/ha survived rule=no_partition")) << w.log.dump();
+    EXPECT_TRUE(w.log.has(line)) << w.log.dump();
+  }
 }
 
 // A management partition with the statefile fine (MODEL.md §3): equal halves, the half with the lowest host
