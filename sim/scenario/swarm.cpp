@@ -577,7 +577,13 @@ LivenessBound liveness_bound(const ScenarioSpec& spec) {
   Duration delay_sum;
   for (const auto& [order, delay] : delays) delay_sum += delay;
   const models::XapiTimers xapi;  // become_master_delay has no scenario key
-  const Duration handler = T / 4 + t + Duration::seconds(15) + t + T;
+  // A fault handler: phase 1, phase 2 without agreement (max(T1, T2)) and its round, the extended phase-4 sleep
+  // (max(Wh, Ws) - min(T1, T2) + t + min(T1, T2)).
+  const Duration t1 = ha.overrides.heartbeat_timeout.value_or(derived.heartbeat_timeout);
+  const Duration t2 = ha.overrides.statefile_timeout.value_or(derived.statefile_timeout);
+  const Duration watchdog = std::max(ha.overrides.heartbeat_watchdog.value_or(derived.heartbeat_watchdog),
+                                     ha.overrides.statefile_watchdog.value_or(derived.statefile_watchdog));
+  const Duration handler = T / 4 + std::max(t1, t2) + t + (watchdog - std::min(t1, t2)) + t + std::min(t1, t2);
 
   struct Term {
     std::string_view what;
@@ -586,7 +592,7 @@ LivenessBound liveness_bound(const ScenarioSpec& spec) {
   const std::vector<Term> terms{
       {"multipath polling_interval: a failed path is reinstated", polling},
       {"2 t: domains refill, a fault handler in phase 2 decides", t + t},
-      {"2 (T/4 + t + 15s + t + T): the survivors' fault handler, with a rerun", handler + handler},
+      {"2 (T/4 + T + t + 15s + t + T): the survivors' fault handler, with a rerun", handler + handler},
       {"boot_time + t: a fenced host boots and its domains fill", boot + t},
       {"join_timeout: a join held back by a sleeping handler", join},
       {"master_poll_interval + become_master_delay: a slave takes the lock",

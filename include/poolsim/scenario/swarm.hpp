@@ -53,7 +53,9 @@ struct LivenessBound {
 // VM start delays):
 //   polling_interval                     a failed path is reinstated at the next multipath check
 //   + t + t                              domains refill; a fault handler already in phase 2 decides (may fence)
-//   + 2 (T/4 + t + 15 s + t + T)         the survivors' fault handler for that fence, run twice (a rerun)
+//   + 2 (T/4 + T + t + 15 s + t + T)     the survivors' fault handler for that fence, run twice (a rerun): phase 1,
+//                                        phase 2 without agreement and its round, the extended phase-4 sleep
+//                                        (15 s is max(Wh, Ws) - min(T1, T2) at the derived timers)
 //   + boot_time + t                      the fenced host boots, its daemon's domains fill
 //   + join_timeout                       a join held back while the survivors' handler sleeps
 //   + master_poll_interval + become_master_delay (10 s)   a slave takes the master lock

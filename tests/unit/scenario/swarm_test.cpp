@@ -78,8 +78,8 @@ TEST(Swarm, LivenessBoundFromTimers) {
   spec.pool.vms[0].boot_time = Duration::minutes(1);
   spec.pool.vms[0].ha.start_delay = Duration::seconds(30);
   const LivenessBound bound = liveness_bound(spec);
-  // 5 + 6 + 2 (15 + 3 + 15 + 3 + 60) + 183 + 120 + 30 + 90 + 140 + 60.
-  const Duration want = Duration::seconds(5 + 6 + 2 * 96 + 183 + 120 + 30 + 90 + 140 + 60);
+  // 5 + 6 + 2 (15 + 60 + 3 + 15 + 3 + 60) + 183 + 120 + 30 + 90 + 140 + 60.
+  const Duration want = Duration::seconds(5 + 6 + 2 * 156 + 183 + 120 + 30 + 90 + 140 + 60);
   EXPECT_EQ(bound.total, want) << bound.derivation;
 }
 
