@@ -1010,7 +1010,9 @@ struct Pool::Impl {
     host.requesting_fence = false;
     for (Link& l : host.net) reset_link(l);
     for (Link& l : host.sf) reset_link(l);
+    host.awaiting_reports = false;
     refresh();
+    wake_deciders();
   }
 
   // After a change in the physical world, a host whose join failed tries again (xapi retries the join).
@@ -1055,9 +1057,26 @@ struct Pool::Impl {
       queue.cancel(monitor_wakeup);
       queue.cancel(replan_wakeup);
     }
+    host.awaiting_reports = false;
     refresh();
+    wake_deciders();
     // A host that stops has no carrier on its NICs until it is up again (the switch sees its ports go down).
     network.set_host_powered(name(h), false);
+  }
+
+  // A host whose phase 3 waits for a statefile peer's report decides again once that peer's daemon is gone (it
+  // reports nothing more); at this instant, after the stop has been applied.
+  void wake_deciders() {
+    for (HostIndex x = 0; x < n(); ++x) {
+      if (!hosts[x].awaiting_reports) continue;
+      const std::uint64_t life = hosts[x].life;
+      queue.schedule_in(Duration::zero(), Phase::decision, [this, x, life] {
+        Host& waiting = hosts[x];
+        if (waiting.life != life || !waiting.awaiting_reports) return;
+        waiting.awaiting_reports = false;
+        if (waiting.daemon && waiting.fh == FaultHandler::agreeing) survival_test(x);
+      });
+    }
   }
 
   // The master lock lives as long as its holder's daemon renews it (xha lock_mgr.c): it is free once that daemon
