@@ -35,4 +35,15 @@ std::optional<int> parse_scenario_args(std::string_view verb, const std::vector<
   return std::nullopt;
 }
 
+std::optional<std::uint64_t> parse_count(std::string_view text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (~std::uint64_t{0} - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
 }  // namespace poolsim::cli

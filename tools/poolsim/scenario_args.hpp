@@ -1,6 +1,8 @@
-// The command line shared by the verbs that take one scenario file: run, size, explore.
+// The command line shared by the verbs: the arguments of those that take one scenario file (run, size, explore),
+// and whole numbers.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,5 +19,8 @@ std::optional<int> parse_scenario_args(std::string_view verb, const std::vector<
                                        const boost::program_options::options_description& options,
                                        std::string_view usage, std::string_view help_text, std::string& file,
                                        boost::program_options::variables_map& vm);
+
+// A whole number written in decimal digits only (no sign, no spaces), up to 2^64 - 1; nothing otherwise.
+std::optional<std::uint64_t> parse_count(std::string_view text);
 
 }  // namespace poolsim::cli

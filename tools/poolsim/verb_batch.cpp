@@ -27,6 +27,7 @@
 #include "poolsim/models/pool.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
+#include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 
 namespace poolsim::cli {
@@ -39,10 +40,6 @@ constexpr std::string_view usage =
     "usage: poolsim batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5 [--keep-timelines]\n"
     "                     [--heartbeats compressed|messages]\n";
 
-std::optional<std::uint64_t> parse_count(const std::string& text) {
-  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  return std::stoull(text);
-}
 
 }  // namespace
 

@@ -38,18 +38,6 @@ void print_diagnostics(const std::vector<scenario::Diagnostic>& diagnostics) {
   for (const scenario::Diagnostic& d : diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
 }
 
-std::optional<std::uint64_t> parse_seed(const std::string& text) {
-  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  std::uint64_t value = 0;
-  for (const char c : text) {
-    const auto digit = static_cast<std::uint64_t>(c - '0');
-    if (value > (~std::uint64_t{0} - digit) / 10) return std::nullopt;
-    value = value * 10 + digit;
-  }
-  return value;
-}
 
 }  // namespace
 
@@ -72,7 +60,7 @@ int run_main(const std::vector<std::string>& args) {
   if (const auto status = parse_scenario_args("run", args, options, usage, help, file, vm)) return *status;
   scenario::Overrides overrides;
   if (vm.count("seed")) {
-    overrides.seed = parse_seed(seed_text);
+    overrides.seed = parse_count(seed_text);
     if (!overrides.seed) {
       std::cerr << "poolsim run: --seed '" << seed_text << "' is not a whole number from 0 to 18446744073709551615\n";
       return exit_usage;

@@ -41,12 +41,6 @@ constexpr std::string_view usage =
     "usage: poolsim size SCENARIO.yaml [--jobs J] [--sample N] [--seed S] [--add-host MEMORY]... "
     "[--remove-host NAME]... [--ntol R] [--h5 FILE]\n";
 
-std::optional<std::uint64_t> parse_count(const std::string& text) {
-  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  return std::stoull(text);
-}
 
 }  // namespace
 

@@ -16,6 +16,7 @@
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/scenario/shrink.hpp"
 #include "poolsim/scenario/swarm.hpp"
+#include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 
 namespace poolsim::cli {
@@ -28,18 +29,6 @@ constexpr std::string_view usage =
     "usage: poolsim swarm --runs N --seed S [--hosts-max H] [--out DIR] [--no-shrink] [--verbose]\n"
     "       poolsim swarm --replay CASE.yaml\n";
 
-std::optional<std::uint64_t> parse_count(const std::string& text) {
-  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  std::uint64_t value = 0;
-  for (const char c : text) {
-    const auto digit = static_cast<std::uint64_t>(c - '0');
-    if (value > (~std::uint64_t{0} - digit) / 10) return std::nullopt;
-    value = value * 10 + digit;
-  }
-  return value;
-}
 
 // Writes `text` to `path` through path.tmp, so that the file is whole or absent.
 bool write_file(const std::filesystem::path& path, const std::string& text) {
