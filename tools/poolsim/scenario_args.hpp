@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,12 @@
 #include <boost/program_options.hpp>
 
 namespace poolsim::cli {
+
+// Parses `args` against the verb's `options` plus positional scenario files into `files` (at most `max_files`;
+// -1: any number). Prints the usage error to `err` and returns false when they do not parse.
+bool parse_args(std::string_view verb, const std::vector<std::string>& args,
+                const boost::program_options::options_description& options, std::vector<std::string>& files,
+                int max_files, boost::program_options::variables_map& vm, std::ostream& err);
 
 // Parses `args` against the verb's `options` plus one positional SCENARIO.yaml into `file` and `vm`. Prints
 // the usage error (exit 2), the help — `usage`, then `help_text`, then the options — (exit 0), or the missing

@@ -63,20 +63,8 @@ int batch_main(const std::vector<std::string>& args) {
       "keep-timelines", "also keep each run's HDF5 timeline as /runs/<scenario>@<seed>")(
       "heartbeats", po::value(&heartbeats),
       "compressed (default) or messages (every heartbeat an event, the reference); the results do not depend on it");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value(&files));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    err_stream << "poolsim batch: " << e.what() << "; see 'poolsim batch --help'\n";
-    return exit_usage;
-  }
+  if (!parse_args("batch", args, options, files, -1, vm, err_stream)) return exit_usage;
   if (vm.count("help")) {
     out_stream << usage
                << "\nRuns seeds S .. S+N-1 of each scenario (random faults drawn from each seed), each run in a\n"

@@ -8,6 +8,7 @@
 
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/scenario/parameters.hpp"
+#include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 
 namespace poolsim::cli {
@@ -19,20 +20,8 @@ int check_main(const std::vector<std::string>& args) {
   po::options_description options("options");
   options.add_options()("help,h", "this help")(
       "list-params", "print the parameter table (key, unit, range, default, meaning, source) as Markdown");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value(&files));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "poolsim check: " << e.what() << "; see 'poolsim check --help'\n";
-    return exit_usage;
-  }
+  if (!parse_args("check", args, options, files, -1, vm, std::cerr)) return exit_usage;
   if (vm.count("help")) {
     std::cout << "usage: poolsim check SCENARIO.yaml...\n       poolsim check --list-params\n\n"
                  "Validates each scenario file and prints every problem to stderr as FILE:LINE:COL: error: MESSAGE\n"
