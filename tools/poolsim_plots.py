@@ -28,7 +28,8 @@ class PlotError(Exception):
 
 
 # Colours of the states (docs/hdf5-layout.md "/hosts/<host>/state and /vms/<vm>/state").
-HOST_STATE_COLOURS = {"up": "#43a047", "booting": "#fbc02d", "down": "#e53935", "fenced": "#6a1b9a"}
+HOST_STATE_COLOURS = {"up": "#43a047", "joining": "#81c784", "booting": "#fbc02d", "down": "#e53935",
+                      "fenced": "#6a1b9a"}
 VM_STATE_COLOURS = {"running": "#81c784", "starting": "#64b5f6", "halted": "#9e9e9e"}
 UNKNOWN_STATE_COLOUR = "#000000"
 

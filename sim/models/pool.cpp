@@ -20,6 +20,7 @@ std::string_view to_token(RestartPriority priority) {
 std::string_view to_token(HostState state) {
   switch (state) {
     case HostState::up: return "up";
+    case HostState::joining: return "joining";
     case HostState::maintenance: return "maintenance";
     case HostState::fenced: return "fenced";
     case HostState::booting: return "booting";
@@ -930,6 +931,7 @@ struct Pool::Impl {
   void stop_ha() {
     for (HostIndex h = 0; h < n(); ++h) {
       Host& host = hosts[h];
+      if (host.daemon && host.joining) publish(ha_source(h), "join_cancelled", {{"reason", "ha_disabled"}});
       host.daemon = false;
       ++host.beats;
       host.awaiting_statefile = false;
@@ -1923,6 +1925,7 @@ void Pool::ha_enable() {
 HostState Pool::host_state(HostIndex host) const {
   const Impl::Host& h = impl_->hosts[host];
   if (h.state == HostState::up && h.in_maintenance) return HostState::maintenance;
+  if (h.state == HostState::up && h.daemon && h.joining) return HostState::joining;
   return h.state;
 }
 

@@ -50,7 +50,7 @@ std::optional<models::HostState> to_model(HostExpectState state) {
     case HostExpectState::booting: return models::HostState::booting;
     case HostExpectState::down: return models::HostState::down;
     case HostExpectState::maintenance: return models::HostState::maintenance;
-    case HostExpectState::joining: return std::nullopt;
+    case HostExpectState::joining: return models::HostState::joining;
   }
   return std::nullopt;
 }

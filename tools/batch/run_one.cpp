@@ -62,7 +62,8 @@ void PoolServicesMeter::on_record(const TimelineRecord& record) {
 void PoolServicesMeter::sample(SimTime now) {
   // A host that is not up starts a fresh xapi when it boots (the Pool's stop_host): no longer hung.
   for (models::HostIndex h = 0; h < pool_.host_count(); ++h) {
-    if (pool_.host_state(h) != models::HostState::up) xapi_hung_[h] = false;
+    const models::HostState state = pool_.host_state(h);
+    if (state != models::HostState::up && state != models::HostState::joining) xapi_hung_[h] = false;
   }
   const std::optional<models::HostIndex> master = pool_.master();
   if (sampled_ && master && master != master_) {

@@ -117,7 +117,8 @@ struct PoolConfig {
   HeartbeatMode heartbeats = HeartbeatMode::compressed;
 };
 
-enum class HostState : std::uint8_t { up, maintenance, fenced, booting, down };
+// joining: up, its HA daemon started and not yet in the live hosts' livesets (MODEL.md §2).
+enum class HostState : std::uint8_t { up, joining, maintenance, fenced, booting, down };
 std::string_view to_token(HostState state);
 enum class VmState : std::uint8_t { running, starting, halted };
 std::string_view to_token(VmState state);
