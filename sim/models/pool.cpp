@@ -508,7 +508,10 @@ struct Pool::Impl {
       bool accepted = true;
       for (HostIndex x = 0; x < n() && accepted; ++x) {
         if (!view[x]) continue;
-        accepted = hosts[x].daemon && !hosts[x].joining && in_domain(x, j, Channel::network) &&
+        // A live host accepts no join while its fault handler runs (xhad sm.c join_block); its handler's end
+        // checks the joins again.
+        accepted = hosts[x].daemon && !hosts[x].joining && hosts[x].fh == FaultHandler::idle &&
+                   in_domain(x, j, Channel::network) &&
                    in_domain(x, j, Channel::statefile) && in_domain(j, x, Channel::network) &&
                    in_domain(j, x, Channel::statefile);
       }
@@ -671,13 +674,7 @@ struct Pool::Impl {
       // test_Survival_Rule reads phb->raw[p].sfdomain).
       host.stable_sf_access[p] = host.stable_hbd[p] && hosts[p].daemon && in_domain(p, p, Channel::statefile);
     }
-    // A host whose phase 3 waited for this report decides now.
-    for (HostIndex x = 0; x < n(); ++x) {
-      Host& other = hosts[x];
-      if (x == h || !other.awaiting_reports) continue;
-      other.awaiting_reports = false;
-      if (other.daemon && other.fh == FaultHandler::agreeing) survival_test(x);
-    }
+    wake_deciders();  // a host whose phase 3 waited for this report decides again
   }
 
   // Whether x has not yet reported the partition of its current fault-handler run: it is in phase 1 or 2.
@@ -900,6 +897,10 @@ struct Pool::Impl {
       host.excluded = false;
       host.anchor = queue.now();
       host.liveset.assign(n(), true);
+      // xhad's bond monitor starts afresh, and so does xapi's HA monitor with its cleared triggers.
+      host.bond_error = false;
+      host.bond_error_raised = false;
+      schedule_bond_check(h);
     }
     for (HostIndex h = 0; h < n(); ++h) {
       for (HostIndex q = 0; q < n(); ++q) {
@@ -933,6 +934,7 @@ struct Pool::Impl {
       Host& host = hosts[h];
       if (host.daemon && host.joining) publish(ha_source(h), "join_cancelled", {{"reason", "ha_disabled"}});
       host.daemon = false;
+      host.awaiting_reports = false;
       ++host.beats;
       host.awaiting_statefile = false;
       host.joining = false;
@@ -986,6 +988,7 @@ struct Pool::Impl {
     });
     publish(ha_source(h), "daemon_started");
     host.bond_error = false;
+    host.bond_error_raised = false;  // xapi's HA monitor restarts with the daemon, its triggers cleared
     schedule_bond_check(h);
     start_beats(h);
     refresh();
@@ -1066,8 +1069,8 @@ struct Pool::Impl {
     network.set_host_powered(name(h), false);
   }
 
-  // A host whose phase 3 waits for a statefile peer's report decides again once that peer's daemon is gone (it
-  // reports nothing more); at this instant, after the stop has been applied.
+  // A host whose phase 3 waits for a statefile peer's report decides again once that peer has reported, or its
+  // daemon is gone (it reports nothing more); at this instant, after the change has been applied.
   void wake_deciders() {
     for (HostIndex x = 0; x < n(); ++x) {
       if (!hosts[x].awaiting_reports) continue;
@@ -1497,7 +1500,7 @@ struct Pool::Impl {
       for (std::size_t i = begin; i < queue_of_vms.size(); ++i) vms[queue_of_vms[i]].restart_pending = false;
       return;
     }
-    if (begin >= queue_of_vms.size()) return schedule_retry(m);
+    if (begin >= queue_of_vms.size()) return restarts_done(m);
     // A group: the same order and the same class (protected VMs before best-effort ones).
     const auto group_of = [this](VmIndex v) {
       return std::pair{vms[v].config.priority != RestartPriority::restart, vms[v].config.order};
@@ -1511,10 +1514,17 @@ struct Pool::Impl {
       if (vms[v].db_running || vms[v].instance) continue;  // started meanwhile (an operator's vm_start)
       if (try_start(m, v)) delay = std::max(delay, vms[v].config.start_delay);
     }
-    if (end >= queue_of_vms.size()) return schedule_retry(m);
+    if (end >= queue_of_vms.size()) return restarts_done(m);
     queue.schedule_in(delay, Phase::decision, [this, m, term, queue_of_vms, end] {
       start_group(m, term, queue_of_vms, end);
     });
+  }
+
+  // The last group of a restart pass has started: the next retry, and the next replan if the restarts changed
+  // what it would record.
+  void restarts_done(HostIndex m) {
+    schedule_retry(m);
+    schedule_replan(m);
   }
 
   // The enabled, running host with the most free memory that fits `memory` (ties to the lowest index) among
