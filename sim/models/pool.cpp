@@ -805,7 +805,8 @@ struct Pool::Impl {
   // writes the statefile and hears every liveset host that does (rule 1, no partition), or nobody writes it and h
   // hears every liveset host not shut down cleanly (rule 2). A violation is a bug in the fault handler.
   void check_fence_justified(HostIndex h) const {
-    const Duration lag = config.ha.timeout + std::max(config.ha.network_interval, config.ha.statefile_interval);
+    const Duration lag = std::max(config.ha.heartbeat_timeout, config.ha.statefile_timeout) +
+                         std::max(config.ha.network_interval, config.ha.statefile_interval);
     if (queue.now() - world_changed <= lag) return;
     bool any_writer = writes_statefile(h), hears_writers = true, hears_all = true;
     for (HostIndex p = 0; p < n(); ++p) {
@@ -987,8 +988,7 @@ struct Pool::Impl {
       });
     });
     publish(ha_source(h), "daemon_started");
-    host.bond_error = false;
-    host.bond_error_raised = false;  // xapi's HA monitor restarts with the daemon, its triggers cleared
+    host.bond_error = false;  // xhad's bond monitor starts with the daemon; xapi's trigger lives on with xapi
     schedule_bond_check(h);
     start_beats(h);
     refresh();

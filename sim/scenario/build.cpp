@@ -42,8 +42,8 @@ models::StorageKind to_model(StorageType type) {
   throw std::logic_error("unknown storage type");
 }
 
-// The host state an expectation names, when the Pool simulates it.
-std::optional<models::HostState> to_model(HostExpectState state) {
+// The host state an expectation names.
+models::HostState to_model(HostExpectState state) {
   switch (state) {
     case HostExpectState::up: return models::HostState::up;
     case HostExpectState::fenced: return models::HostState::fenced;
@@ -52,7 +52,7 @@ std::optional<models::HostState> to_model(HostExpectState state) {
     case HostExpectState::maintenance: return models::HostState::maintenance;
     case HostExpectState::joining: return models::HostState::joining;
   }
-  return std::nullopt;
+  throw std::logic_error("unknown host state");
 }
 
 models::VmState to_model(VmExpectState state) {
@@ -157,13 +157,6 @@ struct SimulationBuilder {
 
   // Everything a file may say that the models do not simulate yet: refused, each at its position.
   void refuse_what_is_not_simulated() {
-    for (const ExpectationSpec& e : spec_.expectations) {
-      if ((e.kind == ExpectKind::host_state || e.kind == ExpectKind::host_never) && !to_model(e.host_state)) {
-        error(e.pos, "host state '" + std::string(to_string(e.host_state)) +
-                         "' is not simulated yet; expect another state or remove this expectation to run this "
-                         "scenario (issue #6)");
-      }
-    }
     const HaSpec& ha = spec_.pool.ha;
     if (ha.xapi.restart_attempts != 1) {
       error(ha.pos, "'restart_attempts' other than 1 is not simulated yet; remove it to run this scenario (issue #6)");
@@ -505,7 +498,7 @@ struct SimulationBuilder {
       if (!spec.vm.name.empty()) e.vm = vm_index_.at(spec.vm.name);
       if (!spec.on.name.empty()) e.on = host_rank_.at(spec.on.name);
       if (!spec.started_after.name.empty()) e.started_after = vm_index_.at(spec.started_after.name);
-      if (const auto state = to_model(spec.host_state)) e.host_state = *state;
+      e.host_state = to_model(spec.host_state);
       e.vm_state = to_model(spec.vm_state);
       e.earliest = SimTime::zero() + spec.earliest;
       e.latest = SimTime::zero() + spec.latest;

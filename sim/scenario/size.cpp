@@ -52,7 +52,7 @@ constexpr Quantity size_quantity{"size", "sizes", "16GiB", "bytes",
                                  "sizes must be below 16EiB", size_units};
 constexpr Quantity rate_quantity{"speed", "speeds", "10Gbit/s", "bits per second",
                                  "bit/s, kbit/s, Mbit/s, Gbit/s or Tbit/s (powers of 1000)",
-                                 "bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s", "speeds must be below 18Ebit/s", rate_units};
+                                 "bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s", "speeds must be below 18446744Tbit/s", rate_units};
 
 constexpr std::uint64_t max_value = std::numeric_limits<std::uint64_t>::max();
 

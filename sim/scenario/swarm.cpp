@@ -226,14 +226,7 @@ PoolSpec make_pool(Draw& d, const SwarmOptions& options) {
   ha.xapi.plan_interval = Duration::minutes(30);
   ha.xapi.master_poll_interval = Duration::seconds(20);
   ha.xapi.restart_retry_delay = Duration::seconds(120);
-  // Drawn last, so that the rest of a seed's pool stays as it was: one pool in three with 10 GbE everywhere (faster
-  // evacuations);
-  if (d.chance(1.0 / 3)) {
-    for (HostSpec& h : pool.hosts) {
-      for (NicSpec& n : h.nics) n.speed = 10'000'000'000ULL;
-    }
-  }
-  // one pool in five on the Linux bridge backend,
+  // Drawn last, so that the rest of a seed's pool stays as it was: one pool in five on the Linux bridge backend,
   // where XenServer has no LACP bond (its bonds become active_active).
   if (d.chance(0.2)) {
     pool.network_backend = NetworkBackend::bridge;
@@ -241,6 +234,12 @@ PoolSpec make_pool(Draw& d, const SwarmOptions& options) {
       for (BondSpec& b : h.bonds) {
         if (needs_lacp(b.mode)) b.mode = BondMode::active_active;
       }
+    }
+  }
+  // then one pool in three with 10 GbE everywhere (faster evacuations).
+  if (d.chance(1.0 / 3)) {
+    for (HostSpec& h : pool.hosts) {
+      for (NicSpec& n : h.nics) n.speed = 10'000'000'000ULL;
     }
   }
   return pool;
