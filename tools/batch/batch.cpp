@@ -32,6 +32,10 @@ namespace poolsim::batch {
 
 namespace {
 
+// A confidence bound clamped to what the quantity can be; an unknown (NaN) bound stays unknown.
+double at_least(double bound, double floor) { return std::isnan(bound) ? bound : std::max(floor, bound); }
+double at_most(double bound, double ceiling) { return std::isnan(bound) ? bound : std::min(ceiling, bound); }
+
 constexpr double seconds_per_year = 365.0 * 86400.0;
 
 struct Job {
@@ -201,7 +205,9 @@ BatchReport run_share(const BatchOptions& options, Ranks& ranks) {
     // system or not).
     std::filesystem::path timelines;
     if (options.keep_timelines) {
-      std::string pattern = (std::filesystem::temp_directory_path() / "poolsim-batch-rank-XXXXXX").string();
+      // mkdtemp replaces the template's last six characters, which must be X, by a unique name.
+      std::string pattern =
+          (std::filesystem::temp_directory_path() / ("poolsim-batch-rank-" + std::string(6, 'X'))).string();
       if (::mkdtemp(pattern.data()) == nullptr) {
         throw std::runtime_error("cannot create the temporary directory " + pattern + ": " + std::strerror(errno) +
                                  "; set TMPDIR to a writable directory");
@@ -372,10 +378,10 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
     const Interval sa = mean_interval(services_availability);
     const Interval sd = mean_interval(services_downtime);
     a_svc.push_back(sa.estimate);
-    a_svc_low.push_back(std::isnan(sa.low) ? sa.low : std::max(0.0, sa.low));
-    a_svc_high.push_back(std::isnan(sa.high) ? sa.high : std::min(1.0, sa.high));
+    a_svc_low.push_back(at_least(sa.low, 0.0));
+    a_svc_high.push_back(at_most(sa.high, 1.0));
     a_svc_dpy.push_back(sd.estimate);
-    a_svc_dpy_low.push_back(std::isnan(sd.low) ? sd.low : std::max(0.0, sd.low));
+    a_svc_dpy_low.push_back(at_least(sd.low, 0.0));
     a_svc_dpy_high.push_back(sd.high);
     for (std::size_t v = 0; v < vms.size(); ++v) {
       if (!scenario::protected_at_start(vms[v])) continue;
@@ -385,10 +391,10 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
       av_vm.push_back(vms[v].name);
       av_runs.push_back(availability[v].size());
       av_avail.push_back(a.estimate);
-      av_low.push_back(std::isnan(a.low) ? a.low : std::max(0.0, a.low));
-      av_high.push_back(std::isnan(a.high) ? a.high : std::min(1.0, a.high));
+      av_low.push_back(at_least(a.low, 0.0));
+      av_high.push_back(at_most(a.high, 1.0));
       av_dpy.push_back(d.estimate);
-      av_dpy_low.push_back(std::isnan(d.low) ? d.low : std::max(0.0, d.low));
+      av_dpy_low.push_back(at_least(d.low, 0.0));
       av_dpy_high.push_back(d.high);
       av_restarts.push_back(mean_interval(vm_restarts[v]).estimate);
     }
