@@ -1388,8 +1388,7 @@ struct Pool::Impl {
     const Planner planner(planner_input(m));
     const std::int64_t ntol = config.host_failures_to_tolerate;
     if (planner.plan_status(static_cast<std::size_t>(ntol)) == PlanStatus::all_vms) return {false, ntol};
-    const auto max = static_cast<std::int64_t>(planner.max_host_failures_to_tolerate());
-    return {true, max == plan_exists_for ? plan_exists_for : std::min(ntol, max)};
+    return {true, plan_exists_for_overcommitted(static_cast<std::int64_t>(planner.max_host_failures_to_tolerate()))};
   }
 
   // The periodic replan, computed rather than polled: a pass is scheduled only when the status it would record
@@ -1459,12 +1458,16 @@ struct Pool::Impl {
   // drop), and the transition to overcommitted alerts once.
   void mark_overcommitted(const Planner& planner) {
     const auto max = static_cast<std::int64_t>(planner.max_host_failures_to_tolerate());
-    if (max != plan_exists_for) {
-      if (max < plan_exists_for) alert("HA_POOL_DROP_IN_PLAN_EXISTS_FOR", {{"value", std::to_string(max)}});
-      plan_exists_for = std::min(config.host_failures_to_tolerate, max);
-    }
+    if (max < plan_exists_for) alert("HA_POOL_DROP_IN_PLAN_EXISTS_FOR", {{"value", std::to_string(max)}});
+    plan_exists_for = plan_exists_for_overcommitted(max);
     if (!overcommitted) alert("HA_POOL_OVERCOMMITTED");
     overcommitted = true;
+  }
+
+  // ha_plan_exists_for once the pool is marked overcommitted, given the planner's max host failures to tolerate:
+  // unchanged when it equals max, min(ntol, max) otherwise.
+  std::int64_t plan_exists_for_overcommitted(std::int64_t max) const {
+    return max == plan_exists_for ? plan_exists_for : std::min(config.host_failures_to_tolerate, max);
   }
 
   // Overcommit protection (MODEL.md §5; xapi_ha_vm_failover.ml assert_configuration_change_preserves_ha_plan):

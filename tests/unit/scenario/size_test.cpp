@@ -5,15 +5,19 @@
 namespace poolsim::scenario {
 namespace {
 
-std::uint64_t parsed(std::string_view text) {
-  const auto result = parse_size(text);
-  if (const auto* error = std::get_if<SizeParseError>(&result)) ADD_FAILURE() << text << ": " << error->message;
+using Parser = std::variant<std::uint64_t, QuantityParseError> (*)(std::string_view);
+
+// The value `parse` reads from `text` (a test failure when it refuses it).
+std::uint64_t parsed(std::string_view text, Parser parse = parse_size) {
+  const auto result = parse(text);
+  if (const auto* error = std::get_if<QuantityParseError>(&result)) ADD_FAILURE() << text << ": " << error->message;
   return std::get_if<std::uint64_t>(&result) ? std::get<std::uint64_t>(result) : 0;
 }
 
-std::string error_of(std::string_view text) {
-  const auto result = parse_size(text);
-  if (const auto* error = std::get_if<SizeParseError>(&result)) return error->message;
+// Why `parse` refuses `text` (or what it read, which fails the comparison).
+std::string error_of(std::string_view text, Parser parse = parse_size) {
+  const auto result = parse(text);
+  if (const auto* error = std::get_if<QuantityParseError>(&result)) return error->message;
   return "(parsed as " + std::to_string(std::get<std::uint64_t>(result)) + ")";
 }
 
@@ -57,17 +61,8 @@ TEST(Size, FormatsTheShortestExactBinaryForm) {
   }
 }
 
-std::uint64_t rate(std::string_view text) {
-  const auto result = parse_rate(text);
-  if (const auto* error = std::get_if<QuantityParseError>(&result)) ADD_FAILURE() << text << ": " << error->message;
-  return std::get_if<std::uint64_t>(&result) ? std::get<std::uint64_t>(result) : 0;
-}
-
-std::string rate_error(std::string_view text) {
-  const auto result = parse_rate(text);
-  if (const auto* error = std::get_if<QuantityParseError>(&result)) return error->message;
-  return "(parsed as " + std::to_string(std::get<std::uint64_t>(result)) + ")";
-}
+std::uint64_t rate(std::string_view text) { return parsed(text, parse_rate); }
+std::string rate_error(std::string_view text) { return error_of(text, parse_rate); }
 
 TEST(Rate, ParsesAndFormatsLinkSpeeds) {
   EXPECT_EQ(rate("1Gbit/s"), 1'000'000'000u);
