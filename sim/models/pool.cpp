@@ -934,21 +934,10 @@ struct Pool::Impl {
     for (HostIndex h = 0; h < n(); ++h) {
       Host& host = hosts[h];
       if (host.daemon && host.joining) publish(ha_source(h), "join_cancelled", {{"reason", "ha_disabled"}});
-      host.daemon = false;
-      host.awaiting_reports = false;
-      ++host.beats;
+      halt_daemon(host);
       host.awaiting_statefile = false;
-      host.joining = false;
       host.join_failed = false;
-      for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.xapi_fence, &host.master_poll,
-                             &host.join_timeout, &host.bond_check, &host.bond_warning}) {
-        queue.cancel(*e);
-      }
-      host.fh = FaultHandler::idle;
-      host.surviving_by_rule2 = false;
-      host.requesting_fence = false;
-      for (Link& l : host.net) reset_link(l);
-      for (Link& l : host.sf) reset_link(l);
+      queue.cancel(host.xapi_fence);  // xhad's health checks of xapi stop with it
     }
     queue.cancel(monitor_wakeup);
     queue.cancel(replan_wakeup);
@@ -1002,22 +991,28 @@ struct Pool::Impl {
 
   // The daemon stops without the host stopping (a failed join): peers see it leave their domains.
   void stop_daemon(HostIndex h) {
-    Host& host = hosts[h];
+    halt_daemon(hosts[h]);
+    release_lock(h);
+    refresh();
+    wake_deciders();
+  }
+
+  // What stops with an HA daemon, whatever stops it (a failed join, ha_disable, the host itself): its heartbeats,
+  // its timers, its fault handler and what it knows of its peers.
+  void halt_daemon(Host& host) {
     host.daemon = false;
     ++host.beats;
-    release_lock(h);
     host.joining = false;
     for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.master_poll, &host.join_timeout,
                            &host.bond_check, &host.bond_warning}) {
       queue.cancel(*e);
     }
     host.fh = FaultHandler::idle;
+    host.surviving_by_rule2 = false;
     host.requesting_fence = false;
+    host.awaiting_reports = false;
     for (Link& l : host.net) reset_link(l);
     for (Link& l : host.sf) reset_link(l);
-    host.awaiting_reports = false;
-    refresh();
-    wake_deciders();
   }
 
   // After a change in the physical world, a host whose join failed tries again (xapi retries the join).
@@ -1030,23 +1025,14 @@ struct Pool::Impl {
   void stop_host(HostIndex h, HostState state) {
     Host& host = hosts[h];
     ++host.life;
-    ++host.beats;
+    halt_daemon(host);
     release_lock(h);
     host.state = state;
-    host.daemon = false;
     host.xapi_alive = true;
     host.awaiting_statefile = false;
-    for (EventHandle* e : {&host.statefile_watchdog, &host.fh_event, &host.xapi_fence, &host.master_poll, &host.boot,
-                           &host.join_timeout, &host.bond_check, &host.bond_warning}) {
-      queue.cancel(*e);
-    }
-    host.fh = FaultHandler::idle;
-    host.surviving_by_rule2 = false;
-    host.requesting_fence = false;
-    host.joining = false;
     host.join_failed = false;
-    for (Link& l : host.net) reset_link(l);
-    for (Link& l : host.sf) reset_link(l);
+    queue.cancel(host.xapi_fence);
+    queue.cancel(host.boot);
     for (VmIndex v = 0; v < vms.size(); ++v) {
       if (vms[v].instance == h) {
         vms[v].instance.reset();
@@ -1062,7 +1048,6 @@ struct Pool::Impl {
       queue.cancel(monitor_wakeup);
       queue.cancel(replan_wakeup);
     }
-    host.awaiting_reports = false;
     refresh();
     wake_deciders();
     // A host that stops has no carrier on its NICs until it is up again (the switch sees its ports go down).
