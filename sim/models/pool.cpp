@@ -203,6 +203,7 @@ struct Pool::Impl {
   bool plan_out_of_date = true;
   SimTime last_plan_time;
   EventHandle replan_wakeup;
+  bool in_pass = false;  // a monitor pass is starting its first restart group
   std::vector<std::optional<HostIndex>> planned_host;  // the last restart plan, per VM
   bool liveset_grew = false;                          // a host became live since the last pass
   // A best-effort VM gets one attempt and up to xapi_globs ha_best_effort_max_retries = 2 more, one per pass.
@@ -1358,14 +1359,18 @@ struct Pool::Impl {
       return ba != bb ? bb : vms[a].config.order < vms[b].config.order;
     });
     for (const VmIndex v : candidates) vms[v].restart_pending = true;
+    in_pass = true;  // the groups that start now leave the retry and the replan to the end of the pass
     start_group(m, master_term, candidates, 0);
+    in_pass = false;
+    schedule_retry(m);
     if (plan_out_of_date || queue.now() - last_plan_time > config.xapi.plan_interval) {
       update_pool_status(m);
       last_plan_time = queue.now();
       plan_out_of_date = false;
+      queue.cancel(replan_wakeup);  // the status is current: nothing to replan for yet
+    } else {
+      schedule_replan(m);
     }
-    schedule_retry(m);
-    schedule_replan(m);
   }
 
   // The pool status update_pool_status would record now: overcommitted, and ha_plan_exists_for.
@@ -1511,6 +1516,7 @@ struct Pool::Impl {
   // The last group of a restart pass has started: the next retry, and the next replan if the restarts changed
   // what it would record.
   void restarts_done(HostIndex m) {
+    if (in_pass) return;
     schedule_retry(m);
     schedule_replan(m);
   }
