@@ -427,17 +427,20 @@ TEST(Hdf5Timeline, AnEmptyRunHasEmptyTables) {
   EXPECT_EQ(H5Sget_simple_extent_npoints(space.get()), 0);
 }
 
-// The rules are data about another layer's tokens: check that sim/models/pool.cpp still publishes each of them,
-// from the sources the rules expect.
+// The rules are data about another layer's tokens: check that the pool's components (sim/models/) still publish
+// each of them, from the sources the rules expect.
 TEST(Hdf5Timeline, PoolStateRulesNameTokensThePoolPublishes) {
-  std::ifstream in(fs::path(POOLSIM_SOURCE_DIR) / "sim" / "models" / "pool.cpp");
-  ASSERT_TRUE(in) << "cannot read sim/models/pool.cpp";
-  const std::string pool((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string pool;
+  for (const auto& entry : fs::directory_iterator(fs::path(POOLSIM_SOURCE_DIR) / "sim" / "models")) {
+    std::ifstream in(entry.path());
+    ASSERT_TRUE(in) << "cannot read " << entry.path();
+    pool.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   for (const StateRule& rule : pool_state_rules()) {
     EXPECT_NE(pool.find("\"" + rule.event + "\""), std::string::npos) << rule.event;
   }
   EXPECT_NE(pool.find("return name(h) + \"/ha\";"), std::string::npos) << "HA records no longer come from <host>/ha";
-  EXPECT_NE(pool.find("return \"vm/\" + vms[v].config.name;"), std::string::npos)
+  EXPECT_NE(pool.find("return \"vm/\" + config.vms[v].name;"), std::string::npos)
       << "VM records no longer come from vm/<name>";
 }
 

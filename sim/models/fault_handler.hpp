@@ -1,0 +1,76 @@
+// xhad's fault handler (xha daemon/sm.c fault_handler): when a host of the liveset leaves a domain, wait until
+// the domains are stable (phase 1), until the views agree (phase 2), decide by the survival rules (phase 3,
+// test_Survival_Rule), and sleep until the losers must have fenced before removing them (phase 4).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "poolsim/kernel/event_queue.hpp"
+#include "poolsim/models/pool.hpp"
+
+namespace poolsim::models {
+
+struct PoolContext;
+
+enum class FaultHandlerPhase : std::uint8_t {
+  idle,
+  waiting,   // phase 1: until no peer in a domain is stale
+  agreeing,  // phase 2: until the views of the hosts heard agree (or T), then one heartbeat round
+  sleeping,  // phase 4: before removing the lost hosts from the liveset
+};
+
+struct FaultHandlerRun {
+  FaultHandlerPhase phase = FaultHandlerPhase::idle;
+  bool rerun = false;   // a loss during the run: run again at its end
+  SimTime start;        // when this run began (phase 1's staleness counts from it)
+  bool agreed = false;  // phase 2 ended (agreement or T): its stable view is taken, phase 3 is scheduled
+  bool awaiting_reports = false;  // phase 3 waits for a statefile peer still in its phases 1-2
+  // Its domains, within its liveset, as they stood when phase 2 ended: phase 3 decides from them (xhad
+  // smvar.stable_hb/stable_sf).
+  std::vector<bool> stable_hbd, stable_sfd;
+  std::vector<bool> stable_sf_access;  // per host in stable_hbd: it reports its own slot fresh (rule 2)
+  bool surviving_by_rule2 = false;
+  // xhad's fence request (sm.c fence_request): set in its heartbeats during the phase-4 sleep of a degrading
+  // liveset; a host that hears one and is not in `proposed` fences (heartbeat.c, MTC_ERROR_HB_FENCEREQUESTED).
+  bool requesting_fence = false;
+  std::vector<bool> proposed;
+  EventHandle event;
+};
+
+class FaultHandler {
+ public:
+  explicit FaultHandler(PoolContext& context) : ctx(context) {}
+  void init(std::size_t hosts);
+
+  FaultHandlerRun& operator[](HostIndex h) { return runs_[h]; }
+  const FaultHandlerRun& operator[](HostIndex h) const { return runs_[h]; }
+  bool idle(HostIndex h) const { return runs_[h].phase == FaultHandlerPhase::idle; }
+
+  // A host of h's liveset left a domain: the handler starts, or runs again once it ends.
+  void start(HostIndex h);
+  // Phase 1: whether the domains are stable yet; when they are, phase 2 starts.
+  void check_stable(HostIndex h);
+  // Phase 2: whether the views agree now.
+  void try_agree(HostIndex h);
+  // Hosts whose phase 3 waits for a peer's report decide again (at this instant, after the change).
+  void wake_deciders();
+  // The daemon stopped: the handler is gone with it.
+  void halt(HostIndex h);
+  // The partition x reports on the statefile: the hosts of its liveset in both its domains, itself included.
+  std::vector<HostIndex> partition_of(HostIndex x) const;
+
+ private:
+  bool views_agree(HostIndex h) const;
+  void take_stable_view(HostIndex h);
+  bool report_pending(HostIndex x) const;
+  void survival_test(HostIndex h);
+  void fence_by_rule(HostIndex h, std::string_view reason);
+  void finish(HostIndex h);
+
+  PoolContext& ctx;
+  std::vector<FaultHandlerRun> runs_;
+};
+
+}  // namespace poolsim::models

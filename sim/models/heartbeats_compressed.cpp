@@ -1,0 +1,90 @@
+// Compressed heartbeats (heartbeat_transport.hpp): only the instants a peer enters or leaves a domain are
+// events, computed from the peer's grid (anchor + k·period) whenever what reaches whom changes. The message
+// mode is the reference this must match byte for byte (determinism.heartbeat_modes).
+#include <algorithm>
+
+#include "grid.hpp"
+#include "heartbeat_transport.hpp"
+#include "pool_context.hpp"
+
+namespace poolsim::models {
+namespace {
+
+class CompressedHeartbeats final : public HeartbeatTransport {
+ public:
+  using HeartbeatTransport::HeartbeatTransport;
+
+  // Recomputes every link after a change in the physical world or in a daemon, and schedules the domain changes
+  // that follow from the grids.
+  void refresh() override {
+    for (HostIndex h = 0; h < ctx.n(); ++h) {
+      for (HostIndex p = 0; p < ctx.n(); ++p) {
+        if (p != h) update_link(h, p, Channel::network);
+        update_link(h, p, Channel::statefile);
+      }
+    }
+  }
+
+  void start_beats(HostIndex) override {}
+  void stop_beats(HostIndex) override {}
+
+  SimTime last_heard(HostIndex h, HostIndex p, Channel c) const override {
+    const Link& l = c == Channel::network ? net_[h][p] : sf_[h][p];
+    if (!l.delivering) return l.last;
+    const SimTime g = grid_at_or_before(ctx.xhad[p].anchor, period(c), ctx.queue.now(), sent_now());
+    return g >= l.first ? g : l.last;
+  }
+
+  // q will hear w's next network heartbeat (at or after now, as update_link's `first`); whether it carries a
+  // request that concerns q is decided then, as in message mode.
+  void schedule_fence_check(HostIndex q, HostIndex w) override {
+    if (!ctx.xhad.fence_requested(q, w) || !delivering(q, w, Channel::network)) return;
+    const SimTime next =
+        grid_at_or_after(ctx.xhad[w].anchor, ctx.config.ha.network_interval, ctx.queue.now(), !sent_now());
+    const std::uint64_t life_q = ctx.machines[q].life, life_w = ctx.machines[w].life;
+    ctx.queue.schedule_at(next, Phase::protocol, [this, q, w, life_q, life_w] {
+      if (ctx.machines[q].life != life_q || ctx.machines[w].life != life_w) return;
+      if (ctx.xhad.fence_requested(q, w) && delivering(q, w, Channel::network)) ctx.xhad.hear_fence_request(q);
+    });
+  }
+
+ private:
+  void update_link(HostIndex h, HostIndex p, Channel c) {
+    Link& l = link(h, p, c);
+    const bool now_delivering = delivering(h, p, c);
+    if (now_delivering == l.delivering) return;
+    const SimTime heard = last_heard(h, p, c);  // while it was still delivering
+    l.delivering = now_delivering;
+    const SimTime now = ctx.queue.now();
+    EventQueue& queue = ctx.queue;
+    if (now_delivering) {
+      l.first = grid_at_or_after(ctx.xhad[p].anchor, period(c), now, !sent_now());
+      // A pending leave stays when the first heartbeat that now gets through comes after it: the peer is lost at
+      // its deadline and seen again at that heartbeat (a heartbeat at the very deadline keeps it, as in message
+      // mode).
+      const bool leave_first = queue.pending(l.leave) && l.deadline < l.first;
+      if (!leave_first) queue.cancel(l.leave);
+      if (!l.in_domain || leave_first) {
+        l.enter = queue.schedule_at(l.first, Phase::protocol, [this, h, p, c] { ctx.xhad.found(h, p, c, true); });
+      }
+      if (c == Channel::network) schedule_fence_check(h, p);
+      return;
+    }
+    if (queue.cancel(l.enter)) return;  // it stopped before its first heartbeat arrived
+    // Not in the domain and no enter pending: unless its first heartbeat arrived at this very instant (the
+    // enter is found, not yet settled), it never entered.
+    if (!l.in_domain && heard < l.first) return;
+    l.last = heard;
+    const SimTime deadline = std::max(l.last + timeout(c), now);
+    l.deadline = deadline;
+    l.leave = queue.schedule_at(deadline, Phase::protocol, [this, h, p, c] { ctx.xhad.found(h, p, c, false); });
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<HeartbeatTransport> make_compressed_heartbeats(PoolContext& ctx) {
+  return std::make_unique<CompressedHeartbeats>(ctx);
+}
+
+}  // namespace poolsim::models

@@ -1,0 +1,58 @@
+#include "invariants.hpp"
+
+#include <algorithm>
+
+#include "pool_context.hpp"
+
+namespace poolsim::models {
+
+void Invariants::world_changed() { world_changed_ = ctx.queue.now(); }
+
+// Checked when nothing has changed for longer than the views can lag (T + one heartbeat round); within that window
+// a view may rightly be behind the world. The clear cases: h writes the statefile and hears every liveset host
+// that does (rule 1, no partition), or nobody writes it and h hears every liveset host not shut down cleanly
+// (rule 2).
+void Invariants::check_fence_justified(HostIndex h) const {
+  const HaTimers& ha = ctx.config.ha;
+  const Duration lag = std::max(ha.heartbeat_timeout, ha.statefile_timeout) +
+                       std::max(ha.network_interval, ha.statefile_interval);
+  if (ctx.queue.now() - world_changed_ <= lag) return;
+  const Statefile& statefile = ctx.statefile;
+  bool any_writer = statefile.writes(h), hears_writers = true, hears_all = true;
+  for (HostIndex p = 0; p < ctx.n(); ++p) {
+    if (p == h || !ctx.xhad[h].liveset[p]) continue;
+    const bool current = ctx.xhad[p].live();  // the incarnation the liveset counts
+    const bool heard = current && ctx.reaches(p, h);
+    const bool writer = current && statefile.writes(p);
+    any_writer = any_writer || writer;
+    if (writer && !heard) hears_writers = false;
+    if (!heard && !ctx.xhad[p].excluded) hears_all = false;
+  }
+  if (statefile.writes(h) && hears_writers) {
+    throw InvariantViolation(ctx.name(h) + " fences although it writes the statefile and hears every host that does "
+                                           "(survival rule 1), and the world was stable");
+  }
+  if (!any_writer && hears_all) {
+    throw InvariantViolation(ctx.name(h) + " fences although nobody writes the statefile and it hears every host "
+                                           "(survival rule 2), and the world was stable");
+  }
+}
+
+void Invariants::check_no_master_before(HostIndex h) const {
+  for (HostIndex x = 0; x < ctx.n(); ++x) {
+    if (ctx.xapi[x].is_master) {
+      throw InvariantViolation("two masters: " + ctx.name(h) + " takes the master lock while " + ctx.name(x) +
+                               " still acts as master");
+    }
+  }
+}
+
+void Invariants::check_vm_not_running(VmIndex v, HostIndex target) const {
+  const VmInstance& instance = ctx.machines.instance(v);
+  if (instance.host) {
+    throw InvariantViolation("VM " + ctx.vm_config(v).name + " restarted on " + ctx.name(target) +
+                             " while still running on " + ctx.name(*instance.host));
+  }
+}
+
+}  // namespace poolsim::models

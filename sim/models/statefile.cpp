@@ -1,0 +1,63 @@
+#include "statefile.hpp"
+
+#include <algorithm>
+
+#include "grid.hpp"
+#include "pool_context.hpp"
+
+namespace poolsim::models {
+
+void Statefile::init(std::size_t hosts) {
+  io_.assign(hosts, IoOutcome::completes);
+  watchdog_.assign(hosts, EventHandle{});
+}
+
+void Statefile::read_initial() {
+  if (!ctx.config.heartbeat_sr) return;
+  for (HostIndex h = 0; h < ctx.n(); ++h) io_[h] = ctx.storage.io(*ctx.config.heartbeat_sr, h);
+}
+
+bool Statefile::writes(HostIndex h) const { return ctx.xhad[h].running() && io_[h] == IoOutcome::completes; }
+
+void Statefile::stop_watchdog(HostIndex h) { ctx.queue.cancel(watchdog_[h]); }
+
+void Statefile::release_lock(HostIndex h) {
+  if (lock_holder_ == h) lock_holder_.reset();
+}
+
+void Statefile::storage_changed() {
+  if (!ctx.config.heartbeat_sr) return;
+  for (HostIndex h = 0; h < ctx.n(); ++h) {
+    const IoOutcome io = ctx.storage.io(*ctx.config.heartbeat_sr, h);
+    if (io == io_[h]) continue;
+    const IoOutcome before = io_[h];
+    io_[h] = io;
+    Daemon& daemon = ctx.xhad[h];
+    if (!daemon.running()) {
+      if (daemon.awaiting_statefile && io == IoOutcome::completes) ctx.xhad.start(h);
+      continue;
+    }
+    ctx.queue.cancel(watchdog_[h]);
+    FaultHandlerRun& run = ctx.fault_handler[h];
+    if (io == IoOutcome::hangs && !run.surviving_by_rule2) {
+      // The statefile watchdog is re-armed at the start of each good cycle; a hung cycle stops it
+      // (docs/research/real-behaviour.md §4a). An I/O error never fires it.
+      const SimTime last_good = grid_at_or_before(daemon.anchor, ctx.config.ha.statefile_interval, ctx.queue.now(),
+                                                  ctx.transport->sent_now());
+      const SimTime deadline = std::max(last_good + ctx.config.ha.statefile_watchdog, ctx.queue.now());
+      const std::uint64_t life = ctx.machines[h].life;
+      watchdog_[h] = ctx.queue.schedule_at(deadline, Phase::decision, [this, h, life] {
+        if (ctx.machines[h].life == life && !ctx.fault_handler[h].surviving_by_rule2) {
+          ctx.machines.fence(h, "statefile_watchdog");
+        }
+      });
+    }
+    if (io == IoOutcome::completes && before != IoOutcome::completes && run.surviving_by_rule2) {
+      run.surviving_by_rule2 = false;
+      if (ctx.xapi[h].is_master) ctx.xapi.statefile_lost_alerted = false;
+    }
+  }
+  ctx.refresh();
+}
+
+}  // namespace poolsim::models

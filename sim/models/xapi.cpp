@@ -1,0 +1,175 @@
+#include "xapi.hpp"
+
+#include "grid.hpp"
+#include "pool_context.hpp"
+
+namespace poolsim::models {
+
+void Xapi::init(std::size_t hosts) { toolstacks_.assign(hosts, Toolstack{}); }
+
+std::optional<HostIndex> Xapi::master() const {
+  for (HostIndex h = 0; h < toolstacks_.size(); ++h) {
+    if (toolstacks_[h].is_master) return h;
+  }
+  return std::nullopt;
+}
+
+void Xapi::set_initial_master(HostIndex m) {
+  toolstacks_[m].is_master = true;
+  ctx.statefile.take_lock(m);
+  last_master = m;
+}
+
+void Xapi::start(HostIndex h) {
+  Toolstack& xapi = toolstacks_[h];
+  xapi.alive = true;
+  xapi.anchor = ctx.queue.now();
+  xapi.bond_error_raised = false;  // xapi's triggers start cleared
+}
+
+void Xapi::host_stopped(HostIndex h) {
+  Toolstack& xapi = toolstacks_[h];
+  xapi.alive = true;
+  ctx.queue.cancel(xapi.health_fence);
+  if (xapi.is_master) {
+    xapi.is_master = false;
+    ++master_term_;
+    ctx.monitor.stop();
+  }
+}
+
+void Xapi::daemon_stopped(HostIndex h) {
+  ctx.queue.cancel(toolstacks_[h].master_poll);
+  ctx.queue.cancel(toolstacks_[h].bond_warning);
+}
+
+void Xapi::hang(HostIndex h) {
+  Toolstack& xapi = toolstacks_[h];
+  if (ctx.machines[h].state != HostState::up || !xapi.alive) return;
+  xapi.alive = false;
+  ctx.publish(ctx.name(h), "xapi_hung");
+  if (!ctx.config.ha_enabled || !ctx.xhad[h].running()) return;
+  // The next health check times out, the one restart attempt does not bring it back: xhad fences
+  // (docs/model.md "xapi health check").
+  const XapiTimers& timers = ctx.config.xapi;
+  const SimTime check = grid_at_or_after(xapi.anchor, timers.health_check_interval, ctx.queue.now(), false);
+  const std::uint64_t life = ctx.machines[h].life;
+  xapi.health_fence =
+      ctx.queue.schedule_at(check + timers.health_check_timeout + timers.restart_timeout, Phase::decision,
+                            [this, h, life] {
+                              if (ctx.machines[h].life == life) ctx.machines.fence(h, "xapi_dead");
+                            });
+}
+
+void Xapi::restore(HostIndex h) {
+  Toolstack& xapi = toolstacks_[h];
+  if (xapi.alive || ctx.machines[h].state != HostState::up) return;
+  xapi.alive = true;
+  ctx.queue.cancel(xapi.health_fence);
+  ctx.publish(ctx.name(h), "xapi_restored");
+  schedule_bond_warning(h);
+}
+
+// A slave's xapi polls the liveset every master_poll_interval (its grid from xapi's start). Only a poll that finds
+// the master gone does anything, so only that poll is scheduled: when the liveset loses the master.
+void Xapi::schedule_master_poll(HostIndex h) {
+  Toolstack& xapi = toolstacks_[h];
+  const Daemon& daemon = ctx.xhad[h];
+  if (!ctx.config.ha_enabled || !daemon.live() || xapi.is_master || ctx.queue.pending(xapi.master_poll)) return;
+  const std::optional<HostIndex> holder = ctx.statefile.lock_holder();
+  if (holder && daemon.liveset[*holder]) return;
+  const SimTime next = grid_at_or_after(xapi.anchor, ctx.config.xapi.master_poll_interval, ctx.queue.now(), false);
+  const std::uint64_t life = ctx.machines[h].life;
+  xapi.master_poll_at = next;
+  xapi.master_poll = ctx.queue.schedule_at(next, Phase::decision, [this, h, life] {
+    if (ctx.machines[h].life == life) master_poll(h);
+  });
+}
+
+// The slave proposes itself for the master lock on the statefile (xapi on_master_failure; xha ha_propose_master).
+// Proposals at one instant are granted to the lowest index first.
+void Xapi::master_poll(HostIndex h) {
+  Toolstack& xapi = toolstacks_[h];
+  const Daemon& daemon = ctx.xhad[h];
+  if (!daemon.live() || xapi.is_master || !xapi.alive) return;
+  const std::optional<HostIndex> holder = ctx.statefile.lock_holder();
+  if (holder && daemon.liveset[*holder]) return;
+  if (!ctx.fault_handler.idle(h)) {
+    schedule_master_poll(h);  // the liveset is being decided: poll again next time
+    return;
+  }
+  // Proposals at one instant: the lowest index is granted the lock, whatever order the polls run in.
+  for (HostIndex x = 0; x < h; ++x) {
+    if (ctx.queue.pending(toolstacks_[x].master_poll) && toolstacks_[x].master_poll_at == ctx.queue.now()) {
+      schedule_master_poll(h);
+      return;
+    }
+  }
+  const std::optional<HostIndex> before = last_master;
+  ctx.invariants.check_no_master_before(h);
+  ctx.statefile.take_lock(h);
+  last_master = h;
+  xapi.is_master = true;
+  ++master_term_;
+  ctx.publish("pool", "master_changed", {{"from", before ? ctx.name(*before) : std::string("none")}, {"to", ctx.name(h)}});
+  ctx.alert("POOL_MASTER_TRANSITION", {{"host", ctx.name(h)}});
+  const std::uint64_t term = master_term_;
+  ctx.queue.schedule_in(ctx.config.xapi.become_master_delay, Phase::decision, [this, h, term] {
+    if (master_term_ != term) return;
+    ctx.monitor.begin();
+    ctx.plan.out_of_date = true;  // a new monitor plans at its first loop
+    ctx.monitor.pass(h);
+  });
+}
+
+void Xapi::liveset_changed(HostIndex h) {
+  schedule_master_poll(h);
+  ctx.xhad.retry_failed_joins();
+  if (toolstacks_[h].is_master) ctx.plan.out_of_date = true;  // "Liveset looks different; ... rerun the planner"
+  if (toolstacks_[h].is_master && ctx.config.ha_enabled && ctx.monitor.running()) ctx.monitor.schedule_pass_now(h);
+}
+
+// xapi on a host that boots: VMs the database still has running there are not, so they are marked halted (xapi's
+// power-state resync); the master's monitor then restarts the protected ones.
+void Xapi::resync_vms(HostIndex h) {
+  bool any = false;
+  for (VmIndex v = 0; v < ctx.vm_count(); ++v) {
+    VmRecord& record = ctx.db.vm(v);
+    if (record.host != h || !record.running || ctx.machines.instance(v).host == h) continue;
+    record.running = false;
+    record.host.reset();
+    if (ctx.vm_config(v).priority == RestartPriority::best_effort) {
+      ctx.monitor.vm(v).best_effort_owed = HaMonitor::best_effort_attempts;
+    }
+    ctx.publish(ctx.vm_source(v), "vm_halted", {{"host", ctx.name(h)}, {"reason", "host_restarted"}});
+    any = true;
+  }
+  const std::optional<HostIndex> holder = ctx.statefile.lock_holder();
+  if (any && holder && toolstacks_[*holder].is_master) liveset_changed(*holder);
+}
+
+// xapi's HA monitor loop (every monitor_interval from xapi's start, on every host) reads xhad's bonding warning
+// and raises HA_NETWORK_BONDING_ERROR when it turns on (edge-triggered; xapi_ha.ml).
+void Xapi::schedule_bond_warning(HostIndex h) {
+  Toolstack& xapi = toolstacks_[h];
+  const bool error = ctx.xhad[h].bond_error;
+  if (ctx.queue.pending(xapi.bond_warning) || error == xapi.bond_error_raised) return;
+  const SimTime next = grid_at_or_after(xapi.anchor, ctx.config.xapi.monitor_interval, ctx.queue.now(), true);
+  const std::uint64_t life = ctx.machines[h].life;
+  xapi.bond_warning = ctx.queue.schedule_at(next, Phase::decision, [this, h, life] {
+    Toolstack& read = toolstacks_[h];
+    const Daemon& daemon = ctx.xhad[h];
+    if (ctx.machines[h].life != life || !daemon.running() || !read.alive) return;
+    if (daemon.bond_error && !read.bond_error_raised) ctx.alert("HA_NETWORK_BONDING_ERROR", {{"host", ctx.name(h)}});
+    read.bond_error_raised = daemon.bond_error;
+  });
+}
+
+void Xapi::start_vm(VmIndex v, HostIndex host) {
+  VmRecord& record = ctx.db.vm(v);
+  record.host = host;
+  record.running = true;
+  ctx.machines.boot_vm(v, host);
+}
+
+}  // namespace poolsim::models

@@ -1,0 +1,73 @@
+// xapi, the toolstack on each host: its start, xhad's health check of it (a hung xapi is fenced), the slaves'
+// poll for their master and the election through the master lock (xapi_ha.ml on_master_failure, xha
+// ha_propose_master), the power-state resync of a host that booted, and the edge trigger of the HA monitor loop
+// on xhad's bonding warning. The master's own parts are xapi_ha_monitor.hpp and failover_plan.hpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "poolsim/kernel/event_queue.hpp"
+#include "poolsim/models/pool.hpp"
+
+namespace poolsim::models {
+
+struct PoolContext;
+
+struct Toolstack {
+  bool alive = true;  // false while hung
+  bool is_master = false;
+  SimTime anchor;  // xapi's start: its loops' grids start here
+  EventHandle health_fence;  // xhad fences a hung xapi once its health check and the restart have failed
+  EventHandle master_poll;
+  SimTime master_poll_at;
+  bool bond_error_raised = false;  // HA_NETWORK_BONDING_ERROR raised, not yet cleared (xapi_ha.ml boolean_warning)
+  EventHandle bond_warning;
+};
+
+class Xapi {
+ public:
+  explicit Xapi(PoolContext& context) : ctx(context) {}
+  void init(std::size_t hosts);
+
+  Toolstack& operator[](HostIndex h) { return toolstacks_[h]; }
+  const Toolstack& operator[](HostIndex h) const { return toolstacks_[h]; }
+
+  // Who acts as master (ground truth).
+  std::optional<HostIndex> master() const;
+  // At time 0: `m` is master and holds the lock.
+  void set_initial_master(HostIndex m);
+
+  void start(HostIndex h);         // xapi starts on a host that is up
+  void host_stopped(HostIndex h);  // the host stopped: xapi with it
+  void daemon_stopped(HostIndex h);  // its HA daemon stopped: the poll and the warning read stop
+  void hang(HostIndex h);
+  void restore(HostIndex h);
+
+  // A slave polls the liveset for its master; only a poll that finds the master gone is scheduled.
+  void schedule_master_poll(HostIndex h);
+  // After h's liveset changed: a master poll, joins to retry, the master's monitor.
+  void liveset_changed(HostIndex h);
+  // A host that booted: the VMs its database had running there are not (power-state resync).
+  void resync_vms(HostIndex h);
+  // The bonding warning is read at xapi's next monitor loop.
+  void schedule_bond_warning(HostIndex h);
+  // xapi starts VM v on `host`: the database has it running there, the host creates its domain.
+  void start_vm(VmIndex v, HostIndex host);
+
+  // The master changes: a deposed master's pass stops (its term ended).
+  std::uint64_t master_term() const { return master_term_; }
+  void new_term() { ++master_term_; }
+  std::optional<HostIndex> last_master;  // the last host to take the master role, for master_changed records
+  bool statefile_lost_alerted = false;   // HA_STATEFILE_LOST is edge-triggered
+
+ private:
+  void master_poll(HostIndex h);
+
+  PoolContext& ctx;
+  std::vector<Toolstack> toolstacks_;
+  std::uint64_t master_term_ = 0;
+};
+
+}  // namespace poolsim::models

@@ -1,0 +1,206 @@
+#include "xapi_ha_monitor.hpp"
+
+#include <algorithm>
+
+#include "grid.hpp"
+#include "pool_context.hpp"
+
+namespace poolsim::models {
+
+void HaMonitor::init(std::size_t vms) { vms_.assign(vms, RestartState{}); }
+
+void HaMonitor::begin() { anchor_ = ctx.queue.now(); }
+
+void HaMonitor::stop() {
+  anchor_.reset();
+  ctx.queue.cancel(wakeup_);
+  ctx.plan.cancel_replan();
+}
+
+void HaMonitor::schedule_pass_now(HostIndex m) {
+  const std::uint64_t term = ctx.xapi.master_term();
+  ctx.queue.schedule_in(Duration::zero(), Phase::decision, [this, m, term] {
+    if (ctx.xapi.master_term() == term) pass(m);
+  });
+}
+
+// xapi_ha_vm_failover.ml restart_auto_run_vms (docs/research/real-behaviour.md §5).
+void HaMonitor::pass(HostIndex m) {
+  const Xhad& xhad = ctx.xhad;
+  if (!ctx.xapi[m].is_master || !xhad[m].running()) return;
+  const std::vector<bool>& liveset = xhad[m].liveset;
+  XapiDatabase& db = ctx.db;
+  bool reset = false;
+  for (HostIndex x = 0; x < ctx.n(); ++x) {
+    if (db.live[x] && !liveset[x]) {
+      db.live[x] = false;
+      ctx.alert("HA_HOST_FAILED", {{"host", ctx.name(x)}});
+      for (VmIndex v = 0; v < ctx.vm_count(); ++v) {
+        VmRecord& record = db.vm(v);
+        if (record.host == x && record.running) {
+          record.running = false;
+          record.host.reset();
+          if (ctx.vm_config(v).priority == RestartPriority::best_effort) vms_[v].best_effort_owed = best_effort_attempts;
+          ctx.publish(ctx.vm_source(v), "vm_halted", {{"host", ctx.name(x)}, {"reason", "host_failed"}});
+          reset = true;
+        }
+      }
+    } else if (!db.live[x] && liveset[x] && xhad[x].live()) {
+      // Live for xapi once its daemon has joined (xapi waits for the liveset it reads to include the host).
+      db.live[x] = true;
+      liveset_grew_ = true;
+    }
+  }
+  // VMs were reset: the pool's plan status first (restart_auto_run_vms calls update_pool_status before planning).
+  if (reset) ctx.plan.update_pool_status(m);
+  // Protected VMs go where the planner puts them (compute_restart_plan, VM.start_on); best-effort VMs after every
+  // protected one, by a plain start. Each class by order groups.
+  const RestartPlan plan = Planner(ctx.plan.planner_input(m)).restart_plan();
+  planned_host_.assign(ctx.vm_count(), std::nullopt);
+  for (const VmPlacement& p : plan.placement) planned_host_[p.vm] = p.host;
+  // When every protected VM has a place and the liveset grew since the last pass, every halted best-effort VM is
+  // started (docs/research/real-behaviour.md §5).
+  if (liveset_grew_ && plan.complete()) {
+    for (VmIndex v = 0; v < ctx.vm_count(); ++v) {
+      // Every halted best-effort VM, those an operator shut down included: xapi reads them all from the database
+      // (restart_auto_run_vms, `is_best_effort`).
+      if (ctx.vm_config(v).priority == RestartPriority::best_effort && !db.vm(v).running) {
+        vms_[v].best_effort_owed = best_effort_attempts;
+      }
+    }
+  }
+  liveset_grew_ = false;
+  const Duration retry_delay = ctx.config.xapi.restart_retry_delay;
+  std::vector<VmIndex> candidates;
+  for (VmIndex v = 0; v < ctx.vm_count(); ++v) {
+    const RestartState& state = vms_[v];
+    if (db.vm(v).running || state.pending) continue;
+    if (db.protected_vm(v)) {
+      if (state.last_attempt && ctx.queue.now() < *state.last_attempt + retry_delay) continue;
+    } else if (state.best_effort_owed == 0) {
+      continue;
+    }
+    candidates.push_back(v);
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), [this](VmIndex a, VmIndex b) {
+    const VmConfig& va = ctx.vm_config(a);
+    const VmConfig& vb = ctx.vm_config(b);
+    const bool ba = va.priority != RestartPriority::restart;
+    const bool bb = vb.priority != RestartPriority::restart;
+    return ba != bb ? bb : va.order < vb.order;
+  });
+  for (const VmIndex v : candidates) vms_[v].pending = true;
+  in_pass_ = true;  // the groups that start now leave the retry and the replan to the end of the pass
+  start_group(m, ctx.xapi.master_term(), candidates, 0);
+  in_pass_ = false;
+  schedule_retry(m);
+  ctx.plan.replan_at_pass_end(m);
+}
+
+// The master's HA monitor runs every monitor_interval and on liveset changes. A periodic run with nothing to do
+// changes nothing, so the only periodic run scheduled is the one that retries a failed start: the first on the
+// grid once restart_retry_delay has passed.
+void HaMonitor::schedule_retry(HostIndex m) {
+  std::optional<SimTime> due;
+  for (VmIndex v = 0; v < ctx.vm_count(); ++v) {
+    const RestartState& state = vms_[v];
+    if (ctx.db.vm(v).running || state.pending) continue;
+    std::optional<SimTime> at;
+    if (ctx.db.protected_vm(v)) {
+      at = state.last_attempt ? *state.last_attempt + ctx.config.xapi.restart_retry_delay : ctx.queue.now();
+    } else if (state.best_effort_owed > 0) {
+      at = ctx.queue.now();  // the next pass
+    }
+    if (at && (!due || *at < *due)) due = *at;
+  }
+  ctx.queue.cancel(wakeup_);
+  if (!due) return;
+  due = std::max(*due, ctx.queue.now());
+  const SimTime next = grid_at_or_after(*anchor_, ctx.config.xapi.monitor_interval, *due, false);
+  const std::uint64_t term = ctx.xapi.master_term();
+  wakeup_ = ctx.queue.schedule_at(next, Phase::decision, [this, m, term] {
+    if (ctx.xapi.master_term() == term) pass(m);
+  });
+}
+
+// Starts the VMs of one order group in parallel, then the next group once every start_delay has passed.
+void HaMonitor::start_group(HostIndex m, std::uint64_t term, std::vector<VmIndex> queue_of_vms, std::size_t begin) {
+  if (ctx.xapi.master_term() != term) {
+    for (std::size_t i = begin; i < queue_of_vms.size(); ++i) vms_[queue_of_vms[i]].pending = false;
+    return;
+  }
+  if (begin >= queue_of_vms.size()) return restarts_done(m);
+  // A group: the same order and the same class (protected VMs before best-effort ones).
+  const auto group_of = [this](VmIndex v) {
+    return std::pair{ctx.vm_config(v).priority != RestartPriority::restart, ctx.vm_config(v).order};
+  };
+  const auto group = group_of(queue_of_vms[begin]);
+  std::size_t end = begin;
+  Duration delay;
+  while (end < queue_of_vms.size() && group_of(queue_of_vms[end]) == group) {
+    const VmIndex v = queue_of_vms[end++];
+    vms_[v].pending = false;
+    if (ctx.db.vm(v).running || ctx.machines.instance(v).host) continue;  // started meanwhile (an operator's vm_start)
+    if (try_start(m, v)) delay = std::max(delay, ctx.vm_config(v).start_delay);
+  }
+  if (end >= queue_of_vms.size()) return restarts_done(m);
+  ctx.queue.schedule_in(delay, Phase::decision, [this, m, term, queue_of_vms, end] {
+    start_group(m, term, queue_of_vms, end);
+  });
+}
+
+// The last group of a restart pass has started: the next retry, and the next replan if the restarts changed what
+// it would record.
+void HaMonitor::restarts_done(HostIndex m) {
+  if (in_pass_) return;
+  schedule_retry(m);
+  ctx.plan.schedule_replan(m);
+}
+
+bool HaMonitor::try_start(HostIndex m, VmIndex v) {
+  RestartState& state = vms_[v];
+  const VmConfig& config = ctx.vm_config(v);
+  const XapiDatabase& db = ctx.db;
+  state.last_attempt = ctx.queue.now();
+  const bool best_effort = config.priority == RestartPriority::best_effort;
+  if (best_effort) --state.best_effort_owed;
+  auto eligible = [this, m](HostIndex x) {
+    return ctx.db.live[x] && ctx.xhad[m].liveset[x] && ctx.xhad[x].live();
+  };
+  std::optional<HostIndex> target;
+  if (v < planned_host_.size() && planned_host_[v]) {
+    const HostIndex planned = *planned_host_[v];
+    const Machine& machine = ctx.machines[planned];
+    if (machine.state == HostState::up && !machine.disabled && eligible(planned) &&
+        db.free_memory(planned) >= config.memory) {
+      target = planned;
+    }
+  }
+  if (!target) target = db.place(config.memory, eligible);
+  const auto fail = [&](std::string_view reason) {
+    ctx.publish(ctx.vm_source(v), "vm_restart_failed", {{"reason", std::string(reason)}});
+    if (best_effort && state.best_effort_owed == 0) {
+      ctx.publish(ctx.vm_source(v), "vm_left_down", {{"reason", "best_effort"}});
+    }
+    if (!best_effort && !state.alerted) {
+      state.alerted = true;
+      ctx.alert("HA_PROTECTED_VM_RESTART_FAILED", {{"vm", config.name}});
+    }
+    return false;
+  };
+  if (!target) return fail("no_capacity");
+  if (ctx.plan.breaks_plan(m, ctx.plan.arriving(v, *target))) {
+    // A protected VM's refusal marks the pool overcommitted; the start tried again at once meets the 120 s guard
+    // and fails (docs/research/real-behaviour.md §5). A best-effort VM just fails.
+    if (!best_effort) ctx.plan.mark_overcommitted(Planner(ctx.plan.planner_input(m)));
+    return fail("would_break_failover_plan");
+  }
+  ctx.invariants.check_vm_not_running(v, *target);
+  state.alerted = false;
+  state.best_effort_owed = 0;
+  ctx.publish(ctx.vm_source(v), "vm_restart", {{"order", std::to_string(config.order)}, {"to", ctx.name(*target)}});
+  ctx.xapi.start_vm(v, *target);
+  return true;
+}
+
+}  // namespace poolsim::models

@@ -1,0 +1,308 @@
+#include "xhad.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include "grid.hpp"
+#include "pool_context.hpp"
+
+namespace poolsim::models {
+
+void Xhad::init(std::size_t hosts) {
+  daemons_.assign(hosts, Daemon{});
+  for (Daemon& d : daemons_) d.liveset.assign(hosts, false);
+}
+
+bool Xhad::in_domain(HostIndex observer, HostIndex peer, Channel c) const {
+  return ctx.transport->in_domain(observer, peer, c);
+}
+
+std::size_t Xhad::live_count(HostIndex h) const {
+  const std::vector<bool>& liveset = daemons_[h].liveset;
+  return static_cast<std::size_t>(std::count(liveset.begin(), liveset.end(), true));
+}
+
+bool Xhad::liveset_host_missing(HostIndex h) const {
+  for (HostIndex p = 0; p < ctx.n(); ++p) {
+    if (daemons_[h].liveset[p] && (!in_domain(h, p, Channel::network) || !in_domain(h, p, Channel::statefile))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Xhad::start_all_daemons() {
+  for (HostIndex h = 0; h < ctx.n(); ++h) {
+    Daemon& d = daemons_[h];
+    d.state = DaemonState::live;
+    d.excluded = false;
+    d.anchor = ctx.queue.now();
+    d.liveset.assign(ctx.n(), true);
+    // xhad's bond monitor starts afresh, and so does xapi's HA monitor with its cleared triggers.
+    d.bond_error = false;
+    ctx.xapi[h].bond_error_raised = false;
+    schedule_bond_check(h);
+  }
+}
+
+void Xhad::start(HostIndex h) {
+  Daemon& d = daemons_[h];
+  d.awaiting_statefile = false;
+  if (!ctx.config.ha_enabled) return;
+  if (ctx.config.heartbeat_sr && ctx.statefile.io(h) != IoOutcome::completes) {
+    d.awaiting_statefile = true;
+    ctx.publish(ctx.ha_source(h), "join_aborted", {{"reason", "statefile_unreachable"}});
+    return;
+  }
+  d.state = DaemonState::joining;
+  d.excluded = false;
+  d.join_failed = false;
+  d.anchor = ctx.queue.now();
+  d.liveset.assign(ctx.n(), false);
+  d.liveset[h] = true;
+  ctx.fault_handler[h].phase = FaultHandlerPhase::idle;
+  ctx.fault_handler[h].surviving_by_rule2 = false;
+  d.down_recognized = false;
+  const std::uint64_t life = ctx.machines[h].life;
+  d.join_timeout = ctx.queue.schedule_in(ctx.config.ha.join_timeout, Phase::decision, [this, h, life] {
+    if (ctx.machines[h].life != life || !daemons_[h].joining()) return;
+    ctx.publish(ctx.ha_source(h), "join_failed", {{"reason", "not_accepted_by_live_hosts"}});
+    stop(h);
+    daemons_[h].join_failed = true;
+    // xapi tries again: at the next change of the world, or after join_retry_interval at the latest.
+    ctx.queue.schedule_in(ctx.config.xapi.join_retry_interval, Phase::decision, [this, h, life] {
+      if (ctx.machines[h].life == life) retry_failed_joins();
+    });
+  });
+  ctx.publish(ctx.ha_source(h), "daemon_started");
+  d.bond_error = false;  // xhad's bond monitor starts with the daemon; xapi's trigger lives on with xapi
+  schedule_bond_check(h);
+  ctx.transport->start_beats(h);
+  ctx.refresh();
+  // Live hosts that still count the old incarnation as live learn from its heartbeats that it restarted: that is
+  // a failure of the old one, which their fault handlers remove.
+  for (HostIndex x = 0; x < ctx.n(); ++x) {
+    if (x != h && daemons_[x].live() && daemons_[x].liveset[h]) ctx.fault_handler.start(x);
+  }
+  check_joins();
+}
+
+void Xhad::stop(HostIndex h) {
+  halt(h);
+  ctx.statefile.release_lock(h);
+  ctx.refresh();
+  ctx.fault_handler.wake_deciders();
+}
+
+void Xhad::halt(HostIndex h) {
+  Daemon& d = daemons_[h];
+  d.state = DaemonState::stopped;
+  ctx.transport->stop_beats(h);
+  ctx.statefile.stop_watchdog(h);
+  ctx.fault_handler.halt(h);
+  ctx.xapi.daemon_stopped(h);
+  ctx.queue.cancel(d.join_timeout);
+  ctx.queue.cancel(d.bond_check);
+  ctx.transport->reset_links(h);
+}
+
+void Xhad::retry_failed_joins() {
+  for (HostIndex h = 0; h < ctx.n(); ++h) {
+    if (daemons_[h].join_failed && ctx.machines[h].state == HostState::up && !daemons_[h].running()) start(h);
+  }
+}
+
+void Xhad::found(HostIndex h, HostIndex p, Channel c, bool enter) {
+  changes_.push_back({h, p, c, enter});
+  schedule_settle();
+}
+
+void Xhad::schedule_settle() {
+  if (!ctx.queue.pending(settle_event_)) {
+    settle_event_ = ctx.queue.schedule_in(Duration::zero(), Phase::settle, [this] { settle(); });
+  }
+}
+
+// heartbeat.c: the request is set, w is in its own liveset, q is not in w's proposed liveset; q's fencing is
+// armed: its daemon runs and has joined.
+bool Xhad::fence_requested(HostIndex q, HostIndex w) const {
+  const FaultHandlerRun& requester = ctx.fault_handler[w];
+  return requester.requesting_fence && !requester.proposed[q] && daemons_[q].live();
+}
+
+void Xhad::hear_fence_request(HostIndex q) {
+  fence_requests_.push_back(q);
+  schedule_settle();
+}
+
+// Applies the instant's changes sorted by (observer, peer, channel); a link found both entering and leaving ends
+// as the last finding says, and one that ends as it began records nothing.
+void Xhad::settle() {
+  // Fence requests heard at this instant first, lowest host first: the hosts fence before the domain changes.
+  std::vector<HostIndex> fenced;
+  fenced.swap(fence_requests_);
+  std::sort(fenced.begin(), fenced.end());
+  fenced.erase(std::unique(fenced.begin(), fenced.end()), fenced.end());
+  for (const HostIndex q : fenced) {
+    if (daemons_[q].live()) ctx.machines.fence(q, "fence_requested");
+  }
+  std::vector<DomainChange> batch;
+  batch.swap(changes_);
+  std::stable_sort(batch.begin(), batch.end(), [](const DomainChange& a, const DomainChange& b) {
+    return std::tie(a.observer, a.peer, a.channel) < std::tie(b.observer, b.peer, b.channel);
+  });
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const DomainChange& d = batch[i];
+    if (i + 1 < batch.size() && batch[i + 1].observer == d.observer && batch[i + 1].peer == d.peer &&
+        batch[i + 1].channel == d.channel) {
+      continue;
+    }
+    Link& l = ctx.transport->link(d.observer, d.peer, d.channel);
+    if (!daemons_[d.observer].running() || l.in_domain == d.enter) continue;
+    l.in_domain = d.enter;
+    ctx.publish(ctx.ha_source(d.observer), d.enter ? "peer_seen" : "peer_lost",
+                {{"channel", std::string(to_token(d.channel))}, {"peer", ctx.name(d.peer)}});
+    domains_changed(d.observer, !d.enter && daemons_[d.observer].liveset[d.peer]);
+  }
+  for (HostIndex h = 0; h < ctx.n(); ++h) ctx.fault_handler.try_agree(h);
+}
+
+void Xhad::domains_changed(HostIndex h, bool lost) {
+  Daemon& d = daemons_[h];
+  if (!d.running()) return;
+  if (d.joining()) lost = false;  // a joining daemon has no liveset to defend yet
+  // A live host in both domains that this one does not count as live is added at once; a joining host is added
+  // by every live host together when its join completes (check_joins).
+  std::vector<std::string> joined;
+  for (HostIndex p = 0; p < ctx.n() && !d.joining(); ++p) {
+    if (!d.liveset[p] && in_domain(h, p, Channel::network) && in_domain(h, p, Channel::statefile) &&
+        ctx.fault_handler.idle(h) && daemons_[p].live()) {
+      d.liveset[p] = true;
+      joined.push_back(ctx.name(p));
+    }
+  }
+  if (!joined.empty()) {
+    ctx.publish(ctx.ha_source(h), "liveset_joined",
+                {{"hosts", join_names(joined)}, {"live", std::to_string(live_count(h))}});
+    ctx.xapi.liveset_changed(h);
+  }
+  check_joins();
+  if (lost) {
+    ctx.fault_handler.start(h);
+  } else if (ctx.fault_handler[h].phase == FaultHandlerPhase::waiting) {
+    ctx.fault_handler.check_stable(h);  // a stale peer may just have left
+  }
+}
+
+// The liveset the statefile holds for a joiner: the live hosts' livesets merged, the joiner left out.
+std::vector<bool> Xhad::live_view(HostIndex j) const {
+  std::vector<bool> view(ctx.n(), false);
+  for (HostIndex x = 0; x < ctx.n(); ++x) {
+    if (x == j || !daemons_[x].live()) continue;
+    for (HostIndex y = 0; y < ctx.n(); ++y) {
+      if (y != j && daemons_[x].liveset[y]) view[y] = true;
+    }
+  }
+  return view;
+}
+
+// xhad's join: a joining host first waits until every live host has it out of its liveset
+// (wait_all_hosts_recognize_I_was_down); it is live once it and every live host of the liveset it reads have each
+// other in both domains, and then every one of them adds it to its liveset at once.
+void Xhad::check_joins() {
+  const std::size_t n = ctx.n();
+  for (HostIndex j = 0; j < n; ++j) {
+    Daemon& joiner = daemons_[j];
+    if (!joiner.joining()) continue;
+    if (!joiner.down_recognized) {
+      bool recognized = true;
+      for (HostIndex x = 0; x < n && recognized; ++x) {
+        recognized = x == j || !daemons_[x].live() || !daemons_[x].liveset[j];
+      }
+      if (!recognized) continue;
+      joiner.down_recognized = true;
+    }
+    const auto both_ways = [this, j](HostIndex x) {
+      return in_domain(x, j, Channel::network) && in_domain(x, j, Channel::statefile) &&
+             in_domain(j, x, Channel::network) && in_domain(j, x, Channel::statefile);
+    };
+    // Exact early out: every live daemon x has itself in its liveset, so it is in live_view(j), and the join needs
+    // both domains both ways between x and j; checking that first spares the O(n²) view.
+    bool possible = true;
+    for (HostIndex x = 0; x < n && possible; ++x) {
+      if (x == j || !daemons_[x].live() || !daemons_[x].liveset[x]) continue;
+      possible = both_ways(x);
+    }
+    if (!possible) continue;
+    const std::vector<bool> view = live_view(j);
+    bool accepted = true;
+    for (HostIndex x = 0; x < n && accepted; ++x) {
+      if (!view[x]) continue;
+      // A live host accepts no join while its fault handler runs (xhad sm.c join_block); its handler's end checks
+      // the joins again.
+      accepted = daemons_[x].live() && ctx.fault_handler.idle(x) && both_ways(x);
+    }
+    if (!accepted) continue;
+    joiner.state = DaemonState::live;
+    ctx.invariants.world_changed();  // another incarnation counts in the livesets now
+    ctx.queue.cancel(joiner.join_timeout);
+    joiner.liveset = view;
+    joiner.liveset[j] = true;
+    std::vector<std::string> members;
+    for (HostIndex x = 0; x < n; ++x) {
+      if (view[x]) members.push_back(ctx.name(x));
+    }
+    std::vector<Detail> details{{"live", std::to_string(live_count(j))}};
+    if (!members.empty()) details.push_back({"hosts", join_names(members)});
+    ctx.publish(ctx.ha_source(j), "joined", std::move(details));
+    for (HostIndex x = 0; x < n; ++x) {
+      if (!view[x]) continue;
+      daemons_[x].liveset[j] = true;
+      ctx.publish(ctx.ha_source(x), "liveset_joined", {{"hosts", ctx.name(j)}, {"live", std::to_string(live_count(x))}});
+    }
+    ctx.xapi.liveset_changed(j);
+    for (HostIndex x = 0; x < n; ++x) {
+      if (view[x]) ctx.xapi.liveset_changed(x);
+    }
+    // Its fencing is armed now: a fence request it hears from here on concerns it.
+    for (HostIndex x = 0; x < n; ++x) {
+      if (x != j) ctx.transport->schedule_fence_check(j, x);
+    }
+  }
+}
+
+// xhad's bond monitor (bond_mon.c) checks the management bond every BOND_CHECK_INTERVAL = 10 s from the daemon's
+// start: an error when the bond or any member is not up (its MII status). xapi reads the warning (xapi.cpp).
+// Checks are computed, not polled: only the first check after a change of the bond is an event.
+namespace {
+constexpr Duration bond_check_interval = Duration::seconds(10);
+}
+
+bool Xhad::bond_degraded(HostIndex h) const {
+  const BondIndex bond = ctx.config.hosts[h].management.index;
+  for (const NicIndex m : ctx.network.bond_members(bond)) {
+    if (!ctx.network.member_enabled(m)) return true;
+  }
+  return false;
+}
+
+void Xhad::bonds_changed() {
+  for (HostIndex h = 0; h < ctx.n(); ++h) schedule_bond_check(h);
+}
+
+void Xhad::schedule_bond_check(HostIndex h) {
+  Daemon& d = daemons_[h];
+  if (!ctx.config.hosts[h].bond_monitor || !d.running() || ctx.queue.pending(d.bond_check)) return;
+  if (bond_degraded(h) == d.bond_error) return;
+  const SimTime next =
+      grid_at_or_after(d.anchor + bond_check_interval, bond_check_interval, ctx.queue.now(), true);
+  const std::uint64_t life = ctx.machines[h].life;
+  d.bond_check = ctx.queue.schedule_at(next, Phase::decision, [this, h, life] {
+    Daemon& checked = daemons_[h];
+    if (ctx.machines[h].life != life || !checked.running()) return;
+    checked.bond_error = bond_degraded(h);
+    ctx.xapi.schedule_bond_warning(h);
+  });
+}
+
+}  // namespace poolsim::models
