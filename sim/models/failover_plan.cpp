@@ -54,9 +54,9 @@ void FailoverPlan::update_pool_status(HostIndex m) {
 // and the transition to overcommitted alerts once.
 void FailoverPlan::mark_overcommitted(const Planner& planner) {
   const auto max = static_cast<std::int64_t>(planner.max_host_failures_to_tolerate());
-  if (max < plan_exists_for) ctx.alert("HA_POOL_DROP_IN_PLAN_EXISTS_FOR", {{"value", std::to_string(max)}});
+  if (max < plan_exists_for) ctx.alert(Alert::ha_pool_drop_in_plan_exists_for, {{"value", std::to_string(max)}});
   plan_exists_for = plan_exists_for_overcommitted(max);
-  if (!overcommitted) ctx.alert("HA_POOL_OVERCOMMITTED");
+  if (!overcommitted) ctx.alert(Alert::ha_pool_overcommitted);
   overcommitted = true;
 }
 

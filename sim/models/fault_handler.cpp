@@ -32,7 +32,7 @@ void FaultHandler::start(HostIndex h) {
     run.rerun = true;
     return;
   }
-  ctx.publish(ctx.ha_source(h), "fault_handler_started");
+  ctx.publish(ctx.ha_source(h), Rec::fault_handler_started);
   run.start = ctx.queue.now();
   ctx.queue.cancel(run.event);
   run.phase = FaultHandlerPhase::waiting;
@@ -206,7 +206,7 @@ void FaultHandler::survival_test(HostIndex h) {
     if (ctx.xapi[h].is_master && !ctx.xapi.statefile_lost_alerted) {
       // Raised by the master when every live host has lost the statefile (research §5), once.
       ctx.xapi.statefile_lost_alerted = true;
-      ctx.alert("HA_STATEFILE_LOST");
+      ctx.alert(Alert::ha_statefile_lost);
     }
     ctx.statefile.stop_watchdog(h);
   }
@@ -220,7 +220,7 @@ void FaultHandler::survival_test(HostIndex h) {
       if (xhad.in_domain(h, p, Channel::network) || xhad.in_domain(h, p, Channel::statefile)) extend = true;
     }
   }
-  ctx.publish(ctx.ha_source(h), "survived", {{"rule", rule}});
+  ctx.publish(ctx.ha_source(h), Rec::survived, {{"rule", rule}});
   if (removed.empty()) {
     finish(h);
     return;
@@ -252,7 +252,7 @@ void FaultHandler::survival_test(HostIndex h) {
         names.push_back(ctx.name(p));
       }
     }
-    ctx.publish(ctx.ha_source(h), "liveset_removed",
+    ctx.publish(ctx.ha_source(h), Rec::liveset_removed,
                 {{"hosts", join_names(names)}, {"live", std::to_string(ctx.xhad.live_count(h))}});
     finish(h);
     ctx.xapi.liveset_changed(h);

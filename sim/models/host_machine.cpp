@@ -26,7 +26,7 @@ void HostMachines::stop(HostIndex h, HostState state) {
       instance.host.reset();
       instance.booted = false;
       ctx.queue.cancel(instance.boot);
-      ctx.publish(ctx.vm_source(v), "vm_died", {{"host", ctx.name(h)}});
+      ctx.publish(ctx.vm_source(v), Rec::vm_died, {{"host", ctx.name(h)}});
     }
   }
   ctx.xapi.host_stopped(h);
@@ -39,19 +39,19 @@ void HostMachines::stop(HostIndex h, HostState state) {
 void HostMachines::boot(HostIndex h) {
   Machine& machine = machines_[h];
   machine.state = HostState::booting;
-  ctx.publish(ctx.name(h), "host_booting");
+  ctx.publish(ctx.name(h), Rec::host_booting);
   const std::uint64_t life = machine.life;
   machine.boot = ctx.queue.schedule_in(ctx.config.hosts[h].boot_time, Phase::hardware, [this, h, life] {
     Machine& booted = machines_[h];
     if (booted.life != life) return;
     booted.state = HostState::up;
-    ctx.publish(ctx.name(h), "host_up");
+    ctx.publish(ctx.name(h), Rec::host_up);
     ctx.network.set_host_powered(ctx.name(h), true);
     ctx.xapi.resync_vms(h);
     if (booted.was_fenced) {
       // Raised by the fenced host's own xapi once it is back (docs/research/real-behaviour.md §5).
       booted.was_fenced = false;
-      ctx.alert("HA_HOST_WAS_FENCED", {{"host", ctx.name(h)}});
+      ctx.alert(Alert::ha_host_was_fenced, {{"host", ctx.name(h)}});
     }
     ctx.xapi.start(h);
     ctx.xhad.start(h);
@@ -59,7 +59,7 @@ void HostMachines::boot(HostIndex h) {
 }
 
 void HostMachines::fence(HostIndex h, std::string_view reason) {
-  ctx.publish(ctx.ha_source(h), "self_fence", {{"reason", std::string(reason)}});
+  ctx.publish(ctx.ha_source(h), Rec::self_fence, {{"reason", std::string(reason)}});
   stop(h, HostState::fenced);
   machines_[h].was_fenced = true;
   boot(h);
@@ -72,7 +72,7 @@ void HostMachines::boot_vm(VmIndex v, HostIndex host) {
   // The boot is cancelled if the VM dies or is shut down; a live migration carries it along.
   instance.boot = ctx.queue.schedule_in(ctx.vm_config(v).boot_time, Phase::hardware, [this, v] {
     instances_[v].booted = true;
-    ctx.publish(ctx.vm_source(v), "vm_running", {{"host", ctx.name(*instances_[v].host)}});
+    ctx.publish(ctx.vm_source(v), Rec::vm_running, {{"host", ctx.name(*instances_[v].host)}});
   });
 }
 
@@ -90,7 +90,7 @@ void HostMachines::migrate_vm(VmIndex v, HostIndex from, HostIndex to, Duration 
     if (machines_[from].life != life || machines_[to].life != target_life || instances_[v].host != from) return;
     instances_[v].host = to;
     ctx.db.vm(v).host = to;
-    ctx.publish(ctx.vm_source(v), "vm_migrated", {{"from", ctx.name(from)}, {"to", ctx.name(to)}});
+    ctx.publish(ctx.vm_source(v), Rec::vm_migrated, {{"from", ctx.name(from)}, {"to", ctx.name(to)}});
   });
 }
 

@@ -1,5 +1,7 @@
 #include "poolsim/models/network.hpp"
 
+#include "poolsim/models/records.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -26,6 +28,18 @@ std::string_view to_token(LacpStatus status) {
   }
   return "unknown";
 }
+
+namespace {
+Rec lacp_record(LacpStatus status) {
+  switch (status) {
+    case LacpStatus::negotiating: return Rec::lacp_negotiating;
+    case LacpStatus::negotiated: return Rec::lacp_negotiated;
+    case LacpStatus::expired: return Rec::lacp_expired;
+    case LacpStatus::defaulted: break;
+  }
+  return Rec::lacp_defaulted;
+}
+}  // namespace
 
 Network::Network(EventQueue& queue, EventBus& bus) : queue_(queue), bus_(bus) {}
 
@@ -164,7 +178,7 @@ void Network::fail_switch(SwitchIndex s) {
     if (nics_[i].cabled_to == s && carrier(i)) losing.push_back(i);
   }
   switches_[s].up = false;
-  bus_.publish(queue_.now(), switches_[s].name, "switch_down");
+  publish(bus_, queue_.now(), switches_[s].name, Rec::switch_down);
   recompute_segments();
   for (const NicIndex i : losing) carrier_changed(i, "switch_fail");
   notify();
@@ -174,7 +188,7 @@ void Network::restore_switch(SwitchIndex s) {
   if (switches_.at(s).up) return;
   switches_[s].up = true;
   switches_[s].lacp_answering = true;  // its control plane restarted with it
-  bus_.publish(queue_.now(), switches_[s].name, "switch_up");
+  publish(bus_, queue_.now(), switches_[s].name, Rec::switch_up);
   recompute_segments();
   for (NicIndex i = 0; i < nics_.size(); ++i) {
     if (nics_[i].cabled_to == s && carrier(i)) carrier_changed(i, "switch_restore");
@@ -192,7 +206,7 @@ SimTime Network::next_poll(const BondTiming& timing) const {
 void Network::carrier_changed(NicIndex nic, std::string_view cause) {
   Nic& n = nics_[nic];
   const bool up = carrier(nic);
-  bus_.publish(queue_.now(), source(n), up ? "link_up" : "link_down", {{"cause", std::string(cause)}});
+  publish(bus_, queue_.now(), source(n), up ? Rec::link_up : Rec::link_down, {{"cause", std::string(cause)}});
   if (!n.bond) return;
   if (uses_lacp(bonds_[*n.bond].mode)) {
     lacp_carrier_changed(nic);
@@ -268,7 +282,7 @@ void Network::set_lacp(NicIndex nic, LacpStatus status) {
   n.lacp = status;
   // Changes on a member without carrier are invisible (it is unusable either way): not recorded.
   if (carrier(nic)) {
-    bus_.publish(queue_.now(), source(bonds_[*n.bond]), "lacp_" + std::string(to_token(status)),
+    publish(bus_, queue_.now(), source(bonds_[*n.bond]), lacp_record(status),
                  {{"member", n.name}});
   }
   if (status == LacpStatus::expired) {
@@ -283,7 +297,7 @@ void Network::silence_lacp(SwitchIndex s) {
   Switch& sw = switches_.at(s);
   if (!sw.lacp || !sw.lacp_answering) return;
   sw.lacp_answering = false;
-  bus_.publish(queue_.now(), sw.name, "lacp_silent");
+  publish(bus_, queue_.now(), sw.name, Rec::lacp_silent);
   if (!sw.up) return;
   for (NicIndex i = 0; i < nics_.size(); ++i) {
     Nic& n = nics_[i];
@@ -300,7 +314,7 @@ void Network::resume_lacp(SwitchIndex s) {
   Switch& sw = switches_.at(s);
   if (!sw.lacp || sw.lacp_answering) return;
   sw.lacp_answering = true;
-  bus_.publish(queue_.now(), sw.name, "lacp_resumed");
+  publish(bus_, queue_.now(), sw.name, Rec::lacp_resumed);
   if (!sw.up) return;
   for (NicIndex i = 0; i < nics_.size(); ++i) {
     Nic& n = nics_[i];
@@ -336,7 +350,7 @@ void Network::set_host_powered(std::string_view host, bool powered) {
     n.powered = powered;
     const bool has_carrier = carrier(i);
     if (had_carrier != has_carrier) {
-      bus_.publish(queue_.now(), source(n), has_carrier ? "link_up" : "link_down", {{"cause", std::string(cause)}});
+      publish(bus_, queue_.now(), source(n), has_carrier ? Rec::link_up : Rec::link_down, {{"cause", std::string(cause)}});
     }
     if (!n.bond) continue;
     // The host's bonds stop with it: no downdelay, nothing pending. They start again from scratch.
@@ -349,7 +363,7 @@ void Network::set_host_powered(std::string_view host, bool powered) {
     Bond& bond = bonds_[b];
     if (bond.host != host) continue;
     if (!powered) {
-      if (bond.current) bus_.publish(queue_.now(), source(bond), "bond_down");
+      if (bond.current) publish(bus_, queue_.now(), source(bond), Rec::bond_down);
       bond.current.reset();
       continue;
     }
@@ -372,7 +386,7 @@ void Network::set_member_enabled(NicIndex nic, bool enabled) {
   Nic& n = nics_[nic];
   n.enabled = enabled;
   Bond& bond = bonds_[*n.bond];
-  bus_.publish(queue_.now(), source(bond), enabled ? "member_up" : "member_down",
+  publish(bus_, queue_.now(), source(bond), enabled ? Rec::member_up : Rec::member_down,
                {{"member", n.name}});
   choose_current(bond);
   notify();
@@ -390,11 +404,11 @@ void Network::choose_current(Bond& bond) {
   }
   const std::string src = source(bond);
   if (before && bond.current) {
-    bus_.publish(queue_.now(), src, "failover", {{"from", nics_[*before].name}, {"to", nics_[*bond.current].name}});
+    publish(bus_, queue_.now(), src, Rec::failover, {{"from", nics_[*before].name}, {"to", nics_[*bond.current].name}});
   } else if (before) {
-    bus_.publish(queue_.now(), src, "bond_down");
+    publish(bus_, queue_.now(), src, Rec::bond_down);
   } else if (bond.current) {
-    bus_.publish(queue_.now(), src, "bond_up", {{"member", nics_[*bond.current].name}});
+    publish(bus_, queue_.now(), src, Rec::bond_up, {{"member", nics_[*bond.current].name}});
   }
 }
 

@@ -72,19 +72,19 @@ PoolContext::PoolContext(EventQueue& q, EventBus& b, Network& n, Storage& s, Poo
   cut.assign(count, std::vector<bool>(count, false));
 }
 
-void PoolContext::publish(std::string source, std::string_view event, std::vector<Detail> details) {
-  bus.publish(queue.now(), std::move(source), event, std::move(details));
+void PoolContext::publish(std::string source, Rec id, std::vector<Detail> details) {
+  models::publish(bus, queue.now(), std::move(source), id, std::move(details));
 }
 
-void PoolContext::alert(std::string_view alert_name, std::vector<Detail> details) {
-  details.push_back({"name", std::string(alert_name)});
-  publish("pool", "alert", std::move(details));
+void PoolContext::alert(Alert id, std::vector<Detail> details) {
+  details.push_back({"name", std::string(models::name(id))});
+  publish("pool", Rec::alert, std::move(details));
 }
 
-void PoolContext::refuse(std::string_view op, std::string_view reason, std::vector<Detail> details) {
+void PoolContext::refuse(std::string_view op, Refusal reason, std::vector<Detail> details) {
   details.push_back({"op", std::string(op)});
-  details.push_back({"reason", std::string(reason)});
-  publish("pool", "operation_refused", std::move(details));
+  details.push_back({"reason", std::string(token(reason))});
+  publish("pool", Rec::operation_refused, std::move(details));
 }
 
 bool PoolContext::reaches(HostIndex from, HostIndex to) const {
@@ -114,7 +114,7 @@ void PoolContext::start_ha() {
 
 void PoolContext::stop_ha() {
   for (HostIndex h = 0; h < n(); ++h) {
-    if (xhad[h].joining()) publish(ha_source(h), "join_cancelled", {{"reason", "ha_disabled"}});
+    if (xhad[h].joining()) publish(ha_source(h), Rec::join_cancelled, {{"reason", "ha_disabled"}});
     xhad.halt(h);
     xhad[h].awaiting_statefile = false;
     xhad[h].join_failed = false;
@@ -158,7 +158,7 @@ void Pool::start() {
 void Pool::crash(HostIndex host) {
   Impl& p = *impl_;
   if (p.machines[host].state == HostState::down) return;
-  p.publish(p.name(host), "host_crashed");
+  p.publish(p.name(host), Rec::host_crashed);
   p.machines.stop(host, HostState::down);
 }
 
@@ -171,7 +171,7 @@ void Pool::power_on(HostIndex host) {
 void Pool::reboot(HostIndex host) {
   Impl& p = *impl_;
   if (p.machines[host].state != HostState::up) return;
-  p.publish(p.name(host), "host_rebooting");
+  p.publish(p.name(host), Rec::host_rebooting);
   p.machines.stop(host, HostState::booting);
   p.xhad[host].excluded = true;  // a clean shutdown tells xhad: it no longer counts for rule 2
   p.machines.boot(host);
@@ -196,14 +196,14 @@ void Pool::partition(const std::vector<std::vector<HostIndex>>& groups) {
     for (const auto& m : members) group += (group.empty() ? "" : "+") + m;  // hosts of one group joined by '+'
     names.push_back(group);
   }
-  p.publish("pool", "partition", {{"groups", join_names(names)}});
+  p.publish("pool", Rec::partition, {{"groups", join_names(names)}});
   p.refresh();
 }
 
 void Pool::heal() {
   Impl& p = *impl_;
   for (auto& row : p.cut) std::fill(row.begin(), row.end(), false);
-  p.publish("pool", "heal");
+  p.publish("pool", Rec::heal);
   p.refresh();
   p.xhad.retry_failed_joins();
 }

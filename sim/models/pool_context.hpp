@@ -18,6 +18,7 @@
 #include "poolsim/kernel/event_queue.hpp"
 #include "poolsim/models/network.hpp"
 #include "poolsim/models/pool.hpp"
+#include "poolsim/models/records.hpp"
 #include "poolsim/models/storage.hpp"
 #include "statefile.hpp"
 #include "xapi.hpp"
@@ -54,10 +55,10 @@ struct PoolContext {
   const VmConfig& vm_config(VmIndex v) const { return config.vms[v]; }
   std::string ha_source(HostIndex h) const { return name(h) + "/ha"; }
   std::string vm_source(VmIndex v) const { return "vm/" + config.vms[v].name; }
-  void publish(std::string source, std::string_view event, std::vector<Detail> details = {});
-  void alert(std::string_view name, std::vector<Detail> details = {});
+  void publish(std::string source, Rec id, std::vector<Detail> details = {});
+  void alert(Alert id, std::vector<Detail> details = {});
   // An operation XenServer would refuse: `operation_refused op=… reason=…`, nothing changed.
-  void refuse(std::string_view op, std::string_view reason, std::vector<Detail> details = {});
+  void refuse(std::string_view op, Refusal reason, std::vector<Detail> details = {});
 
   // Whether from's management network reaches to's (its links, and no partition between them).
   bool reaches(HostIndex from, HostIndex to) const;

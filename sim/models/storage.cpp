@@ -1,5 +1,7 @@
 #include "poolsim/models/storage.hpp"
 
+#include "poolsim/models/records.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -26,13 +28,13 @@ std::string_view to_token(IoOutcome outcome) {
 
 namespace {
 
-std::string_view io_event(IoOutcome outcome) {
+Rec io_event(IoOutcome outcome) {
   switch (outcome) {
-    case IoOutcome::completes: return "io_completes";
-    case IoOutcome::hangs: return "io_hangs";
-    case IoOutcome::fails: return "io_fails";
+    case IoOutcome::completes: return Rec::io_completes;
+    case IoOutcome::hangs: return Rec::io_hangs;
+    case IoOutcome::fails: break;
   }
-  return "io_unknown";
+  return Rec::io_fails;
 }
 
 bool multipathed(StorageKind kind) { return kind == StorageKind::iscsi || kind == StorageKind::fc; }
@@ -152,7 +154,7 @@ void Storage::fail_array(ArrayIndex array) {
   Array& a = arrays_.at(array);
   if (!a.up) return;
   a.up = false;
-  bus_.publish(queue_.now(), a.name, "array_down");
+  publish(bus_, queue_.now(), a.name, Rec::array_down);
   if (refresh(array)) notify();
 }
 
@@ -160,7 +162,7 @@ void Storage::restore_array(ArrayIndex array) {
   Array& a = arrays_.at(array);
   if (a.up) return;
   a.up = true;
-  bus_.publish(queue_.now(), a.name, "array_up");
+  publish(bus_, queue_.now(), a.name, Rec::array_up);
   if (refresh(array)) notify();
 }
 
@@ -168,7 +170,7 @@ void Storage::fail_portal(PortalIndex portal) {
   Portal& p = portals_.at(portal);
   if (!p.up) return;
   p.up = false;
-  bus_.publish(queue_.now(), arrays_[p.array].name + "/" + p.name, "portal_down");
+  publish(bus_, queue_.now(), arrays_[p.array].name + "/" + p.name, Rec::portal_down);
   if (refresh(p.array)) notify();
 }
 
@@ -176,7 +178,7 @@ void Storage::restore_portal(PortalIndex portal) {
   Portal& p = portals_.at(portal);
   if (p.up) return;
   p.up = true;
-  bus_.publish(queue_.now(), arrays_[p.array].name + "/" + p.name, "portal_up");
+  publish(bus_, queue_.now(), arrays_[p.array].name + "/" + p.name, Rec::portal_up);
   if (refresh(p.array)) notify();
 }
 
@@ -234,12 +236,12 @@ bool Storage::refresh_path(ArrayIndex array, std::uint32_t host, std::uint32_t p
       // The session logs in again before replacement_timeout: held I/O resumes, multipath never failed it.
       queue_.cancel(p.timer);
       p.state = PathState::active;
-      publish_path(a, h, p, "path_up");
+      publish_path(a, h, p, Rec::path_up);
       return true;
     case PathState::failed:
       if (!up) return false;
       p.state = PathState::returning;
-      publish_path(a, h, p, "path_up");
+      publish_path(a, h, p, Rec::path_up);
       if (!queue_.pending(h.checker)) {
         h.checker = queue_.schedule_at(next_check(timing), Phase::hardware,
                                        [this, array, host] { checker_run(array, host); });
@@ -248,7 +250,7 @@ bool Storage::refresh_path(ArrayIndex array, std::uint32_t host, std::uint32_t p
     case PathState::returning:
       if (up) return false;
       p.state = PathState::failed;
-      publish_path(a, h, p, "path_down");
+      publish_path(a, h, p, Rec::path_down);
       return false;
   }
   return false;
@@ -259,7 +261,7 @@ void Storage::detected(ArrayIndex array, std::uint32_t host, std::uint32_t path)
   Attachment& h = a.attachments[host];
   Path& p = h.paths[path];
   p.state = PathState::recovering;
-  publish_path(a, h, p, "path_down");
+  publish_path(a, h, p, Rec::path_down);
   const Duration wait = a.kind == StorageKind::fc ? a.timing.fast_io_fail_tmo : a.timing.replacement_timeout;
   p.timer = queue_.schedule_in(wait, Phase::hardware, [this, array, host, path] { path_failed(array, host, path); });
 }
@@ -269,7 +271,7 @@ void Storage::path_failed(ArrayIndex array, std::uint32_t host, std::uint32_t pa
   Attachment& h = a.attachments[host];
   Path& p = h.paths[path];
   p.state = PathState::failed;
-  publish_path(a, h, p, "path_failed");
+  publish_path(a, h, p, Rec::path_failed);
   const bool none_trusted = std::all_of(h.paths.begin(), h.paths.end(), [](const Path& q) {
     return q.state == PathState::failed || q.state == PathState::returning;
   });
@@ -310,7 +312,7 @@ void Storage::checker_run(ArrayIndex array, std::uint32_t host) {
   for (Path& p : h.paths) {
     if (p.state != PathState::returning) continue;
     p.state = PathState::active;
-    publish_path(a, h, p, "path_reinstated");
+    publish_path(a, h, p, Rec::path_reinstated);
     reinstated = true;
   }
   if (!reinstated) return;
@@ -341,7 +343,7 @@ bool Storage::update_outcome(const Array& array, Attachment& host) {
   const IoOutcome now = outcome_of(array, host);
   if (now == host.outcome) return false;
   host.outcome = now;
-  bus_.publish(queue_.now(), host.host_name + "/" + array.name, io_event(now));
+  publish(bus_, queue_.now(), host.host_name + "/" + array.name, io_event(now));
   return true;
 }
 
@@ -351,8 +353,8 @@ SimTime Storage::next_check(const MultipathTiming& timing) const {
   return past == Duration::zero() ? queue_.now() : queue_.now() + (timing.polling_interval - past);
 }
 
-void Storage::publish_path(const Array& array, const Attachment& host, const Path& path, std::string_view event) {
-  bus_.publish(queue_.now(), host.host_name + "/" + array.name + "/" + portals_[path.portal].name, event,
+void Storage::publish_path(const Array& array, const Attachment& host, const Path& path, Rec event) {
+  publish(bus_, queue_.now(), host.host_name + "/" + array.name + "/" + portals_[path.portal].name, event,
                {{"via", interface_name(path.via)}});
 }
 

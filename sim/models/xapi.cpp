@@ -47,7 +47,7 @@ void Xapi::hang(HostIndex h) {
   Toolstack& xapi = toolstacks_[h];
   if (ctx.machines[h].state != HostState::up || !xapi.alive) return;
   xapi.alive = false;
-  ctx.publish(ctx.name(h), "xapi_hung");
+  ctx.publish(ctx.name(h), Rec::xapi_hung);
   if (!ctx.config.ha_enabled || !ctx.xhad[h].running()) return;
   // The next health check times out, the one restart attempt does not bring it back: xhad fences
   // (docs/model.md "xapi health check").
@@ -66,7 +66,7 @@ void Xapi::restore(HostIndex h) {
   if (xapi.alive || ctx.machines[h].state != HostState::up) return;
   xapi.alive = true;
   ctx.queue.cancel(xapi.health_fence);
-  ctx.publish(ctx.name(h), "xapi_restored");
+  ctx.publish(ctx.name(h), Rec::xapi_restored);
   schedule_bond_warning(h);
 }
 
@@ -111,8 +111,8 @@ void Xapi::master_poll(HostIndex h) {
   last_master = h;
   xapi.is_master = true;
   ++master_term_;
-  ctx.publish("pool", "master_changed", {{"from", before ? ctx.name(*before) : std::string("none")}, {"to", ctx.name(h)}});
-  ctx.alert("POOL_MASTER_TRANSITION", {{"host", ctx.name(h)}});
+  ctx.publish("pool", Rec::master_changed, {{"from", before ? ctx.name(*before) : std::string("none")}, {"to", ctx.name(h)}});
+  ctx.alert(Alert::pool_master_transition, {{"host", ctx.name(h)}});
   const std::uint64_t term = master_term_;
   ctx.queue.schedule_in(ctx.config.xapi.become_master_delay, Phase::decision, [this, h, term] {
     if (master_term_ != term) return;
@@ -141,7 +141,7 @@ void Xapi::resync_vms(HostIndex h) {
     if (ctx.vm_config(v).priority == RestartPriority::best_effort) {
       ctx.monitor.vm(v).best_effort_owed = HaMonitor::best_effort_attempts;
     }
-    ctx.publish(ctx.vm_source(v), "vm_halted", {{"host", ctx.name(h)}, {"reason", "host_restarted"}});
+    ctx.publish(ctx.vm_source(v), Rec::vm_halted, {{"host", ctx.name(h)}, {"reason", "host_restarted"}});
     any = true;
   }
   const std::optional<HostIndex> holder = ctx.statefile.lock_holder();
@@ -160,7 +160,7 @@ void Xapi::schedule_bond_warning(HostIndex h) {
     Toolstack& read = toolstacks_[h];
     const Daemon& daemon = ctx.xhad[h];
     if (ctx.machines[h].life != life || !daemon.running() || !read.alive) return;
-    if (daemon.bond_error && !read.bond_error_raised) ctx.alert("HA_NETWORK_BONDING_ERROR", {{"host", ctx.name(h)}});
+    if (daemon.bond_error && !read.bond_error_raised) ctx.alert(Alert::ha_network_bonding_error, {{"host", ctx.name(h)}});
     read.bond_error_raised = daemon.bond_error;
   });
 }

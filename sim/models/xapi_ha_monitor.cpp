@@ -34,14 +34,14 @@ void HaMonitor::pass(HostIndex m) {
   for (HostIndex x = 0; x < ctx.n(); ++x) {
     if (db.live[x] && !liveset[x]) {
       db.live[x] = false;
-      ctx.alert("HA_HOST_FAILED", {{"host", ctx.name(x)}});
+      ctx.alert(Alert::ha_host_failed, {{"host", ctx.name(x)}});
       for (VmIndex v = 0; v < ctx.vm_count(); ++v) {
         VmRecord& record = db.vm(v);
         if (record.host == x && record.running) {
           record.running = false;
           record.host.reset();
           if (ctx.vm_config(v).priority == RestartPriority::best_effort) vms_[v].best_effort_owed = best_effort_attempts;
-          ctx.publish(ctx.vm_source(v), "vm_halted", {{"host", ctx.name(x)}, {"reason", "host_failed"}});
+          ctx.publish(ctx.vm_source(v), Rec::vm_halted, {{"host", ctx.name(x)}, {"reason", "host_failed"}});
           reset = true;
         }
       }
@@ -178,13 +178,13 @@ bool HaMonitor::try_start(HostIndex m, VmIndex v) {
   }
   if (!target) target = db.place(config.memory, eligible);
   const auto fail = [&](std::string_view reason) {
-    ctx.publish(ctx.vm_source(v), "vm_restart_failed", {{"reason", std::string(reason)}});
+    ctx.publish(ctx.vm_source(v), Rec::vm_restart_failed, {{"reason", std::string(reason)}});
     if (best_effort && state.best_effort_owed == 0) {
-      ctx.publish(ctx.vm_source(v), "vm_left_down", {{"reason", "best_effort"}});
+      ctx.publish(ctx.vm_source(v), Rec::vm_left_down, {{"reason", "best_effort"}});
     }
     if (!best_effort && !state.alerted) {
       state.alerted = true;
-      ctx.alert("HA_PROTECTED_VM_RESTART_FAILED", {{"vm", config.name}});
+      ctx.alert(Alert::ha_protected_vm_restart_failed, {{"vm", config.name}});
     }
     return false;
   };
@@ -198,7 +198,7 @@ bool HaMonitor::try_start(HostIndex m, VmIndex v) {
   ctx.invariants.check_vm_not_running(v, *target);
   state.alerted = false;
   state.best_effort_owed = 0;
-  ctx.publish(ctx.vm_source(v), "vm_restart", {{"order", std::to_string(config.order)}, {"to", ctx.name(*target)}});
+  ctx.publish(ctx.vm_source(v), Rec::vm_restart, {{"order", std::to_string(config.order)}, {"to", ctx.name(*target)}});
   ctx.xapi.start_vm(v, *target);
   return true;
 }

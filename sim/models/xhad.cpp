@@ -51,7 +51,7 @@ void Xhad::start(HostIndex h) {
   if (!ctx.config.ha_enabled) return;
   if (ctx.config.heartbeat_sr && ctx.statefile.io(h) != IoOutcome::completes) {
     d.awaiting_statefile = true;
-    ctx.publish(ctx.ha_source(h), "join_aborted", {{"reason", "statefile_unreachable"}});
+    ctx.publish(ctx.ha_source(h), Rec::join_aborted, {{"reason", "statefile_unreachable"}});
     return;
   }
   d.state = DaemonState::joining;
@@ -66,7 +66,7 @@ void Xhad::start(HostIndex h) {
   const std::uint64_t life = ctx.machines[h].life;
   d.join_timeout = ctx.queue.schedule_in(ctx.config.ha.join_timeout, Phase::decision, [this, h, life] {
     if (ctx.machines[h].life != life || !daemons_[h].joining()) return;
-    ctx.publish(ctx.ha_source(h), "join_failed", {{"reason", "not_accepted_by_live_hosts"}});
+    ctx.publish(ctx.ha_source(h), Rec::join_failed, {{"reason", "not_accepted_by_live_hosts"}});
     stop(h);
     daemons_[h].join_failed = true;
     // xapi tries again: at the next change of the world, or after join_retry_interval at the latest.
@@ -74,7 +74,7 @@ void Xhad::start(HostIndex h) {
       if (ctx.machines[h].life == life) retry_failed_joins();
     });
   });
-  ctx.publish(ctx.ha_source(h), "daemon_started");
+  ctx.publish(ctx.ha_source(h), Rec::daemon_started);
   d.bond_error = false;  // xhad's bond monitor starts with the daemon; xapi's trigger lives on with xapi
   schedule_bond_check(h);
   ctx.transport->start_beats(h);
@@ -160,7 +160,7 @@ void Xhad::settle() {
     Link& l = ctx.transport->link(d.observer, d.peer, d.channel);
     if (!daemons_[d.observer].running() || l.in_domain == d.enter) continue;
     l.in_domain = d.enter;
-    ctx.publish(ctx.ha_source(d.observer), d.enter ? "peer_seen" : "peer_lost",
+    ctx.publish(ctx.ha_source(d.observer), d.enter ? Rec::peer_seen : Rec::peer_lost,
                 {{"channel", std::string(to_token(d.channel))}, {"peer", ctx.name(d.peer)}});
     domains_changed(d.observer, !d.enter && daemons_[d.observer].liveset[d.peer]);
   }
@@ -182,7 +182,7 @@ void Xhad::domains_changed(HostIndex h, bool lost) {
     }
   }
   if (!joined.empty()) {
-    ctx.publish(ctx.ha_source(h), "liveset_joined",
+    ctx.publish(ctx.ha_source(h), Rec::liveset_joined,
                 {{"hosts", join_names(joined)}, {"live", std::to_string(live_count(h))}});
     ctx.xapi.liveset_changed(h);
   }
@@ -254,11 +254,11 @@ void Xhad::check_joins() {
     }
     std::vector<Detail> details{{"live", std::to_string(live_count(j))}};
     if (!members.empty()) details.push_back({"hosts", join_names(members)});
-    ctx.publish(ctx.ha_source(j), "joined", std::move(details));
+    ctx.publish(ctx.ha_source(j), Rec::joined, std::move(details));
     for (HostIndex x = 0; x < n; ++x) {
       if (!view[x]) continue;
       daemons_[x].liveset[j] = true;
-      ctx.publish(ctx.ha_source(x), "liveset_joined", {{"hosts", ctx.name(j)}, {"live", std::to_string(live_count(x))}});
+      ctx.publish(ctx.ha_source(x), Rec::liveset_joined, {{"hosts", ctx.name(j)}, {"live", std::to_string(live_count(x))}});
     }
     ctx.xapi.liveset_changed(j);
     for (HostIndex x = 0; x < n; ++x) {

@@ -13,6 +13,7 @@
 #include <system_error>
 #include <utility>
 
+#include "poolsim/models/records.hpp"
 #include "poolsim/version.hpp"
 #include "recording/hdf5_common.hpp"
 
@@ -147,24 +148,28 @@ bool valid_name(const std::string& name) {
 
 }  // namespace
 
+SummaryRules::SummaryRules()
+    : vm_up_state(models::to_token(models::VmState::running)),
+      vm_start_state(models::to_token(models::VmState::starting)),
+      host_fence_state(models::to_token(models::HostState::fenced)),
+      master_event(models::token(models::Rec::master_changed)),
+      alert_event(models::token(models::Rec::alert)) {}
+
+// From the models' table of records: each record that leads its host or VM to a state.
 std::vector<StateRule> pool_state_rules() {
-  using enum StateSubject;
-  return {
-      {host, "", "", "host_crashed", "down"},
-      {host, "", "", "host_rebooting", "booting"},
-      {host, "", "", "host_booting", "booting"},
-      {host, "", "", "host_up", "up"},
-      {host, "", "/ha", "self_fence", "fenced"},
-      {host, "", "/ha", "daemon_started", "joining"},
-      {host, "", "/ha", "joined", "up"},
-      {host, "", "/ha", "join_failed", "up"},
-      {host, "", "/ha", "join_cancelled", "up"},
-      {vm, "vm/", "", "vm_died", "halted"},
-      {vm, "vm/", "", "vm_halted", "halted"},
-      {vm, "vm/", "", "vm_restart_failed", "halted"},
-      {vm, "vm/", "", "vm_restart", "starting"},
-      {vm, "vm/", "", "vm_running", "running"},
-  };
+  std::vector<StateRule> rules;
+  for (const models::RecordSpec& record : models::record_table) {
+    const bool from_daemon = record.source == models::RecordSource::ha_daemon;
+    if (record.host_state) {
+      rules.push_back({StateSubject::host, "", from_daemon ? "/ha" : "", std::string(record.token),
+                       std::string(models::to_token(*record.host_state))});
+    }
+    if (record.vm_state) {
+      rules.push_back({StateSubject::vm, "vm/", "", std::string(record.token),
+                       std::string(models::to_token(*record.vm_state))});
+    }
+  }
+  return rules;
 }
 
 struct Hdf5Timeline::Impl {

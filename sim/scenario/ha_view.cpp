@@ -4,6 +4,8 @@
 #include <string_view>
 #include <utility>
 
+#include "poolsim/models/records.hpp"
+
 namespace poolsim::scenario {
 
 HaView::HaView(std::vector<std::string> host_names, std::vector<std::string> vm_names, bool ha_enabled)
@@ -39,7 +41,10 @@ void HaView::set_live(std::size_t observer, const std::string& hosts, bool live)
 }
 
 void HaView::on_record(const TimelineRecord& record) {
-  const std::string_view event = record.event;
+  using models::Rec;
+  const models::RecordSpec* spec = models::find_record(record.event);
+  if (!spec) return;
+  const Rec event = spec->id;
   const std::string& source = record.source;
   auto detail = [&record](std::string_view key) -> std::string {
     for (const Detail& d : record.details) {
@@ -48,8 +53,8 @@ void HaView::on_record(const TimelineRecord& record) {
     return {};
   };
   if (source == "pool") {
-    if (event == "ha_enabled") start_all();
-    if (event == "ha_disabled") {
+    if (event == Rec::ha_enabled) start_all();
+    if (event == Rec::ha_disabled) {
       ha_enabled_ = false;
       for (Host& h : hosts_) h.daemon = h.joining = false;
     }
@@ -59,8 +64,8 @@ void HaView::on_record(const TimelineRecord& record) {
     const auto vm = std::find(vm_names_.begin(), vm_names_.end(), source.substr(3));
     if (vm == vm_names_.end()) return;
     const auto v = static_cast<std::size_t>(vm - vm_names_.begin());
-    if (event == "vm_shutdown") user_halted_[v] = true;
-    if (event == "vm_start") {
+    if (event == Rec::vm_shutdown) user_halted_[v] = true;
+    if (event == Rec::vm_start) {
       user_halted_[v] = false;
       operator_started_[v] = true;
     }
@@ -71,22 +76,22 @@ void HaView::on_record(const TimelineRecord& record) {
   if (h >= hosts_.size()) return;
   Host& host = hosts_[h];
   if (!ha) {
-    if (event == "host_crashed" || event == "host_rebooting") host.daemon = host.joining = false;
+    if (event == Rec::host_crashed || event == Rec::host_rebooting) host.daemon = host.joining = false;
     return;
   }
-  if (event == "daemon_started") {
+  if (event == Rec::daemon_started) {
     host.daemon = true;
     host.joining = true;
     std::fill(host.liveset.begin(), host.liveset.end(), false);
     host.liveset[h] = true;
-  } else if (event == "joined") {
+  } else if (event == Rec::joined) {
     host.joining = false;
     if (!detail("hosts").empty()) set_live(h, detail("hosts"), true);
-  } else if (event == "liveset_joined") {
+  } else if (event == Rec::liveset_joined) {
     set_live(h, detail("hosts"), true);
-  } else if (event == "liveset_removed") {
+  } else if (event == Rec::liveset_removed) {
     set_live(h, detail("hosts"), false);
-  } else if (event == "join_failed" || event == "self_fence") {
+  } else if (event == Rec::join_failed || event == Rec::self_fence) {
     host.daemon = host.joining = false;
   }
 }

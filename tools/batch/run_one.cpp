@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "poolsim/models/pool.hpp"
+#include "poolsim/models/records.hpp"
 
 namespace poolsim::batch {
 
@@ -48,9 +49,10 @@ PoolServicesMeter::PoolServicesMeter(scenario::Simulation& sim)
 
 void PoolServicesMeter::on_record(const TimelineRecord& record) {
   // xapi_hang and xapi_restore publish from the host's own source: "<host>".
-  if (record.event == "xapi_hung" || record.event == "xapi_restored") {
+  const std::string_view hung = models::token(models::Rec::xapi_hung);
+  if (record.event == hung || record.event == models::token(models::Rec::xapi_restored)) {
     for (models::HostIndex h = 0; h < pool_.host_count(); ++h) {
-      if (pool_.host_name(h) == record.source) xapi_hung_[h] = record.event == "xapi_hung";
+      if (pool_.host_name(h) == record.source) xapi_hung_[h] = record.event == hung;
     }
   }
   if (scheduled_ != record.time) {

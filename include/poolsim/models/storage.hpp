@@ -55,6 +55,8 @@
 
 namespace poolsim::models {
 
+enum class Rec : std::uint8_t;
+
 using ArrayIndex = std::uint32_t;
 using PortalIndex = std::uint32_t;
 
@@ -181,7 +183,7 @@ class Storage {
   // Recomputes the host's outcome; records and returns whether it changed.
   bool update_outcome(const Array& array, Attachment& host);
   SimTime next_check(const MultipathTiming& timing) const;
-  void publish_path(const Array& array, const Attachment& host, const Path& path, std::string_view event);
+  void publish_path(const Array& array, const Attachment& host, const Path& path, Rec event);
   std::string interface_name(Interface itf) const;
   void notify();
 

@@ -49,14 +49,15 @@ struct InitialState {
 
 // How /summary reads the states and records. The defaults are the Pool model's states and tokens.
 struct SummaryRules {
-  std::string vm_up_state = "running";         // downtime: time outside this state once first in it
-  std::string vm_start_state = "starting";     // restarts: entries into this state
-  std::string host_fence_state = "fenced";     // fences: entries into this state
-  std::string master_event = "master_changed"; // master changes: records with this event ...
-  std::string master_from_key = "from";        // ... except those whose `from` and `to` details are equal
-  std::string master_to_key = "to";            //     (the same host taking the master lock again)
-  std::string alert_event = "alert";           // alerts: records with this event ...
-  std::string alert_name_key = "name";         // ... named by this detail
+  SummaryRules();  // the Pool model's states and tokens, from its table of records
+  std::string vm_up_state;       // downtime: time outside this state once first in it
+  std::string vm_start_state;    // restarts: entries into this state
+  std::string host_fence_state;  // fences: entries into this state
+  std::string master_event;      // master changes: records with this event ...
+  std::string master_from_key = "from";  // ... except those whose `from` and `to` details are equal
+  std::string master_to_key = "to";      //     (the same host taking the master lock again)
+  std::string alert_event;               // alerts: records with this event ...
+  std::string alert_name_key = "name";   // ... named by this detail
 };
 
 // The root attributes of the file (the poolsim version is added from poolsim/version.hpp).
@@ -67,11 +68,8 @@ struct Hdf5Header {
   SimTime until;
 };
 
-// The state table for the tokens sim/models/pool.cpp publishes:
-//   host "<host>":     host_crashed -> down, host_rebooting -> booting, host_booting -> booting, host_up -> up
-//   host "<host>/ha":  self_fence -> fenced
-//   VM "vm/<vm>":      vm_died -> halted, vm_halted -> halted, vm_restart_failed -> halted,
-//                      vm_restart -> starting, vm_running -> running
+// The state table of the Pool model's records: every record of models::record_table that leads a host or VM to
+// a state (include/poolsim/models/records.hpp; docs/glossary.md lists them).
 std::vector<StateRule> pool_state_rules();
 
 class Hdf5Timeline : public TimelineObserver {

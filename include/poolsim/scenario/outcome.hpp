@@ -31,6 +31,7 @@
 #include "poolsim/kernel/event_queue.hpp"
 #include "poolsim/kernel/time.hpp"
 #include "poolsim/models/pool.hpp"
+#include "poolsim/models/records.hpp"
 #include "poolsim/scenario/spec.hpp"
 
 namespace poolsim::scenario {
@@ -74,10 +75,10 @@ struct Verdict {
 };
 
 // The alert convention: the Pool publishes event `alert` with detail `name=HA_HOST_FAILED` (XenServer's
-// message names, MODEL.md §4).
-inline constexpr std::string_view alert_event = "alert";
+// message names; models::alert_table).
+inline const std::string_view alert_event = models::token(models::Rec::alert);
 // A host's HA daemon fencing it: event `self_fence` from source "<host>/ha", published as the fence begins.
-inline constexpr std::string_view fence_event = "self_fence";
+inline const std::string_view fence_event = models::token(models::Rec::self_fence);
 
 class OutcomeRecorder : public TimelineObserver {
  public:

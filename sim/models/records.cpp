@@ -1,0 +1,219 @@
+#include "poolsim/models/records.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace poolsim::models {
+
+std::string_view to_token(RecordSource source) {
+  switch (source) {
+    case RecordSource::host: return "<host>";
+    case RecordSource::ha_daemon: return "<host>/ha";
+    case RecordSource::vm: return "vm/<vm>";
+    case RecordSource::pool: return "pool";
+    case RecordSource::nic: return "<host>/<nic>";
+    case RecordSource::bond: return "<host>/<bond>";
+    case RecordSource::network_switch: return "<switch>";
+    case RecordSource::array: return "<array>";
+    case RecordSource::portal: return "<array>/<portal>";
+    case RecordSource::storage_io: return "<host>/<array>";
+    case RecordSource::path: return "<host>/<array>/<portal>";
+  }
+  return "unknown";
+}
+
+namespace {
+using enum RecordSource;
+constexpr std::optional<HostState> no_host;
+constexpr std::optional<VmState> no_vm;
+}  // namespace
+
+constexpr std::array<RecordSpec, 66> record_table{{
+    {Rec::host_crashed, "host_crashed", host, "", HostState::down, no_vm, "the host lost power or crashed (a fault)"},
+    {Rec::host_rebooting, "host_rebooting", host, "", HostState::booting, no_vm,
+     "a clean reboot: its HA daemon is excluded from survival rule 2 until it is back"},
+    {Rec::host_booting, "host_booting", host, "", HostState::booting, no_vm,
+     "firmware and boot begin (after power_on, a reboot or a fence)"},
+    {Rec::host_up, "host_up", host, "", HostState::up, no_vm, "booted: xapi starts, then the HA daemon"},
+    {Rec::xapi_hung, "xapi_hung", host, "", no_host, no_vm, "the toolstack stops answering (a fault)"},
+    {Rec::xapi_restored, "xapi_restored", host, "", no_host, no_vm, "the toolstack answers again"},
+    {Rec::maintenance_started, "maintenance_started", host, "", no_host, no_vm,
+     "the host is disabled and its VMs are being live-migrated away"},
+    {Rec::maintenance_entered, "maintenance_entered", host, "", no_host, no_vm, "the host is evacuated"},
+    {Rec::maintenance_exited, "maintenance_exited", host, "", no_host, no_vm, "the host is enabled again"},
+
+    {Rec::daemon_started, "daemon_started", ha_daemon, "", HostState::joining, no_vm,
+     "xhad started on a host that booted, or retried a join: it joins the live hosts"},
+    {Rec::join_aborted, "join_aborted", ha_daemon, "reason", no_host, no_vm,
+     "the daemon cannot start: the statefile is unreachable; it starts when the statefile returns"},
+    {Rec::joined, "joined", ha_daemon, "hosts,live", HostState::up,
+     no_vm, "the live hosts accepted the joining daemon into their livesets"},
+    {Rec::join_failed, "join_failed", ha_daemon, "reason", HostState::up, no_vm,
+     "the join timed out; xapi starts the daemon again when the world changes"},
+    {Rec::join_cancelled, "join_cancelled", ha_daemon, "reason", HostState::up, no_vm, "HA was disabled during the join"},
+    {Rec::peer_seen, "peer_seen", ha_daemon, "channel,peer", no_host, no_vm,
+     "a peer entered the daemon's heartbeat (network) or statefile domain"},
+    {Rec::peer_lost, "peer_lost", ha_daemon, "channel,peer", no_host, no_vm,
+     "a peer left a domain: nothing heard from it for T (the HA timeout)"},
+    {Rec::liveset_joined, "liveset_joined", ha_daemon, "hosts,live", no_host, no_vm, "hosts added to its liveset"},
+    {Rec::liveset_removed, "liveset_removed", ha_daemon, "hosts,live", no_host, no_vm,
+     "hosts removed from its liveset at the end of the fault handler's phase-4 sleep"},
+    {Rec::fault_handler_started, "fault_handler_started", ha_daemon, "", no_host, no_vm,
+     "a host of its liveset left a domain: the fault handler runs"},
+    {Rec::survived, "survived", ha_daemon, "rule", no_host, no_vm,
+     "the survival rule it survives by: no_partition, largest_partition or survival_rule_2"},
+    {Rec::self_fence, "self_fence", ha_daemon, "reason", HostState::fenced, no_vm,
+     "the daemon fences its host: the Xen watchdog reboots it at once"},
+
+    {Rec::vm_start, "vm_start", vm, "to", no_host, VmState::starting, "an operator started the VM"},
+    {Rec::vm_restart, "vm_restart", vm, "order,to", no_host, VmState::starting, "HA restarts the VM"},
+    {Rec::vm_running, "vm_running", vm, "host", no_host, VmState::running, "the VM finished booting"},
+    {Rec::vm_restart_failed, "vm_restart_failed", vm, "reason", no_host, VmState::halted,
+     "an HA restart attempt failed: no_capacity or would_break_failover_plan"},
+    {Rec::vm_left_down, "vm_left_down", vm, "reason", no_host, no_vm,
+     "a best-effort VM used its attempts: HA leaves it down"},
+    {Rec::vm_died, "vm_died", vm, "host", no_host, VmState::halted, "its host stopped under it"},
+    {Rec::vm_halted, "vm_halted", vm, "host,reason", no_host, VmState::halted,
+     "xapi marks it halted: its host failed (host_failed) or booted without it (host_restarted)"},
+    {Rec::vm_shutdown, "vm_shutdown", vm, "", no_host, VmState::halted,
+     "an operator shut it down cleanly: HA does not restart it"},
+    {Rec::vm_migrated, "vm_migrated", vm, "from,to", no_host, no_vm, "a live migration completed"},
+    {Rec::cd_inserted, "cd_inserted", vm, "", no_host, no_vm, "a CD from a non-shared SR: the VM is not agile"},
+    {Rec::cd_ejected, "cd_ejected", vm, "", no_host, no_vm, "the CD is out: the VM is agile again"},
+
+    {Rec::master_changed, "master_changed", pool, "from,to", no_host, no_vm,
+     "a host took the master role (from=none: the old master's lock had expired)"},
+    {Rec::alert, "alert", pool, "host,name,value,vm", no_host, no_vm, "xapi raised an alert (see the alerts below)"},
+    {Rec::operation_refused, "operation_refused", pool, "host,op,reason,value,vm", no_host, no_vm,
+     "XenServer would refuse the operation: nothing changed (see the reasons below)"},
+    {Rec::partition, "partition", pool, "groups", no_host, no_vm,
+     "the management network is cut between the groups (a fault); hosts of one group joined by +"},
+    {Rec::heal, "heal", pool, "", no_host, no_vm, "the partition is healed"},
+    {Rec::ha_enabled, "ha_enabled", pool, "", no_host, no_vm, "an operator enabled HA"},
+    {Rec::ha_disabled, "ha_disabled", pool, "", no_host, no_vm, "an operator disabled HA"},
+    {Rec::ntol_set, "ntol_set", pool, "value", no_host, no_vm, "host failures to tolerate set"},
+
+    {Rec::link_up, "link_up", nic, "cause", no_host, no_vm, "the NIC has carrier"},
+    {Rec::link_down, "link_down", nic, "cause", no_host, no_vm, "the NIC lost carrier"},
+    {Rec::switch_down, "switch_down", network_switch, "", no_host, no_vm, "the switch failed (a fault)"},
+    {Rec::switch_up, "switch_up", network_switch, "", no_host, no_vm, "the switch is back"},
+    {Rec::bond_up, "bond_up", bond, "member", no_host, no_vm, "the bond carries traffic again, on this member"},
+    {Rec::bond_down, "bond_down", bond, "", no_host, no_vm, "no member of the bond is usable"},
+    {Rec::failover, "failover", bond, "from,to", no_host, no_vm, "the bond moved its traffic to another member"},
+    {Rec::member_up, "member_up", bond, "member", no_host, no_vm, "the bond enabled a member"},
+    {Rec::member_down, "member_down", bond, "member", no_host, no_vm, "the bond disabled a member"},
+    {Rec::lacp_negotiating, "lacp_negotiating", bond, "member", no_host, no_vm, "LACP negotiation began on a member"},
+    {Rec::lacp_negotiated, "lacp_negotiated", bond, "member", no_host, no_vm, "the member is in the aggregate"},
+    {Rec::lacp_expired, "lacp_expired", bond, "member", no_host, no_vm, "the partner fell silent: the member expired"},
+    {Rec::lacp_defaulted, "lacp_defaulted", bond, "member", no_host, no_vm,
+     "no partner: the member runs in active-backup fallback"},
+    {Rec::lacp_silent, "lacp_silent", network_switch, "", no_host, no_vm,
+     "the switch's LACP control plane hangs, carrier stays up (a fault)"},
+    {Rec::lacp_resumed, "lacp_resumed", network_switch, "", no_host, no_vm, "the switch sends LACP again"},
+
+    {Rec::array_down, "array_down", array, "", no_host, no_vm, "the storage array failed (a fault)"},
+    {Rec::array_up, "array_up", array, "", no_host, no_vm, "the array is back"},
+    {Rec::portal_down, "portal_down", portal, "", no_host, no_vm, "an iSCSI portal failed (a fault)"},
+    {Rec::portal_up, "portal_up", portal, "", no_host, no_vm, "the portal is back"},
+    {Rec::io_completes, "io_completes", storage_io, "", no_host, no_vm, "the host's I/O on the array completes"},
+    {Rec::io_hangs, "io_hangs", storage_io, "", no_host, no_vm,
+     "the host's I/O on the array is queued (no path, queue_if_no_path)"},
+    {Rec::io_fails, "io_fails", storage_io, "", no_host, no_vm, "the host's I/O on the array fails"},
+    {Rec::path_up, "path_up", path, "via", no_host, no_vm, "a multipath path is usable"},
+    {Rec::path_down, "path_down", path, "via", no_host, no_vm, "a path's transport is down"},
+    {Rec::path_failed, "path_failed", path, "via", no_host, no_vm, "multipath failed the path (an I/O error on it)"},
+    {Rec::path_reinstated, "path_reinstated", path, "via", no_host, no_vm, "the path checker reinstated the path"},
+}};
+
+namespace {
+constexpr bool in_order() {
+  for (std::size_t i = 0; i < record_table.size(); ++i) {
+    if (static_cast<std::size_t>(record_table[i].id) != i) return false;
+  }
+  return true;
+}
+static_assert(in_order(), "record_table must list the records in Rec's order");
+}  // namespace
+
+const RecordSpec* find_record(std::string_view token) {
+  for (const RecordSpec& r : record_table) {
+    if (r.token == token) return &r;
+  }
+  return nullptr;
+}
+
+constexpr std::array<AlertSpec, 8> alert_table{{
+    {Alert::pool_master_transition, "POOL_MASTER_TRANSITION", "host", "a host became master"},
+    {Alert::ha_host_failed, "HA_HOST_FAILED", "host", "the master's monitor found a host gone from the liveset"},
+    {Alert::ha_host_was_fenced, "HA_HOST_WAS_FENCED", "host", "raised by a fenced host's xapi once it is back"},
+    {Alert::ha_statefile_lost, "HA_STATEFILE_LOST", "", "the master survives by rule 2: every live host lost the statefile"},
+    {Alert::ha_network_bonding_error, "HA_NETWORK_BONDING_ERROR", "host",
+     "xhad's bond monitor found a member of a Linux management bond down"},
+    {Alert::ha_pool_overcommitted, "HA_POOL_OVERCOMMITTED", "",
+     "no plan restarts every protected VM after host failures to tolerate failures"},
+    {Alert::ha_pool_drop_in_plan_exists_for, "HA_POOL_DROP_IN_PLAN_EXISTS_FOR", "value",
+     "the failures a plan exists for dropped to value"},
+    {Alert::ha_protected_vm_restart_failed, "HA_PROTECTED_VM_RESTART_FAILED", "vm",
+     "a protected VM could not be restarted (once until it starts)"},
+}};
+
+constexpr std::array<RefusalSpec, 21> refusal_table{{
+    {Refusal::host_not_up, "host_not_up", "the host is not up"},
+    {Refusal::already_in_maintenance, "already_in_maintenance", "the host is already disabled"},
+    {Refusal::master_with_ha_enabled, "master_with_ha_enabled", "the master cannot be evacuated while HA is on"},
+    {Refusal::needs_another_host_as_new_master, "needs_another_host_as_new_master",
+     "evacuating the master needs another up host as new master"},
+    {Refusal::no_master, "no_master", "operations go through the master's xapi, and there is none"},
+    {Refusal::would_break_failover_plan, "would_break_failover_plan",
+     "HA_OPERATION_WOULD_BREAK_FAILOVER_PLAN: a plan exists now and would not after it"},
+    {Refusal::not_enough_free_memory, "not_enough_free_memory", "a VM of the evacuation has nowhere to go"},
+    {Refusal::not_in_maintenance, "not_in_maintenance", "the host is not disabled"},
+    {Refusal::already_running, "already_running", "the VM runs already"},
+    {Refusal::no_host_with_enough_free_memory, "no_host_with_enough_free_memory", "no host can take the VM"},
+    {Refusal::not_running, "not_running", "the VM does not run"},
+    {Refusal::cd_drive_not_empty, "cd_drive_not_empty", "a CD is in the drive already"},
+    {Refusal::ha_constraint_violation_sr_not_shared, "ha_constraint_violation_sr_not_shared",
+     "a CD from a non-shared SR would make a protected VM not agile"},
+    {Refusal::cd_drive_empty, "cd_drive_empty", "no CD to eject"},
+    {Refusal::out_of_range, "out_of_range", "host failures to tolerate must be 0 to hosts - 1"},
+    {Refusal::ha_not_enabled, "ha_not_enabled", "HA is not enabled"},
+    {Refusal::ha_already_enabled, "ha_already_enabled", "HA is enabled already"},
+    {Refusal::no_heartbeat_sr, "no_heartbeat_sr", "the pool has no heartbeat SR"},
+    {Refusal::host_offline, "host_offline", "every host must be online to enable HA"},
+    {Refusal::statefile_unreachable, "statefile_unreachable", "every host must reach the heartbeat SR to enable HA"},
+    {Refusal::protected_vm_not_agile, "protected_vm_not_agile", "every protected VM must be agile to enable HA"},
+}};
+
+namespace {
+constexpr bool alerts_in_order() {
+  for (std::size_t i = 0; i < alert_table.size(); ++i) {
+    if (static_cast<std::size_t>(alert_table[i].id) != i) return false;
+  }
+  for (std::size_t i = 0; i < refusal_table.size(); ++i) {
+    if (static_cast<std::size_t>(refusal_table[i].id) != i) return false;
+  }
+  return true;
+}
+static_assert(alerts_in_order(), "alert_table and refusal_table must follow their enums' order");
+}  // namespace
+
+void publish(EventBus& bus, SimTime time, std::string source, Rec id, std::vector<Detail> details) {
+  const RecordSpec& record = spec(id);
+#ifndef NDEBUG
+  for (const Detail& d : details) {
+    const std::string_view keys = record.keys;
+    bool declared = false;
+    for (std::size_t begin = 0; begin <= keys.size() && !declared;) {
+      const std::size_t end = std::min(keys.find(',', begin), keys.size());
+      declared = keys.substr(begin, end - begin) == d.key;
+      begin = end + 1;
+    }
+    if (!declared) {
+      throw std::logic_error("record " + std::string(record.token) + " carries undeclared detail " + d.key);
+    }
+  }
+#endif
+  bus.publish(time, std::move(source), record.token, std::move(details));
+}
+
+}  // namespace poolsim::models
