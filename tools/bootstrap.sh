@@ -51,7 +51,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 if [ "$mode" = run ]; then
   cmake --preset release >/dev/null
   cmake --build --preset release -j "$jobs"
-  # The main job: the tutorial's pool (docs/model.md, MODEL.md §7), its timeline, summary and expectations.
+  # The main job: the tutorial's pool (docs/model.md "The tutorial's pool"), its timeline, summary and expectations.
   exec build/release/tools/poolsim run scenarios/tutorial-cable-pull.yaml
 fi
 

@@ -246,8 +246,8 @@ struct SimulationBuilder {
     }
   }
 
-  // Agile (MODEL.md §2): every disk on a shared SR, every network properly shared (shared, and mapped by every
-  // host in pif_networks), no CD in the drive. Only an agile VM may be protected.
+  // Agile (docs/model.md "VMs and their HA plan"): every disk on a shared SR, every network properly shared (shared,
+  // and mapped by every host in pif_networks), no CD in the drive. Only an agile VM may be protected.
   // The CD is kept apart (VmConfig::cd_inserted): it can be inserted and ejected during a run.
   bool agile(const VmSpec& vm) const {
     for (const Ref& disk : vm.disks) {

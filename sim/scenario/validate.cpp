@@ -260,7 +260,7 @@ class Checker {
     check_ntol(ha.host_failures_to_tolerate, ha.pos, "'host_failures_to_tolerate'");
   }
 
-  // Why a VM is not agile (MODEL.md §2), in XenServer's words; empty when it is.
+  // Why a VM is not agile (docs/model.md "VMs and their HA plan"), in XenServer's words; empty when it is.
   std::vector<std::string> agility_problems(const VmSpec& vm) {
     std::vector<std::string> reasons;
     for (const Ref& network : vm.networks) {

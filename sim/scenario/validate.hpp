@@ -1,6 +1,7 @@
 // The checks that span elements: names defined once, references that resolve, and the domain rules XenServer
-// itself enforces (MODEL.md §2, §3, §6). They run on the spec the YAML reader produced, also when that reader
-// reported problems: an empty name or a zero size means "already reported" and is skipped.
+// itself enforces (docs/model.md "Pieces of a pool", "HA timers", "Operations"). They run on the spec the YAML
+// reader produced, also when that reader reported problems: an empty name or a zero size means "already reported"
+// and is skipped.
 #pragma once
 
 #include "poolsim/scenario/spec.hpp"

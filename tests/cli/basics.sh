@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cli.basics: help, version, exit statuses of FORMATS.md §4, and `poolsim diff`.
+# cli.basics: help, version, exit statuses of docs/running.md "Exit status", and `poolsim diff`.
 set -u
 poolsim=${1:?usage: basics.sh POOLSIM DATA_DIR}
 data=${2:?}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cli.run: `poolsim run` exit statuses and outputs (docs/running.md): a bad file and a verb the models do not
 # simulate yet give 2 with their file:line:col message; a valid scenario gives 0, the timeline header of
-# FORMATS.md §2, the summary and the verdicts; --timeline FILE writes the file whole; --quiet drops the timeline.
+# docs/running.md "Timeline format", the summary and the verdicts; --timeline FILE writes the file whole; --quiet
+# drops the timeline.
 set -u
 poolsim=${1:?usage: run.sh POOLSIM SCENARIOS_DIR}
 scenarios=${2:?}
@@ -45,7 +46,7 @@ expect 0 "run of the tutorial" -- "$poolsim" run "$tutorial"
 first=$(head -n 1 "$tmp/out")
 case "$first" in
   "# poolsim "*"  scenario=tutorial-cable-pull  seed=1  until=1200.000000") ;;
-  *) echo "FAIL: the first line is the FORMATS.md §2 header; got '$first'"; failures=$((failures + 1)) ;;
+  *) echo "FAIL: the first line is the timeline header (docs/running.md); got '$first'"; failures=$((failures + 1)) ;;
 esac
 contains "$tmp/out" "#      time_s  source                 event                 details" "the column header"
 contains "$tmp/out" "# summary until 1200.000000" "the summary"

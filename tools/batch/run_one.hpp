@@ -42,9 +42,9 @@ class Hdf5Recording : public TimelineObserver {
 // The availability of the pool's services (docs/running.md "Pool services"): at an instant they are available
 // when the pool has a master (Pool::master()) that is `up`, whose xapi answers — no `xapi_hung` record since its
 // xapi last started (boot) or was restored — and that is not restarting its xapi as the new master, which it
-// does for become_master_delay after taking the role (MODEL.md §4: "takes the lock and restarts as master").
-// Read from the Pool's ground truth like the OutcomeRecorder: settled once per record instant in the
-// observation phase, after every model event of that instant; it changes no model state.
+// does for become_master_delay after taking the role (docs/model.md "Master election": the slave that takes the lock
+// restarts its xapi as master). Read from the Pool's ground truth like the OutcomeRecorder: settled once per record
+// instant in the observation phase, after every model event of that instant; it changes no model state.
 class PoolServicesMeter : public TimelineObserver {
  public:
   // Subscribes to `sim`'s bus and takes its first sample at time 0, once the pool has started.

@@ -155,7 +155,7 @@ std::optional<MeshFigures> reference_figures(const MeshParameters& p) {
       p.detection_timeout != defaults.detection_timeout) {
     return std::nullopt;
   }
-  // shared/bench/heartbeat-mesh.md, "Reference values".
+  // docs/performance.md "Heartbeat-mesh benchmark", reference counts.
   if (p.hosts == 16) {
     return MeshFigures{948'592, 55'800, 55'792, 837'000, 27'000, 26'564,
                        SimTime::from_ns(1'829'062'500'000), SimTime::from_ns(1'830'000'000'000)};

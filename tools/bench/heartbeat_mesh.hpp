@@ -1,4 +1,4 @@
-// The heartbeat-mesh workload of shared/bench/heartbeat-mesh.md, on two event loops:
+// The heartbeat-mesh workload (docs/performance.md "Heartbeat-mesh benchmark"), on two event loops:
 // poolsim's EventQueue (one kernel event per send, check and delivery; no batching) and a minimal baseline
 // written for the comparison (std::priority_queue of plain event structs, dispatch by switch).
 // Both must produce exactly the reference counts; only their speed differs.
@@ -39,7 +39,7 @@ MeshFigures run_mesh_on_kernel(const MeshParameters& parameters);
 // Runs the workload on the minimal std::priority_queue baseline.
 MeshFigures run_mesh_on_baseline(const MeshParameters& parameters);
 
-// The reference figures of shared/bench/heartbeat-mesh.md, for the parameters it lists (N = 16 or 64,
+// The reference counts of docs/performance.md "Heartbeat-mesh benchmark", for the parameters it lists (N = 16 or 64,
 // T = 3600 s, the default period, latency and timeout); none for other parameters.
 std::optional<MeshFigures> reference_figures(const MeshParameters& parameters);
 

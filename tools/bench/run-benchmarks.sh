@@ -5,7 +5,8 @@
 #
 # It builds nothing: build the Release preset first (cmake --preset release && cmake --build --preset release).
 # Figures are printed, never asserted. Each section prints the ratio against a reference measured in this run:
-#   (a) heartbeat-mesh N=64 (shared/bench/heartbeat-mesh.md): kernel events/s vs a std::priority_queue baseline;
+#   (a) heartbeat-mesh N=64 (docs/performance.md "Heartbeat-mesh benchmark"): kernel
+#       events/s vs a std::priority_queue baseline;
 #   (b) a 64-host, 1000-VM pool with random host, NIC, switch and storage faults (tools/gen-large-pool.py),
 #       compressed vs message-level heartbeats: kernel events and wall time (`poolsim run --stats`);
 #   (c) `poolsim batch` of a 16-host, 100-VM pool over 30 simulated days on JOBS workers: runs/s;

@@ -66,8 +66,8 @@ int bench_main(const std::vector<std::string>& args) {
   }
   if (vm.count("help")) {
     std::cout << "usage: poolsim bench heartbeat-mesh [--hosts N] [--until T] [--repeat R]\n\n"
-                 "Runs shared/bench/heartbeat-mesh.md on poolsim's event queue and on a minimal std::priority_queue\n"
-                 "baseline, interleaved, and prints events, median wall time, events/s and their ratio.\n\n"
+                 "Runs the heartbeat-mesh workload (docs/performance.md) on poolsim's event queue and on a minimal\n"
+                 "std::priority_queue baseline, interleaved, and prints events, median wall time, events/s and their ratio.\n\n"
               << options;
     return exit_ok;
   }
@@ -107,7 +107,7 @@ int bench_main(const std::vector<std::string>& args) {
   }
   if (const auto reference = bench::reference_figures(p)) {
     const bool match = kernel == *reference;
-    std::cout << "reference " << (match ? "matches" : "MISMATCH with") << " shared/bench/heartbeat-mesh.md";
+    std::cout << "reference " << (match ? "matches" : "MISMATCH with") << " docs/performance.md \"Heartbeat-mesh benchmark\"";
     if (!match) std::cout << ": " << describe(*reference);
     std::cout << '\n';
     correct = correct && match;

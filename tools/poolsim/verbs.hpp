@@ -1,4 +1,4 @@
-// The verbs of the poolsim command line (FORMATS.md §4) and its exit statuses.
+// The verbs of the poolsim command line (docs/running.md "Command line") and its exit statuses.
 #pragma once
 
 #include <string>

@@ -29,8 +29,8 @@ namespace poolsim::sizing {
 
 namespace {
 
-// Agility exactly as the builder computes it (sim/scenario/build.cpp, SimulationBuilder::agile; MODEL.md §2):
-// every disk on a shared SR, every network shared and mapped by every host, no CD in the drive.
+// Agility exactly as the builder computes it (sim/scenario/build.cpp, SimulationBuilder::agile; docs/model.md "VMs
+// and their HA plan"): every disk on a shared SR, every network shared and mapped by every host, no CD in the drive.
 bool agile(const scenario::ScenarioSpec& spec, const scenario::VmSpec& vm) {
   if (vm.cd_inserted) return false;
   for (const scenario::Ref& disk : vm.disks) {

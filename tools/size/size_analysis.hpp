@@ -36,7 +36,7 @@ std::optional<std::string> apply_what_if(scenario::ScenarioSpec& spec, const Wha
 
 // The planner's view of the pool at time 0, as the builder sets it up: hosts in tie-break order, every host live,
 // VMs running where the file places them, protected when their restart priority is `restart`, agile as the
-// builder computes it (MODEL.md §2).
+// builder computes it (docs/model.md "VMs and their HA plan").
 models::PlannerInput planner_input(const scenario::ScenarioSpec& spec);
 
 // Host names in the pool's (tie-break) order: the index space of crash sets.

@@ -21,7 +21,7 @@ struct Detail {
   std::string value;
 };
 
-// One line of the timeline; its fields are the HDF5 /events columns (FORMATS.md §3).
+// One line of the timeline; its fields are the HDF5 /events columns (docs/hdf5-layout.md "/events").
 struct TimelineRecord {
   SimTime time;
   std::uint64_t seq = 0;            // 0, 1, 2, ... in publication order

@@ -82,7 +82,7 @@ struct TimeParseError {
 std::variant<Duration, TimeParseError> parse_duration(std::string_view text);
 
 // Seconds with exactly six decimals, truncated toward zero at the microsecond: "300.000000", "-0.500000".
-// This is the time column of the text timeline (FORMATS.md §2).
+// This is the time column of the text timeline (docs/running.md "Timeline format").
 std::string format_seconds(Duration d);
 inline std::string format_seconds(SimTime t) { return format_seconds(t.since_start()); }
 

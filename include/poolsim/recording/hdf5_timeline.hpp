@@ -1,4 +1,4 @@
-// The HDF5 timeline: what `poolsim run --h5 FILE` writes and notebooks read (FORMATS.md §3, docs/hdf5-layout.md).
+// The HDF5 timeline: what `poolsim run --h5 FILE` writes and notebooks read (docs/hdf5-layout.md).
 //
 //   /                      attributes poolsim_version, scenario_name, scenario_yaml, seed (uint64), until_s (float64)
 //   /events                every record: time_s, seq, source, event, details (chunked, compressed)

@@ -1,4 +1,4 @@
-// The text timeline: what `poolsim run` prints and golden tests compare (FORMATS.md §2).
+// The text timeline: what `poolsim run` prints and golden tests compare (docs/running.md "Timeline format").
 //
 //   # poolsim 0.1.0  scenario=tutorial-cable-pull  seed=1  until=1200.000000
 //   #      time_s  source                 event                 details

@@ -8,7 +8,7 @@
 //   on every host through its storage_via interfaces; a local SR on its own host only;
 // - hosts in tie-break order (file order, or by uuid when every host has one: docs/scenario-format.md), VMs,
 //   the master, HA settings (HaTimers::derive from the timeout, then the file's overrides) and xapi timing
-//   -> models::Pool, with each VM's agility (MODEL.md §2);
+//   -> models::Pool, with each VM's agility (docs/model.md "VMs and their HA plan");
 // - Network::on_change -> Storage::network_changed, registered before the Pool registers its own listeners;
 // - each fault and operation at its `at`, in Phase::fault;
 // - each random fault element, for each target of its kind, a FailureProcess (random_faults.hpp) drawing from
@@ -95,7 +95,7 @@ struct BuildOptions {
 BuildResult build_simulation(const ScenarioSpec& spec, const std::string& file, const BuildOptions& options = {});
 
 // The hosts of `spec` in tie-break order, as indices into spec.pool.hosts: file order, or by uuid (compared
-// case-insensitively) when every host has one (MODEL.md §3, docs/scenario-format.md).
+// case-insensitively) when every host has one (docs/model.md "Survival rules", docs/scenario-format.md).
 std::vector<std::size_t> tie_break_order(const PoolSpec& pool);
 
 }  // namespace poolsim::scenario

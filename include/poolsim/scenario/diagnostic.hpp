@@ -1,4 +1,4 @@
-// Diagnostics: the problems found in a scenario file, reported compiler-style (STYLE.md):
+// Diagnostics: the problems found in a scenario file, reported compiler-style (docs/architecture.md "Conventions"):
 //   scenarios/pool3.yaml:14:5: error: unknown key 'heartbeat_timout' in 'ha'; did you mean 'timeout'?
 #pragma once
 

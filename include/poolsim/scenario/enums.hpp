@@ -20,15 +20,15 @@ struct EnumTable {
   std::array<std::pair<E, std::string_view>, N> entries;
 };
 
-// Storage repository types (MODEL.md §2). iscsi, nfs and fc are shared; local belongs to one host.
+// Storage repository types (docs/model.md "Storage pieces"). iscsi, nfs and fc are shared; local belongs to one host.
 enum class StorageType { iscsi, nfs, fc, local };
 inline constexpr EnumTable<StorageType, 4> storage_types{
     "storage type",
     {{{StorageType::iscsi, "iscsi"}, {StorageType::nfs, "nfs"}, {StorageType::fc, "fc"}, {StorageType::local, "local"}}}};
 constexpr const auto& enum_table(StorageType) { return storage_types; }
 
-// Bond modes (MODEL.md §2, the tutorial's four kinds). active_active is XenServer's balance-slb. The models'
-// enum, so that the builder passes it through unmapped; its words are spelled here.
+// Bond modes (docs/model.md "Network pieces": the tutorial's four kinds). active_active is XenServer's balance-slb.
+// The models' enum, so that the builder passes it through unmapped; its words are spelled here.
 using BondMode = models::BondMode;
 inline constexpr EnumTable<BondMode, 4> bond_modes{"bond mode",
                                                    {{{BondMode::active_active, "active_active"},
@@ -38,7 +38,7 @@ inline constexpr EnumTable<BondMode, 4> bond_modes{"bond mode",
 constexpr const auto& enum_table(BondMode) { return bond_modes; }
 constexpr bool needs_lacp(BondMode mode) { return models::uses_lacp(mode); }
 
-// LACP timeout (MODEL.md §2): fast is 3 x 1 s, slow is 3 x 30 s. The models' enum, like BondMode.
+// LACP timeout (docs/model.md "LACP"): fast is 3 x 1 s, slow is 3 x 30 s. The models' enum, like BondMode.
 using LacpRate = models::LacpRate;
 inline constexpr EnumTable<LacpRate, 2> lacp_rates{"lacp rate", {{{LacpRate::fast, "fast"}, {LacpRate::slow, "slow"}}}};
 constexpr const auto& enum_table(LacpRate) { return lacp_rates; }
@@ -50,7 +50,7 @@ inline constexpr EnumTable<NetworkBackend, 2> network_backends{
     "network backend", {{{NetworkBackend::openvswitch, "openvswitch"}, {NetworkBackend::bridge, "bridge"}}}};
 constexpr const auto& enum_table(NetworkBackend) { return network_backends; }
 
-// A VM's HA restart priority (MODEL.md §2).
+// A VM's HA restart priority (docs/model.md "VMs and their HA plan").
 enum class RestartPriority { restart, best_effort, do_not_restart };
 inline constexpr EnumTable<RestartPriority, 3> restart_priorities{"restart priority",
                                                                   {{{RestartPriority::restart, "restart"},
@@ -58,14 +58,14 @@ inline constexpr EnumTable<RestartPriority, 3> restart_priorities{"restart prior
                                                                     {RestartPriority::do_not_restart, "do_not_restart"}}}};
 constexpr const auto& enum_table(RestartPriority) { return restart_priorities; }
 
-// Which formula derives the heartbeat intervals from the HA timeout (MODEL.md §3): current xapi (since xen-api
-// PR #4169, 2020) or the legacy one, (T + 10) div 10 for both.
+// Which formula derives the heartbeat intervals from the HA timeout (docs/model.md "HA timers"): current xapi (since
+// xen-api PR #4169, 2020) or the legacy one, (T + 10) div 10 for both.
 enum class IntervalFormula { current, legacy };
 inline constexpr EnumTable<IntervalFormula, 2> interval_formulas{
     "interval formula", {{{IntervalFormula::current, "current"}, {IntervalFormula::legacy, "legacy"}}}};
 constexpr const auto& enum_table(IntervalFormula) { return interval_formulas; }
 
-// The verbs of `do:` (FORMATS.md §1); their arguments are in fault_verbs.hpp.
+// The verbs of `do:` (docs/scenario-format.md "Fault verbs"); their arguments are in fault_verbs.hpp.
 enum class FaultVerb {
   crash, power_on, reboot, unplug, replug, switch_fail, switch_restore, portal_fail, portal_restore,
   storage_fail, storage_restore, partition, heal, xapi_hang, xapi_restore, enter_maintenance, exit_maintenance,
@@ -120,7 +120,7 @@ inline constexpr EnumTable<RepairDistribution, 4> repair_distributions{
       {RepairDistribution::fixed, "fixed"}}}};
 constexpr const auto& enum_table(RepairDistribution) { return repair_distributions; }
 
-// A host state an expectation names (MODEL.md §2 host states; `fenced` is entering `fencing`).
+// A host state an expectation names (docs/model.md "Host states"; `fenced` is entered at the fence).
 enum class HostExpectState { up, fenced, booting, joining, down, maintenance };
 inline constexpr EnumTable<HostExpectState, 6> host_expect_states{"host state",
                                                                   {{{HostExpectState::up, "up"},

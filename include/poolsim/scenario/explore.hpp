@@ -1,8 +1,8 @@
-// Exploration (SimGrid's chaos monkey; STYLE.md "Tests"): run a scenario once, take the instants of its timeline
-// records (heartbeat deadlines, fault handler phases, elections, restarts: every instant where something was
+// Exploration (SimGrid's chaos monkey; docs/testing.md "Exploration"): run a scenario once, take the instants of its
+// timeline records (heartbeat deadlines, fault handler phases, elections, restarts: every instant where something was
 // decided), and re-run it once per (instant, resource), failing that resource at that instant and for good —
 // crash a host, unplug a NIC, fail a switch, a portal, an array — with the invariants checked (the Pool throws
-// InvariantViolation, MODEL.md §1). Only safety is checked: the injected fault is never repaired.
+// InvariantViolation, docs/model.md "Safety rules"). Only safety is checked: the injected fault is never repaired.
 #pragma once
 
 #include <cstddef>

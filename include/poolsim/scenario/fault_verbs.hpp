@@ -1,5 +1,5 @@
-// The arguments of each fault verb (FORMATS.md §1), and which verbs a random failure process may use.
-// One table, read by the loader (which keys a fault may carry) and by the docs test.
+// The arguments of each fault verb (docs/scenario-format.md "Fault verbs"), and which verbs a random failure process
+// may use. One table, read by the loader (which keys a fault may carry) and by the docs test.
 #pragma once
 
 #include <array>

@@ -36,7 +36,7 @@ class HaView : public TimelineObserver {
   bool joining(std::size_t host) const { return hosts_[host].joining; }
   // Whether `peer` is in `observer`'s liveset (meaningful while observer's daemon runs).
   bool live(std::size_t observer, std::size_t peer) const { return hosts_[observer].liveset[peer]; }
-  // Shut down by an operator and not started since: HA leaves it down (MODEL.md §6).
+  // Shut down by an operator and not started since: HA leaves it down (docs/model.md "Operations").
   bool user_halted(std::size_t vm) const { return user_halted_[vm]; }
   // Started by an operator (`vm_start`) at least once: a `restart` VM halted at time 0 is protected from then on
   // (xapi sets ha_always_run when it starts).

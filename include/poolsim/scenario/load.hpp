@@ -29,7 +29,8 @@ LoadResult load_scenario(const std::string& path);
 // Validates scenario text; diagnostics name it `display_name`.
 LoadResult load_scenario_text(std::string_view text, const std::string& display_name);
 
-// Command-line overrides of a scenario's own values (FORMATS.md §4: `poolsim run --seed N --until T`).
+// Command-line overrides of a scenario's own values (docs/running.md "Command line":
+// `poolsim run --seed N --until T`).
 struct Overrides {
   std::optional<std::uint64_t> seed;
   std::optional<Duration> until;

@@ -3,8 +3,8 @@
 // summary `poolsim run` prints after the timeline.
 //
 // An OutcomeRecorder is an observer of the bus (kernel/event_bus.hpp). It never changes model state: it reads
-// the Pool's ground-truth getters, which no model decision reads either (STYLE.md, "Ground truth lives in an
-// oracle that only checkers read"). It samples
+// the Pool's ground-truth getters, which no model decision reads either (docs/architecture.md "Determinism":
+// ground truth is for observers only). It samples
 // - at each record, at once (so that a state that lasts no simulated time, such as `fenced` before the Xen
 //   watchdog's reboot, is still seen when the model publishes after the change), and
 // - once more at each record instant in the observation phase, after every fault, hardware, protocol and
@@ -75,7 +75,7 @@ struct Verdict {
 };
 
 // The alert convention: the Pool publishes event `alert` with detail `name=HA_HOST_FAILED` (XenServer's
-// message names; models::alert_table).
+// message names, docs/model.md "Alerts"; models::alert_table).
 inline const std::string_view alert_event = models::token(models::Rec::alert);
 // A host's HA daemon fencing it: event `self_fence` from source "<host>/ha", published as the fence begins.
 inline const std::string_view fence_event = models::token(models::Rec::self_fence);

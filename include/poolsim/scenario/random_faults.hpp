@@ -9,7 +9,7 @@
 // <index> is the element's place in `random_faults` (from 0) and the target path names the target alone
 // (`host/xs1`, `host/xs1/nic/eth0`, `switch/sw1`, `portal/tgt-a`, `storage/iscsi-sr`). Its draws alternate:
 // time to failure, repair time, time to failure, ... so adding a host, a NIC or another element never changes
-// when an existing target fails (STYLE.md "Determinism").
+// when an existing target fails (docs/architecture.md "Determinism").
 //
 // Scheduling is lazy: a process has exactly one pending event (its next failure or its next repair), drawn when
 // the previous one runs, so a horizon of years costs events only per failure, not per draw made in advance.

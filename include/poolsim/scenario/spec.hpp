@@ -28,7 +28,7 @@ struct Ref {
   SourcePos pos;
 };
 
-// An Ethernet switch; `links` are the switches it is stacked or cabled to (MODEL.md §2).
+// An Ethernet switch; `links` are the switches it is stacked or cabled to (docs/model.md "Network pieces").
 struct SwitchSpec {
   std::string name;
   std::vector<Ref> links;
@@ -43,7 +43,7 @@ struct PortalSpec {
   SourcePos pos;
 };
 
-// dm-multipath settings of an SR (xapi-project/sm multipath.conf, MODEL.md §2).
+// dm-multipath settings of an SR (xapi-project/sm multipath.conf, docs/model.md "Storage and multipath").
 struct MultipathSpec {
   Duration polling_interval;
   // Path checks to queue I/O for once no path is left, then fail; 0 fails at once (`fail`);
@@ -52,7 +52,7 @@ struct MultipathSpec {
   Duration failback;
 };
 
-// A storage repository (MODEL.md §2).
+// A storage repository (docs/model.md "Storage pieces").
 struct StorageSpec {
   std::string name;
   StorageType type = StorageType::iscsi;
@@ -79,7 +79,7 @@ struct NicSpec {
   SourcePos pos;
 };
 
-// A bond of two or more NICs of one host, with xapi's timing (ocaml/xapi/nm.ml, MODEL.md §2).
+// A bond of two or more NICs of one host, with xapi's timing (ocaml/xapi/nm.ml, docs/model.md "Bonds").
 struct BondSpec {
   std::string name;
   std::vector<Ref> members;
@@ -98,10 +98,10 @@ struct PifSpec {
   Ref interface;
 };
 
-// A host of the pool (MODEL.md §2).
+// A host of the pool (docs/model.md "Host states").
 struct HostSpec {
   std::string name;
-  std::string uuid;  // empty when not given; orders hosts for the tie-break (MODEL.md §3)
+  std::string uuid;  // empty when not given; orders hosts for the tie-break (docs/model.md "Survival rules")
   bool master = false;
   std::uint64_t memory = 0;  // bytes
   std::uint64_t control_domain_memory = 0;  // bytes of `memory` VMs may not use: dom0, Xen, crash kernel
@@ -115,7 +115,7 @@ struct HostSpec {
   SourcePos pos;
 };
 
-// A VM's HA plan (MODEL.md §2, §4).
+// A VM's HA plan (docs/model.md "VMs and their HA plan").
 struct VmHaSpec {
   RestartPriority restart_priority = RestartPriority::do_not_restart;
   std::int64_t order = 0;  // lower starts first
@@ -145,7 +145,7 @@ inline bool protected_at_start(const VmSpec& vm) {
   return vm.ha.restart_priority == RestartPriority::restart && (!vm.host.name.empty() || vm.always_run_when_halted);
 }
 
-// Optional overrides of the timers xhad derives from the HA timeout (MODEL.md §3).
+// Optional overrides of the timers xhad derives from the HA timeout (docs/model.md "HA timers").
 struct HaTimerOverrides {
   std::optional<Duration> network_interval;    // t1
   std::optional<Duration> statefile_interval;  // t2
@@ -156,7 +156,7 @@ struct HaTimerOverrides {
   std::optional<Duration> join_timeout;
 };
 
-// xapi's HA-related timing (Xapi_globs, MODEL.md §3, §4).
+// xapi's HA-related timing (xapi_globs.ml, docs/model.md "HA timers", "Master election").
 struct XapiSpec {
   Duration health_check_interval;
   Duration health_check_timeout;
@@ -168,7 +168,7 @@ struct XapiSpec {
   Duration restart_retry_delay;
 };
 
-// The pool's HA settings (MODEL.md §3).
+// The pool's HA settings (docs/model.md "HA timers").
 struct HaSpec {
   bool enabled = false;
   Ref heartbeat_sr;
@@ -231,7 +231,7 @@ struct RandomFaultSpec {
   SourcePos pos;
 };
 
-// The kinds of expectation (FORMATS.md §1).
+// The kinds of expectation (docs/scenario-format.md "Expectations").
 enum class ExpectKind {
   host_state,  // {host, state, within: [a, b]} or {host, state, by}: the host enters the state in [earliest, latest]
   host_never,  // {host, never: state}: the host never enters the state

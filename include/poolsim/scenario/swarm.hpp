@@ -1,7 +1,7 @@
-// Swarm testing (FoundationDB's and TigerBeetle's simulation runs; STYLE.md "Tests"): a seed generates a random
-// pool and a random fault schedule, the case runs with the invariants checked throughout (the Pool throws
-// InvariantViolation, MODEL.md §1), and once every fault is healed the pool must recover within a bound derived
-// from its timers (liveness).
+// Swarm testing (FoundationDB's and TigerBeetle's simulation runs; docs/testing.md "Swarm"): a seed generates a
+// random pool and a random fault schedule, the case runs with the invariants checked throughout (the Pool throws
+// InvariantViolation, docs/model.md "Safety rules"), and once every fault is healed the pool must recover within a
+// bound derived from its timers (liveness).
 //
 // A case is a plain ScenarioSpec, so it is written, replayed and shrunk as a scenario file (emit.hpp,
 // shrink.hpp). It runs through its own YAML (to_yaml, then load_scenario_text): every case the swarm runs is one
@@ -88,7 +88,7 @@ struct SwarmVerdict {
 // - liveness at `until`, which must be at least liveness_bound() after the last fault: HA enabled; every host
 //   up (not in maintenance); exactly one master; every host's daemon live (joined) with every host in its
 //   liveset; every `restart` VM that an operator did not leave down running, unless no up host has the
-//   memory free for it (what the master's placement needs, MODEL.md §4).
+//   memory free for it (what the master's placement needs, docs/model.md "HA monitor and restarts").
 SwarmVerdict check_swarm_case(const ScenarioSpec& spec);
 
 // The command that replays the case of `seed`.

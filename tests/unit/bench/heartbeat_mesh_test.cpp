@@ -5,8 +5,8 @@
 namespace poolsim::bench {
 namespace {
 
-// Both event loops must reproduce shared/bench/heartbeat-mesh.md's reference values exactly (N = 16; the
-// N = 64 run is the benchmark itself, too long for a unit test).
+// Both event loops must reproduce the reference counts of docs/performance.md "Heartbeat-mesh benchmark" exactly
+// (N = 16; the N = 64 run is the benchmark itself, too long for a unit test).
 TEST(HeartbeatMesh, KernelMatchesTheReferenceValues) {
   MeshParameters p;
   p.hosts = 16;

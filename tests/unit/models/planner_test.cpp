@@ -309,8 +309,8 @@ TEST(PlannerApproximation, NeverMoreOptimisticThanExhaustive) {
   EXPECT_GT(pessimistic, 0);
 }
 
-// Overcommit protection (MODEL.md §5): each operation refused when it would break the plan for ntol, accepted
-// when it would not, and accepted whenever no plan for all VMs exists already.
+// Overcommit protection (docs/model.md "Overcommit protection"): each operation refused when it would break the plan
+// for ntol, accepted when it would not, and accepted whenever no plan for all VMs exists already.
 TEST(PlannerOvercommit, WouldBreakPlan) {
   struct Case {
     std::string name;

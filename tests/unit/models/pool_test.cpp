@@ -16,8 +16,9 @@ namespace {
 SimTime at_s(double s) { return SimTime::from_ns(static_cast<std::int64_t>(s * 1e9)); }
 constexpr std::uint64_t gib = 1ULL << 30;
 
-// The tutorial's pool (MODEL.md §7): two hosts, each with eth0 and eth1 in one active-backup bond on sw1 carrying
-// management and iSCSI (two portals on sw1), the iSCSI SR is the heartbeat SR, HA on with T = 60 s.
+// The tutorial's pool (docs/model.md "The tutorial's pool"): two hosts, each with eth0 and eth1 in one
+// active-backup bond on sw1 carrying management and iSCSI (two portals on sw1), the iSCSI SR is the heartbeat SR,
+// HA on with T = 60 s.
 struct World {
   HeartbeatMode mode = HeartbeatMode::compressed;
   std::uint64_t overhead = 0;  // each host's control domain memory
@@ -108,16 +109,17 @@ TEST_F(Tutorial, NothingHappensWhileNothingFails) {
   EXPECT_EQ(pool->master(), 0u);
 }
 
-// MODEL.md §3's worked example and §7, at F = 300 s, T = 60 s, t1 = t2 = 3 s. The times, and why:
+// docs/model.md "Worked timings" and "The tutorial's pool", at F = 300 s, T = 60 s, t1 = t2 = 3 s.
+// The times, and why:
 // - 300.0 both cables out: the bond's active member has no carrier, so management frames and iSCSI I/O stop at
 //   once (the bond disables its members at 300.2, too late to matter); the last heartbeat and the last good
 //   statefile write of xenserver-1 were at 297.
 // - 357 = 297 + T: each host loses the other on both channels; xenserver-1 also loses its own slot.
 // - 360 phase 3 after a 3 s agreement round: xenserver-1 has no statefile and no peer: fences (before its
 //   statefile watchdog at 297 + 75 = 372); xenserver-2 survives (no partition) and sleeps 15 + 3 = 18 s.
-//   MODEL.md: "fences at about F + 60".
-// - 378 xenserver-2 drops xenserver-1 from its liveset (MODEL.md: "about F + 75 ... F + 78"); its xapi notices
-//   at its next 20 s poll, 380, takes the master lock, restarts as master 10 s later (390): HA_HOST_FAILED,
+//   docs/model.md "Worked timings": "fences at about F + 60 s".
+// - 378 xenserver-2 drops xenserver-1 from its liveset ("Worked timings": "about F + 75 s … F + 78 s");
+//   its xapi notices at its next 20 s poll, 380, takes the master lock, restarts as master 10 s later (390): HA_HOST_FAILED,
 //   the VMs halted, dns restarted at once, ad after dns's 30 s start delay.
 TEST_F(Tutorial, BothCablesOfTheMasterPulled) {
   build({vm("dns", 0, 0, Duration::seconds(30)), vm("ad", 0, 1, Duration::zero())});
@@ -201,9 +203,9 @@ TEST(FaultHandler, ThePhaseFourSleepFollowsTheWatchdogs) {
   }
 }
 
-// A management partition with the statefile fine (MODEL.md §3): equal halves, the half with the lowest host
-// wins, even when it is the other host's cable... here simply a cut. Last heartbeat 99, lost at 159, phase 3
-// at 162: each host sees a partition of one on the statefile; xenserver-1 (index 0) wins; xenserver-2 fences.
+// A management partition with the statefile fine (docs/model.md "Survival rules"): equal halves, the half with the
+// lowest host wins, even when it is the other host's cable... here simply a cut. Last heartbeat 99, lost at 159,
+// phase 3 at 162: each host sees a partition of one on the statefile; xenserver-1 (index 0) wins; xenserver-2 fences.
 // The winner sleeps 15 + 3 + T (the loser is still on the statefile): liveset at 240 = F + 2T + 21.
 TEST_F(Tutorial, EqualPartitionGoesToTheLowestHost) {
   build({vm("web", 1, 0, Duration::zero())});
@@ -236,7 +238,7 @@ TEST_F(Tutorial, WholeArrayLostFencesNobody) {
   EXPECT_EQ(pool->vm_state(0), VmState::running);
 }
 
-// One more network loss while surviving by rule 2 fences every host (MODEL.md §3 consequences).
+// One more network loss while surviving by rule 2 fences every host (docs/model.md "Worked timings", consequences).
 TEST_F(Tutorial, ANetworkLossDuringRule2FencesEveryone) {
   build({});
   at(at_s(100), [&] { storage.fail_array(sr); });
@@ -334,9 +336,9 @@ TEST_F(Tutorial, RaisingNtolWithoutAnyPlanIsAcceptedAndOvercommits) {
                        }));
 }
 
-// Overcommit protection (MODEL.md §5, xapi's test_ha_vm_failover.ml case in small): a 20 GiB protected VM runs
-// on xenserver-1, so one failure is planned for. Starting a halted 16 GiB `restart` VM would need 36 GiB on one
-// host: refused. A 16 GiB best-effort VM on xenserver-2 would leave 16 GiB there for the 20 GiB VM: refused. An
+// Overcommit protection (docs/model.md "Planner", xapi's test_ha_vm_failover.ml case in small): a 20 GiB protected
+// VM runs on xenserver-1, so one failure is planned for. Starting a halted 16 GiB `restart` VM would need 36 GiB on
+// one host: refused. A 16 GiB best-effort VM on xenserver-2 would leave 16 GiB there for the 20 GiB VM: refused. An
 // 8 GiB best-effort VM leaves 24 GiB: started.
 TEST_F(Tutorial, StartsThatWouldBreakTheFailoverPlanAreRefused) {
   VmConfig big = vm("big", 0, 0, Duration::zero());
@@ -410,7 +412,7 @@ TEST_F(Tutorial, ACdMakesAVmNonAgile) {
                        }));
 }
 
-// A control domain of 8 GiB leaves 24 GiB of each 32 GiB host to VMs (MODEL.md §5: free memory after the
+// A control domain of 8 GiB leaves 24 GiB of each 32 GiB host to VMs (docs/model.md "Planner": free memory after the
 // host's overhead). A 20 GiB protected VM runs on xenserver-1; a halted 6 GiB `restart` VM would need 26 GiB on
 // xenserver-2 after a failure: refused, where without the overhead 26 GiB would fit in 32.
 TEST_F(Tutorial, TheControlDomainsMemoryIsNotForVms) {
@@ -600,7 +602,7 @@ TEST(FaultHandler, PhaseOneWaitsOnlyForPeersStaleSinceBeforeItsStart) {
   EXPECT_EQ(w.pool->master(), 0u);
 }
 
-// A slave whose statefile I/O hangs while its network is fine (MODEL.md §3 watchdogs; research §4a): the slot
+// A slave whose statefile I/O hangs while its network is fine (docs/model.md "Watchdogs"; research §4a): the slot
 // written at 99 is its last, so at 159 it loses every slot (its own too) and the others lose its slot. Their views
 // differ (it has no statefile, they have it on theirs), so no phase 2 agrees within T; its statefile watchdog
 // fires first, at 99 + T + 15 = 174. The others' phase 2 ends at 159 + T = 219 with no partition (xs2, fenced,
@@ -622,9 +624,9 @@ TEST(FaultHandler, AHungStatefileFencesByItsWatchdog) {
   EXPECT_EQ(w.pool->master(), 0u);
 }
 
-// A protected VM that does not fit (MODEL.md §4 restart pass): big (20 GiB) on xenserver-2, which crashes at 100;
-// xenserver-1 (32 GiB) already runs filler (20 GiB, not protected), so no plan exists from the start. At the pass
-// of 180 (liveset at 99 + T + 3 + 18) big finds no host with room: vm_restart_failed and, once,
+// A protected VM that does not fit (docs/model.md "HA monitor and restarts"): big (20 GiB) on xenserver-2, which
+// crashes at 100; xenserver-1 (32 GiB) already runs filler (20 GiB, not protected), so no plan exists from the
+// start. At the pass of 180 (liveset at 99 + T + 3 + 18) big finds no host with room: vm_restart_failed and, once,
 // HA_PROTECTED_VM_RESTART_FAILED. filler is shut down at 300; the monitor passes every 20 s but a failed VM waits
 // 120 s after its last attempt, so the pass of 300 leaves it (exactly 120 s) and the one of 320 restarts it.
 TEST_F(Tutorial, AProtectedVmThatDidNotFitIsRetriedOnceMemoryFrees) {
@@ -731,8 +733,9 @@ TEST_F(Tutorial, AnArrayBackJustAfterTheSlotsAgedOutFencesNobody) {
   for (const std::string& line : log.lines) EXPECT_EQ(line.find("self_fence"), std::string::npos) << line;
 }
 
-// Compressed heartbeats must give exactly the timeline of message-level heartbeats (shared/design/PERFORMANCE.md),
-// fault script by fault script; message mode runs every heartbeat as an event.
+// Compressed heartbeats must give exactly the timeline of message-level heartbeats (docs/performance.md "How
+// steady-state heartbeats are made free"), fault script by fault script; message mode runs every heartbeat as an
+// event.
 struct Script {
   const char* name;
   std::vector<VmConfig> vms;

@@ -216,9 +216,9 @@ TEST(Build, WhatIsNotSimulatedIsRefusedRandomFaultsAreNot) {
                                                         "simulated yet; remove it to run this scenario (issue #6)"}));
 }
 
-// A host whose HA daemon has started and is not yet in the live hosts' livesets is `joining` (MODEL.md §2): xs2
-// crashes at 5m and is powered on at 8m; it is up after its 3 min boot, at 11m, and joins once its heartbeats and
-// its slot have reached the live host, within a heartbeat round.
+// A host whose HA daemon has started and is not yet in the live hosts' livesets is `joining` (docs/model.md "Host
+// states"): xs2 crashes at 5m and is powered on at 8m; it is up after its 3 min boot, at 11m, and joins once its
+// heartbeats and its slot have reached the live host, within a heartbeat round.
 TEST(Build, ARebootedHostIsJoiningUntilTheLiveHostsAcceptIt) {
   std::string text = replaced(pool_text, "  - {at: 5m, do: unplug, host: xs1, nic: [eth0, eth1]}\n",
                               "  - {at: 5m, do: crash, host: xs2}\n  - {at: 8m, do: power_on, host: xs2}\n");

@@ -36,7 +36,8 @@ TEST(Parameters, PathsAreUniqueAndDefaultsInRange) {
   }
 }
 
-// The defaults of MODEL.md, corrected where the real code differs (docs/research/real-behaviour.md).
+// The defaults of docs/model.md, each from the real code (docs/research/real-behaviour.md where it corrected
+// the design notes).
 TEST(Parameters, DefaultsAreMODELs) {
   EXPECT_EQ(parameter("pool.ha.timeout").default_value, table_units::s(60));
   EXPECT_EQ(parameter("pool.hosts[].bonds[].miimon").default_value, table_units::ms(100));
@@ -53,7 +54,7 @@ TEST(Parameters, DefaultsAreMODELs) {
 TEST(Parameters, RowsFormatAsMarkdown) {
   EXPECT_EQ(format_parameter_row(parameter("pool.ha.timeout")),
             "| `pool.ha.timeout` | duration | 11s … 1h | 1m | the HA timeout T, whole seconds above 10s; every xhad "
-            "timer is derived from it | MODEL.md §3, §4 (Xapi_globs ha_default_timeout_base) |");
+            "timer is derived from it | xapi_globs.ml ha_default_timeout_base |");
   EXPECT_EQ(format_parameter_value(ParamKind::real, 1500), "1.5");
   EXPECT_EQ(format_parameter_value(ParamKind::real, 2000), "2");
   EXPECT_EQ(format_parameter_value(ParamKind::real, 125), "0.125");
