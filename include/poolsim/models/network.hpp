@@ -2,7 +2,7 @@
 // bonds of NICs. It answers the one question the HA layer asks of it — does a frame sent by this interface
 // reach that one? — and says when the answer may have changed, so that nothing is computed per packet.
 //
-// Model (MODEL.md §2, docs/model.md "Physical network"):
+// Model (docs/model.md "Physical network"):
 // - A NIC has carrier while its cable is plugged, its host is powered (not crashed, fenced or rebooting) and its
 //   switch is up. A cable pull drops carrier at once.
 // - Switches that are up and linked (directly or through other up switches) form one layer-2 segment.
@@ -88,7 +88,7 @@ struct LacpTiming {
   static Duration expired_timeout() { return Duration::seconds(3); }
 };
 
-// A bond's timing, as xapi configures Open vSwitch and Linux bonds (MODEL.md §2; ocaml/xapi/nm.ml).
+// A bond's timing, as xapi configures Open vSwitch and Linux bonds (docs/model.md "Bonds"; ocaml/xapi/nm.ml).
 struct BondTiming {
   CarrierDetection detection = CarrierDetection::event;
   Duration miimon = Duration::milliseconds(100);   // carrier poll period, for CarrierDetection::poll

@@ -1,5 +1,5 @@
 // The HA failover planner: xapi's bin-packing answer to "if r hosts fail, can every protected VM be restarted
-// on the hosts that are left?" (MODEL.md §5; xen-api ocaml/xapi/binpack.ml and xapi_ha_vm_failover.ml). A pure
+// on the hosts that are left?" (docs/model.md "Planner"; xen-api ocaml/xapi/binpack.ml and xapi_ha_vm_failover.ml). A pure
 // function of its input: no events, no I/O. The pool master's restart pass asks it where to restart VMs,
 // overcommit protection asks it whether an operation would break the plan, and `poolsim size` reports its max
 // host failures to tolerate. docs/sizing.md explains the method and how to read its answers.

@@ -1,11 +1,11 @@
-// The pool: hosts, their HA daemons (xhad), the pool master's xapi, and VMs — the HA behaviour of a XenServer
-// pool on top of the physical network and storage models.
+// The pool: hosts, their HA daemons (xhad), xapi on each host and the pool master's xapi, and VMs — the HA
+// behaviour of a XenServer pool on top of the physical network and storage models. Pool is the facade; each
+// component of XenServer is its own file under sim/models/ (docs/architecture.md "The pool's components"):
+// host_machine, xhad with its heartbeat transport, statefile, fault_handler, xapi, xapi_database,
+// xapi_ha_monitor, failover_plan, invariants, operations.
 //
 // What each host knows comes only from what the network and storage carry: the network heartbeats it hears
-// and the statefile slots it reads. Heartbeats are not simulated one by one (shared/design/PERFORMANCE.md): a
-// peer's heartbeats arrive on a fixed grid while the path is up, so the only instants that matter — a peer
-// entering or leaving a domain — are computed from the grid when reachability or I/O changes, and scheduled.
-// docs/model.md "HA daemon" and "Pool master" say what is modelled, with sources, and what is not yet.
+// and the statefile slots it reads. docs/model.md says what is modelled, with sources, and what is not yet.
 //
 // Host states (ground truth, read by checkers and expectations):
 //   up -> [crash] -> down -> [power_on] -> booting -> [boot_time] -> up
@@ -37,7 +37,7 @@ using VmIndex = std::uint32_t;
 
 enum class IntervalFormula : std::uint8_t { current, legacy };
 
-// xhad's timers, all derived from the HA timeout T (MODEL.md §3; xen-api ocaml/xapi/xapi_ha.ml Timeouts.derive).
+// xhad's timers, all derived from the HA timeout T (docs/model.md "HA timers"; xen-api ocaml/xapi/xapi_ha.ml Timeouts.derive).
 struct HaTimers {
   Duration timeout;             // T
   Duration network_interval;    // t1: a network heartbeat every t1
@@ -54,7 +54,7 @@ struct HaTimers {
   static HaTimers derive(Duration timeout, IntervalFormula formula);
 };
 
-// xapi's timers (MODEL.md §3-4, docs/research/real-behaviour.md §4-5).
+// xapi's timers (docs/model.md "HA timers" and "Master election").
 struct XapiTimers {
   Duration master_poll_interval = Duration::seconds(20);  // slaves check the liveset for their master
   Duration become_master_delay = Duration::seconds(10);   // the winner's xapi restarts as master
@@ -71,7 +71,7 @@ struct XapiTimers {
 
 // How heartbeats are simulated: `compressed` schedules only the instants where a peer enters or leaves a domain,
 // computed from the heartbeat grids; `messages` sends every heartbeat and statefile cycle through the kernel.
-// Both give the same timeline, byte for byte (shared/design/PERFORMANCE.md); messages is the reference.
+// Both give the same timeline, byte for byte (docs/performance.md); messages is the reference.
 enum class HeartbeatMode : std::uint8_t { compressed, messages };
 
 enum class RestartPriority : std::uint8_t { restart, best_effort, do_not_restart };
@@ -105,7 +105,7 @@ struct VmConfig {
 };
 
 struct PoolConfig {
-  std::vector<HostConfig> hosts;  // in tie-break order (MODEL.md §3: lowest first)
+  std::vector<HostConfig> hosts;  // in tie-break order (docs/model.md "Survival rules": lowest first)
   std::vector<VmConfig> vms;
   HostIndex master = 0;
   bool ha_enabled = false;
@@ -117,13 +117,13 @@ struct PoolConfig {
   HeartbeatMode heartbeats = HeartbeatMode::compressed;
 };
 
-// joining: up, its HA daemon started and not yet in the live hosts' livesets (MODEL.md §2).
+// joining: up, its HA daemon started and not yet in the live hosts' livesets (docs/model.md "Host states").
 enum class HostState : std::uint8_t { up, joining, maintenance, fenced, booting, down };
 std::string_view to_token(HostState state);
 enum class VmState : std::uint8_t { running, starting, halted };
 std::string_view to_token(VmState state);
 
-// Thrown when a safety rule of MODEL.md §1 is broken: a bug in the model, reported with the time.
+// Thrown when a safety rule (docs/model.md "Safety rules") is broken: a bug in the model, reported with the time.
 struct InvariantViolation : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -138,7 +138,7 @@ class Pool {
   // Time 0: every host up, VMs on their hosts, HA daemons running with every host in the liveset.
   void start();
 
-  // Faults and operations (FORMATS.md §1 verbs), applied at the current time.
+  // Faults and operations (docs/scenario-format.md "Fault verbs"), applied at the current time.
   void crash(HostIndex host);
   void power_on(HostIndex host);
   void reboot(HostIndex host);
@@ -147,7 +147,7 @@ class Pool {
   // Cuts the management network between every two groups; hosts in no group keep their links.
   void partition(const std::vector<std::vector<HostIndex>>& groups);
   void heal();
-  // Operations (MODEL.md §6). One that XenServer would refuse records `operation_refused op=… reason=…` and
+  // Operations (docs/model.md "Operations"). One that XenServer would refuse records `operation_refused op=… reason=…` and
   // changes nothing.
   void enter_maintenance(HostIndex host, std::optional<HostIndex> new_master);
   void exit_maintenance(HostIndex host);

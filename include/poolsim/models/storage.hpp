@@ -2,9 +2,9 @@
 // dm-multipath path per (host storage interface × portal), and the one answer the HA layer needs: what an I/O
 // that a host issues now to an SR does — completes, hangs, or fails — with a notification whenever that may
 // change. Nothing is computed per I/O or per path check: path deadlines and checker instants are computed and
-// scheduled only when something physical changes (shared/design/PERFORMANCE.md).
+// scheduled only when something physical changes (docs/performance.md "How steady-state heartbeats are made free").
 //
-// Model (MODEL.md §2, docs/research/real-behaviour.md §3, docs/model.md "Storage and multipath"):
+// Model (docs/research/real-behaviour.md §3, docs/model.md "Storage and multipath"):
 // - A path is physically up while its array and its portal are up and its host interface reaches the portal's
 //   switch (Network::can_reach_switch). Local SRs have no path: their I/O completes unless the array (the
 //   host's own disk) failed, and then fails.
