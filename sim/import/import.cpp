@@ -354,7 +354,8 @@ void Mapper::map_networks(scenario::PoolSpec& spec, const std::set<std::string>&
   const DbTable& networks = table("network");
   std::set<std::string> with_pif, with_vif;
   for (const DbRow& p : table("PIF").rows) {
-    if (hosts_.count(ref_of(p, "host"))) with_pif.insert(ref_of(p, "network"));
+    // A bond member's own network carries nothing (agility.ml counts no bond slave).
+    if (hosts_.count(ref_of(p, "host")) && ref_of(p, "bond_slave_of").empty()) with_pif.insert(ref_of(p, "network"));
   }
   for (const DbRow& v : table("VIF").rows) {
     if (vm_refs.count(ref_of(v, "VM"))) with_vif.insert(ref_of(v, "network"));
