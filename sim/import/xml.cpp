@@ -155,10 +155,10 @@ class Parser {
   }
 
   std::string name(std::string_view what) {
-    if (at_end() || !is_name_start(peek())) {
-      fail(here(), std::string("expected ") + std::string(what) + " name" +
-                       (at_end() ? std::string(" at the end of the file") : ", found '" + std::string(1, peek()) + "'") +
-                       "; the file is not well-formed XML");
+    if (at_end()) fail(here(), "unexpected end of file in a tag; the file is truncated: copy or dump the database again");
+    if (!is_name_start(peek())) {
+      fail(here(), "expected " + std::string(what) + " name, found '" + std::string(1, peek()) +
+                       "'; the file is not well-formed XML");
     }
     const std::size_t start = i_;
     while (!at_end() && is_name_char(peek())) advance();
