@@ -27,7 +27,7 @@ cd "$root"
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev llvm
   libopenmpi-dev openmpi-bin openssh-client
-  libboost-program-options-dev libboost-random-dev libyaml-cpp-dev libhdf5-dev libgtest-dev libbenchmark-dev python3-h5py python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel python3-nbformat
+  libboost-program-options-dev libboost-random-dev libyaml-cpp-dev libhdf5-dev libarchive-dev libgtest-dev libbenchmark-dev python3-h5py python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel python3-nbformat
 )
 
 missing=()

@@ -78,7 +78,9 @@ void write_host(std::ostream& out, const HostSpec& h) {
   out << "    - name: " << h.name << '\n';
   if (!h.uuid.empty()) out << "      uuid: " << h.uuid << '\n';
   if (h.master) out << "      master: true\n";
-  out << "      memory: " << format_size(h.memory) << "\n      cpus: " << h.cpus << "\n      boot_time: "
+  out << "      memory: " << format_size(h.memory) << '\n';
+  if (h.control_domain_memory != 0) out << "      control_domain_memory: " << format_size(h.control_domain_memory) << '\n';
+  out << "      cpus: " << h.cpus << "\n      boot_time: "
       << dur(h.boot_time) << '\n';
   if (!h.nics.empty()) {
     out << "      nics:";

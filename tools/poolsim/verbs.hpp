@@ -20,5 +20,6 @@ int run_main(const std::vector<std::string>& args);
 int size_main(const std::vector<std::string>& args);
 int swarm_main(const std::vector<std::string>& args);
 int explore_main(const std::vector<std::string>& args);
+int import_main(const std::vector<std::string>& args);
 
 }  // namespace poolsim::cli

@@ -1,0 +1,860 @@
+#include "poolsim/import/import.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include "poolsim/scenario/emit.hpp"
+#include "poolsim/scenario/load.hpp"
+#include "poolsim/scenario/parameters.hpp"
+#include "poolsim/scenario/size.hpp"
+
+namespace poolsim::import {
+
+using scenario::Diagnostic;
+using scenario::Severity;
+
+std::string sanitize_name(std::string_view label, std::string_view fallback) {
+  std::string out;
+  bool pending_dash = false;
+  for (const char c : label) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.';
+    if (!ok) {
+      pending_dash = true;
+      continue;
+    }
+    if (pending_dash && !out.empty()) out += '-';
+    pending_dash = false;
+    out += c;
+    if (out.size() >= 60) break;
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  while (!out.empty() && out.front() == '-') out.erase(out.begin());
+  return out.empty() ? std::string(fallback) : out;
+}
+
+namespace {
+
+std::optional<long long> to_ll(std::string_view s) {
+  long long v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+const std::string* lookup(const std::vector<std::pair<std::string, std::string>>& map, std::string_view key) {
+  for (const auto& [k, v] : map) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<HaTimeout> resolve_ha_timeout(const std::vector<std::pair<std::string, std::string>>& ha_configuration,
+                                            const std::vector<std::pair<std::string, std::string>>& other_config,
+                                            std::string& error) {
+  // Timeouts.get_base_t: configuration first, then other_config, then the built-in default.
+  const std::pair<const std::vector<std::pair<std::string, std::string>>*, std::string_view> sources[] = {
+      {&ha_configuration, "timeout"}, {&other_config, "default_ha_timeout"}};
+  for (const auto& [map, key] : sources) {
+    if (const std::string* v = lookup(*map, key)) {
+      const std::optional<long long> n = to_ll(*v);
+      if (!n) {
+        error = "'" + std::string(key) + "' is '" + *v + "', not a whole number of seconds";
+        return std::nullopt;
+      }
+      return HaTimeout{*n, std::string(map == &ha_configuration ? "ha_configuration:" : "other_config:") + std::string(key)};
+    }
+  }
+  return HaTimeout{60, "default"};
+}
+
+namespace {
+
+constexpr std::string_view null_ref = "OpaqueRef:NULL";
+
+struct Stop {};
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// A label as a comment shows it: printable ASCII kept, anything else as '?'.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u >= 0x20 && u < 0x7f) ? c : '?';
+  }
+  return out;
+}
+
+bool valid_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash != (s[i] == '-')) return false;
+    if (!dash && !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+// Names unique within one namespace: a second "web" becomes "web-2".
+class Namer {
+ public:
+  std::string take(std::string base) {
+    std::string name = base;
+    for (int n = 2; used_.count(name); ++n) name = base + "-" + std::to_string(n);
+    used_.insert(name);
+    return name;
+  }
+
+ private:
+  std::set<std::string> used_;
+};
+
+struct HostInfo {
+  const DbRow* row = nullptr;
+  std::size_t index = 0;  // in spec.pool.hosts
+  bool live = true;
+  std::map<std::string, std::string> iface_of_pif;  // PIF ref -> NIC or bond name
+};
+
+class Mapper {
+ public:
+  Mapper(const Database& db, std::string file, ImportResult& out) : db_(db), file_(std::move(file)), out_(out) {}
+
+  void run(const std::string& source_label);
+
+ private:
+  const Database& db_;
+  std::string file_;
+  ImportResult& out_;
+  scenario::ScenarioSpec defaults_;
+  std::map<std::string, HostInfo> hosts_;             // host ref -> info
+  std::map<std::string, std::string> network_name_;   // network ref -> name
+  std::map<std::string, std::size_t> sr_index_;       // SR ref -> index in spec.pool.storage
+  std::set<std::string> bond_master_pifs_;
+
+  [[noreturn]] void error(XmlPos pos, const std::string& message) {
+    out_.diagnostics.push_back(Diagnostic{file_, pos.line, pos.column, Severity::error, message});
+    throw Stop{};
+  }
+  void warn(XmlPos pos, const std::string& message) {
+    out_.diagnostics.push_back(Diagnostic{file_, pos.line, pos.column, Severity::warning, message});
+  }
+  void assume(std::string text) { out_.assumptions.push_back(std::move(text)); }
+
+  static std::string where(const DbTable& t, const DbRow& r, std::string_view field) {
+    return t.name + " row '" + r.ref + "' field '" + std::string(field) + "'";
+  }
+
+  const DbTable& table(std::string_view name) {
+    static const DbTable empty;
+    const DbTable* t = db_.table(name);
+    return t ? *t : empty;
+  }
+
+  std::string text(const DbRow& r, std::string_view field, std::string fallback = {}) {
+    const DbField* f = r.field(field);
+    return f ? f->value : fallback;
+  }
+  XmlPos pos_of(const DbRow& r, std::string_view field) {
+    const DbField* f = r.field(field);
+    return f ? f->pos : r.pos;
+  }
+  bool boolean(const DbTable& t, const DbRow& r, std::string_view field, bool fallback) {
+    const DbField* f = r.field(field);
+    if (!f) return fallback;
+    if (f->value == "true") return true;
+    if (f->value == "false") return false;
+    error(f->pos, where(t, r, field) + " is '" + printable(f->value) + "', not true or false; the database is corrupt: dump it again");
+  }
+  long long integer(const DbTable& t, const DbRow& r, std::string_view field, long long fallback) {
+    const DbField* f = r.field(field);
+    if (!f) return fallback;
+    const std::optional<long long> v = to_ll(f->value);
+    if (!v) error(f->pos, where(t, r, field) + " is '" + printable(f->value) + "', not a whole number; the database is corrupt: dump it again");
+    return *v;
+  }
+  std::vector<std::pair<std::string, std::string>> map(const DbTable& t, const DbRow& r, std::string_view field) {
+    const DbField* f = r.field(field);
+    if (!f) return {};
+    std::string why;
+    auto m = parse_map(f->value, why);
+    if (!m) error(f->pos, where(t, r, field) + " is not a map: " + why + "; the database is corrupt: dump it again");
+    return *m;
+  }
+  std::vector<std::string> set(const DbTable& t, const DbRow& r, std::string_view field) {
+    const DbField* f = r.field(field);
+    if (!f) return {};
+    std::string why;
+    auto s = parse_set(f->value, why);
+    if (!s) error(f->pos, where(t, r, field) + " is not a set: " + why + "; the database is corrupt: dump it again");
+    return *s;
+  }
+  static bool is_null(std::string_view ref) { return ref.empty() || ref == null_ref; }
+
+  // The row a reference field names, or null when the field is empty or OpaqueRef:NULL; a reference to a row that
+  // does not exist is an error.
+  const DbRow* deref(const DbTable& t, const DbRow& r, std::string_view field, std::string_view target) {
+    const DbField* f = r.field(field);
+    if (!f || is_null(f->value)) return nullptr;
+    const DbRow* row = table(target).find(f->value);
+    if (!row) {
+      error(f->pos, where(t, r, field) + " names '" + printable(f->value) + "', which is not a row of table '" +
+                        std::string(target) + "'; the database is inconsistent: dump it again with xe pool-dump-database");
+    }
+    return row;
+  }
+  std::string ref_of(const DbRow& r, std::string_view field) {
+    const DbField* f = r.field(field);
+    return (!f || is_null(f->value)) ? std::string() : f->value;
+  }
+
+  std::string rename(std::string_view kind, const std::string& label, const std::string& name) {
+    if (label != name) out_.renames.push_back(std::string(kind) + " \"" + printable(label) + "\" -> " + name);
+    return name;
+  }
+
+  void load_defaults();
+  void check_schema();
+  bool vm_imported(const DbRow& vm);
+  void map_hosts(const DbRow& pool, scenario::PoolSpec& spec);
+  void map_networks(scenario::PoolSpec& spec, const std::set<std::string>& vm_refs);
+  void map_host_interfaces(scenario::PoolSpec& spec);
+  void map_storage(const DbRow& pool, scenario::PoolSpec& spec, const std::set<std::string>& vm_refs);
+  void map_vms(scenario::PoolSpec& spec);
+  void map_ha(const DbRow& pool, scenario::PoolSpec& spec);
+};
+
+// The defaults the loader applies (boot times, bond timing, multipath, xapi timing): read from a skeleton
+// scenario so that they follow the parameter table.
+void Mapper::load_defaults() {
+  static constexpr std::string_view skeleton = R"(name: d
+until: 1h
+pool:
+  switches: [{name: s}]
+  storage:
+    - {name: i, type: iscsi, size: 1GiB, portals: [{name: p, switch: s}]}
+  hosts:
+    - name: h
+      master: true
+      memory: 1GiB
+      cpus: 1
+      nics: [{name: a, switch: s}, {name: b, switch: s}]
+      bonds: [{name: bo, members: [a, b]}]
+      management: bo
+  vms:
+    - {name: v, memory: 1GiB, vcpus: 1}
+  ha: {enabled: false}
+)";
+  scenario::LoadResult r = scenario::load_scenario_text(skeleton, "skeleton");
+  if (!r.spec) throw std::logic_error("poolsim import: the defaults skeleton does not load");
+  defaults_ = *r.spec;
+}
+
+void Mapper::check_schema() {
+  // ocaml/idl/datamodel_common.ml: schema 5.x since Rio (5.19); 5.909 when this was written.
+  if (db_.schema_major == -1) {
+    warn({}, "the manifest gives no schema version; importing as the current schema");
+  } else if (db_.schema_major != 5 || db_.schema_minor > 909) {
+    warn({}, "schema version " + std::to_string(db_.schema_major) + "." + std::to_string(db_.schema_minor) +
+                 " is not one poolsim knows (5.19 to 5.909); importing what it recognises: check the result");
+  }
+}
+
+bool Mapper::vm_imported(const DbRow& vm) {
+  const DbTable& t = table("VM");
+  return !boolean(t, vm, "is_a_template", false) && !boolean(t, vm, "is_a_snapshot", false) &&
+         !boolean(t, vm, "is_control_domain", false) && !boolean(t, vm, "is_snapshot_from_vmpp", false);
+}
+
+void Mapper::map_hosts(const DbRow& pool, scenario::PoolSpec& spec) {
+  const DbTable& hosts = table("host");
+  const DbTable& metrics = table("host_metrics");
+  const DbTable& vms = table("VM");
+  if (hosts.rows.empty()) error(hosts.pos, "the database has no host; a pool has at least its master: dump the database again");
+  const DbRow* master = deref(table("pool"), pool, "master", "host");
+  if (!master) {
+    error(pos_of(pool, "master"), where(table("pool"), pool, "master") +
+                                      " is empty: the pool has no master; dump the database on the master (xe pool-dump-database)");
+  }
+  Namer names;
+  bool all_uuids = true;
+  for (const DbRow& h : hosts.rows) all_uuids = all_uuids && valid_uuid(text(h, "uuid"));
+  if (!all_uuids) assume("hosts are ordered as in the database (not every host has a valid uuid): the tie-break order");
+  for (const DbRow& h : hosts.rows) {
+    scenario::HostSpec host;
+    host.pos = {};
+    const std::string label = text(h, "name__label");
+    host.name = rename("host", label, names.take(sanitize_name(label, "host-" + std::to_string(spec.hosts.size() + 1))));
+    if (all_uuids) {
+      host.uuid = text(h, "uuid");
+    }
+    host.master = &h == master;
+    const DbRow* m = deref(hosts, h, "metrics", "host_metrics");
+    if (!m) error(pos_of(h, "metrics"), where(hosts, h, "metrics") + " names no host_metrics row: the host's memory is unknown; dump the database on a running master");
+    const long long total = integer(metrics, *m, "memory__total", -1);
+    if (total <= 0) error(pos_of(*m, "memory__total"), where(metrics, *m, "memory__total") + " is missing or not positive; the host's memory is unknown");
+    host.memory = static_cast<std::uint64_t>(total);
+    const std::uint64_t min_memory = std::uint64_t{512} << 20;
+    if (host.memory < min_memory) {
+      warn(pos_of(*m, "memory__total"), "host '" + host.name + "' has less than 512MiB; poolsim takes 512MiB");
+      host.memory = min_memory;
+    }
+    // Memory VMs may not use: Xen's overhead of the host and the control domain's memory.
+    long long reserved = std::max(0LL, integer(hosts, h, "memory__overhead", 0));
+    for (const DbRow& vm : vms.rows) {
+      if (!boolean(vms, vm, "is_control_domain", false) || ref_of(vm, "resident_on") != h.ref) continue;
+      long long dom0 = integer(vms, vm, "memory__target", 0);
+      if (dom0 <= 0) dom0 = integer(vms, vm, "memory__static_max", 0);
+      reserved += std::max(0LL, dom0);
+    }
+    host.control_domain_memory = std::min<std::uint64_t>(static_cast<std::uint64_t>(reserved), host.memory);
+    // CPUs: cpu_info's cpu_count (since Tampa), else the host_cpu rows, else one.
+    long long cpus = 0;
+    if (const std::string* n = lookup(map(hosts, h, "cpu_info"), "cpu_count")) cpus = to_ll(*n).value_or(0);
+    if (cpus <= 0) {
+      for (const DbRow& c : table("host_cpu").rows) cpus += ref_of(c, "host") == h.ref ? 1 : 0;
+    }
+    if (cpus <= 0) {
+      cpus = 1;
+      assume("host " + host.name + ": no CPU count in the database (cpu_info, host_cpu); assumed 1 CPU: set 'cpus'");
+    }
+    host.cpus = std::min(cpus, 4096LL);
+    host.boot_time = defaults_.pool.hosts.front().boot_time;
+    HostInfo info;
+    info.row = &h;
+    info.index = spec.hosts.size();
+    info.live = boolean(metrics, *m, "live", true);
+    hosts_.emplace(h.ref, info);
+    spec.hosts.push_back(std::move(host));
+  }
+  assume("every host boots in " + format_duration(defaults_.pool.hosts.front().boot_time) +
+         " (the database does not record boot times): set each host's 'boot_time'");
+  for (const auto& [ref, info] : hosts_) {
+    if (!info.live) {
+      assume("host " + spec.hosts[info.index].name +
+             " is not live in the database (host_metrics live=false); poolsim starts every host up: add "
+             "{at: 0s, do: crash, host: " + spec.hosts[info.index].name + "} to start it down");
+    }
+  }
+}
+
+void Mapper::map_networks(scenario::PoolSpec& spec, const std::set<std::string>& vm_refs) {
+  const DbTable& networks = table("network");
+  std::set<std::string> with_pif, with_vif;
+  for (const DbRow& p : table("PIF").rows) {
+    // A bond member's own network carries nothing (agility.ml counts no bond slave).
+    if (hosts_.count(ref_of(p, "host")) && ref_of(p, "bond_slave_of").empty()) with_pif.insert(ref_of(p, "network"));
+  }
+  for (const DbRow& v : table("VIF").rows) {
+    if (vm_refs.count(ref_of(v, "VM"))) with_vif.insert(ref_of(v, "network"));
+  }
+  for (const DbRow& v : table("VIF").rows) {
+    if (vm_refs.count(ref_of(v, "VM"))) deref(table("VIF"), v, "network", "network");
+  }
+  Namer names;
+  for (const DbRow& n : networks.rows) {
+    if (!with_pif.count(n.ref) && !with_vif.count(n.ref)) continue;
+    scenario::NetworkSpec net;
+    const std::string label = text(n, "name__label");
+    net.name = rename("network", label, names.take(sanitize_name(label, "network-" + std::to_string(spec.networks.size() + 1))));
+    net.shared = with_pif.count(n.ref) > 0;  // no PIF: a private (host-internal) network
+    network_name_.emplace(n.ref, net.name);
+    spec.networks.push_back(std::move(net));
+  }
+}
+
+void Mapper::map_host_interfaces(scenario::PoolSpec& spec) {
+  const DbTable& pifs = table("PIF");
+  const DbTable& bonds = table("Bond");
+  const DbTable& vlans = table("VLAN");
+  for (const DbRow& b : bonds.rows) {
+    if (const DbRow* master = deref(bonds, b, "master", "PIF")) bond_master_pifs_.insert(master->ref);
+  }
+  bool any_lacp = false;
+  for (auto& [host_ref, info] : hosts_) {
+    scenario::HostSpec& host = spec.hosts[info.index];
+    std::vector<const DbRow*> mine;
+    for (const DbRow& p : pifs.rows) {
+      if (ref_of(p, "host") == host_ref) mine.push_back(&p);
+    }
+    for (const DbRow* p : mine) {
+      deref(pifs, *p, "network", "network");
+      deref(pifs, *p, "bond_slave_of", "Bond");
+    }
+    Namer names;
+    // Physical PIFs are the NICs (the field exists since Miami; without it, a PIF with no VLAN that masters no bond).
+    for (const DbRow* p : mine) {
+      const bool physical = p->field("physical") ? boolean(pifs, *p, "physical", false)
+                                                 : integer(pifs, *p, "VLAN", -1) < 0 && !bond_master_pifs_.count(p->ref);
+      if (!physical) continue;
+      scenario::NicSpec nic;
+      const std::string device = text(*p, "device");
+      nic.name = names.take(sanitize_name(device, "nic-" + std::to_string(host.nics.size())));
+      if (nic.name != device) rename("nic of " + host.name, device, nic.name);
+      nic.on_switch.name = "sw0";
+      if (const DbRow* pm = deref(pifs, *p, "metrics", "PIF_metrics")) {
+        const long long mbit = integer(table("PIF_metrics"), *pm, "speed", 0);
+        if (mbit >= 10 && mbit <= 800000) nic.speed = static_cast<std::uint64_t>(mbit) * 1'000'000;
+      }
+      if (!bond_master_pifs_.count(p->ref) && ref_of(*p, "bond_slave_of").empty()) info.iface_of_pif[p->ref] = nic.name;
+      info.iface_of_pif["nic:" + p->ref] = nic.name;
+      host.nics.push_back(std::move(nic));
+    }
+    // Bonds whose master PIF is on this host.
+    for (const DbRow& b : bonds.rows) {
+      const DbRow* master = deref(bonds, b, "master", "PIF");
+      if (!master || ref_of(*master, "host") != host_ref) continue;
+      std::vector<scenario::Ref> members;
+      for (const DbRow* p : mine) {
+        if (ref_of(*p, "bond_slave_of") == b.ref && info.iface_of_pif.count("nic:" + p->ref)) {
+          members.push_back({info.iface_of_pif["nic:" + p->ref], {}});
+        }
+      }
+      const std::string device = text(*master, "device");
+      if (members.size() < 2) {
+        if (members.size() == 1) {
+          info.iface_of_pif[master->ref] = members.front().name;
+          assume("host " + host.name + ": bond " + printable(device) + " has one member; its networks are taken as carried by " +
+                 members.front().name);
+        }
+        continue;
+      }
+      scenario::BondSpec bond = defaults_.pool.hosts.front().bonds.front();
+      bond.name = names.take(sanitize_name(device, "bond-" + std::to_string(host.bonds.size())));
+      if (bond.name != device) rename("bond of " + host.name, device, bond.name);
+      bond.members = members;
+      // Bond.mode (datamodel.ml bond_mode): balance-slb, active-backup, lacp; lacp hashes by
+      // properties:hashing_algorithm (tcpudp_ports by default, or src_mac) and times out by lacp-time
+      // (xapi_bond.ml requirements_of_mode).
+      const std::string mode = text(b, "mode", "balance-slb");
+      const auto props = map(bonds, b, "properties");
+      if (mode == "active-backup") {
+        bond.mode = scenario::BondMode::active_backup;
+      } else if (mode == "lacp") {
+        const std::string* hashing = lookup(props, "hashing_algorithm");
+        bond.mode = hashing && *hashing == "src_mac" ? scenario::BondMode::lacp_mac : scenario::BondMode::lacp_tcp;
+        const std::string* rate = lookup(props, "lacp-time");
+        bond.lacp_rate = rate && *rate == "fast" ? scenario::LacpRate::fast : scenario::LacpRate::slow;
+        any_lacp = true;
+      } else {
+        if (mode != "balance-slb") {
+          warn(pos_of(b, "mode"), "bond mode '" + printable(mode) + "' of host " + host.name + " is not one xapi defines; taken as balance-slb (active_active)");
+        }
+        bond.mode = scenario::BondMode::active_active;
+      }
+      // nm.ml: miimon 100, downdelay 200, updelay 31000, rebalance-interval 1800000 ms, each overridable by the
+      // master PIF's other_config:bond-<name>.
+      const auto other = map(pifs, *master, "other_config");
+      const std::pair<std::string_view, Duration*> timings[] = {{"bond-miimon", &bond.miimon},
+                                                                 {"bond-downdelay", &bond.downdelay},
+                                                                 {"bond-updelay", &bond.updelay},
+                                                                 {"bond-rebalance-interval", &bond.rebalance_interval}};
+      for (const auto& [key, value] : timings) {
+        if (const std::string* v = lookup(other, key)) {
+          const std::optional<long long> ms = to_ll(*v);
+          if (ms && *ms >= 0 && *ms <= 86'400'000) *value = Duration::milliseconds(*ms);
+          else warn(pos_of(*master, "other_config"), "PIF other_config " + std::string(key) + " '" + printable(*v) + "' is not milliseconds; the default is kept");
+        }
+      }
+      info.iface_of_pif[master->ref] = bond.name;
+      host.bonds.push_back(std::move(bond));
+    }
+    // VLANs: the untagged PIF's traffic leaves through its tagged PIF (VLAN table, or the same device).
+    for (const DbRow* p : mine) {
+      if (integer(pifs, *p, "VLAN", -1) < 0 || info.iface_of_pif.count(p->ref)) continue;
+      std::string tagged;
+      for (const DbRow& v : vlans.rows) {
+        if (ref_of(v, "untagged_PIF") == p->ref) tagged = ref_of(v, "tagged_PIF");
+      }
+      if (tagged.empty()) {
+        for (const DbRow* q : mine) {
+          if (q != p && text(*q, "device") == text(*p, "device") && integer(pifs, *q, "VLAN", -1) < 0) tagged = q->ref;
+        }
+      }
+      if (const auto it = info.iface_of_pif.find(tagged); it != info.iface_of_pif.end()) info.iface_of_pif[p->ref] = it->second;
+    }
+    // The management interface, the storage interfaces, the networks each interface carries.
+    std::string management;
+    for (const DbRow* p : mine) {
+      if (boolean(pifs, *p, "management", false) && info.iface_of_pif.count(p->ref)) management = info.iface_of_pif[p->ref];
+    }
+    if (management.empty()) {
+      if (!host.bonds.empty()) management = host.bonds.front().name;
+      else if (!host.nics.empty()) management = host.nics.front().name;
+      else {
+        error(info.row->pos, "host row '" + info.row->ref + "' (" + host.name +
+                                 ") has no physical PIF; poolsim needs at least one NIC per host: dump the database again");
+      }
+      assume("host " + host.name + ": no management PIF in the database; assumed " + management + ": set 'management'");
+    }
+    host.management.name = management;
+    host.storage_via.push_back(host.management);
+    for (const DbRow* p : mine) {
+      const auto it = info.iface_of_pif.find(p->ref);
+      if (it == info.iface_of_pif.end() || boolean(pifs, *p, "management", false)) continue;
+      const std::string v4 = text(*p, "ip_configuration_mode", "None");
+      const std::string v6 = text(*p, "ipv6_configuration_mode", "None");
+      const bool addressed = (!v4.empty() && !iequals(v4, "None")) || (!v6.empty() && !iequals(v6, "None"));
+      const bool listed = std::any_of(host.storage_via.begin(), host.storage_via.end(),
+                                      [&](const scenario::Ref& r) { return r.name == it->second; });
+      if (addressed && !listed) host.storage_via.push_back({it->second, {}});
+    }
+    for (const DbRow* p : mine) {
+      const auto it = info.iface_of_pif.find(p->ref);
+      const auto net = network_name_.find(ref_of(*p, "network"));
+      if (it == info.iface_of_pif.end() || net == network_name_.end()) continue;
+      const bool mapped = std::any_of(host.pif_networks.begin(), host.pif_networks.end(),
+                                      [&](const scenario::PifSpec& s) { return s.network.name == net->second; });
+      if (!mapped) host.pif_networks.push_back({{net->second, {}}, {it->second, {}}});
+    }
+  }
+  scenario::SwitchSpec sw;
+  sw.name = "sw0";
+  sw.lacp = any_lacp;
+  spec.switches.push_back(sw);
+  assume("every NIC of every host, and every storage portal, is cabled to one switch sw0" +
+         std::string(any_lacp ? " that negotiates LACP" : "") +
+         " (the database does not know the cabling): add switches and set each NIC's 'switch'");
+}
+
+void Mapper::map_storage(const DbRow& pool, scenario::PoolSpec& spec, const std::set<std::string>& vm_refs) {
+  const DbTable& srs = table("SR");
+  const DbTable& pbds = table("PBD");
+  const DbTable& vdis = table("VDI");
+  const DbTable& vbds = table("VBD");
+  // The SRs worth importing: the heartbeat SR, those holding a disk of an imported VM, and shared SRs that are not
+  // ISO libraries.
+  std::set<std::string> wanted;
+  for (const std::string& vdi_ref : set(table("pool"), pool, "ha_statefiles")) {
+    if (const DbRow* vdi = vdis.find(vdi_ref)) {
+      if (const DbRow* sr = deref(vdis, *vdi, "SR", "SR")) wanted.insert(sr->ref);
+    }
+  }
+  for (const DbRow& b : vbds.rows) {
+    if (!vm_refs.count(ref_of(b, "VM")) || !iequals(text(b, "type", "Disk"), "Disk") || boolean(vbds, b, "empty", false)) continue;
+    if (const DbRow* vdi = deref(vbds, b, "VDI", "VDI")) {
+      if (const DbRow* sr = deref(vdis, *vdi, "SR", "SR")) wanted.insert(sr->ref);
+    }
+  }
+  bool host_multipathing = false;
+  for (const auto& [ref, info] : hosts_) {
+    host_multipathing = host_multipathing || boolean(table("host"), *info.row, "multipathing", false);
+    const auto other = map(table("host"), *info.row, "other_config");
+    if (const std::string* v = lookup(other, "multipathing")) host_multipathing = host_multipathing || *v == "true";
+  }
+  Namer names;
+  for (const DbRow& s : srs.rows) {
+    const std::string type = text(s, "type");
+    const bool shared = boolean(srs, s, "shared", false);
+    const bool iso = type == "iso" || type == "udev" || text(s, "content_type") == "iso";
+    if (!wanted.count(s.ref) && (!shared || iso)) continue;
+    scenario::StorageSpec sr = defaults_.pool.storage.front();
+    sr.portals.clear();
+    const std::string label = text(s, "name__label");
+    sr.name = rename("sr", label, names.take(sanitize_name(label, "sr-" + std::to_string(spec.storage.size() + 1))));
+    std::vector<std::string> attached;  // hosts with a PBD
+    bool multipathed = host_multipathing;
+    for (const DbRow& p : pbds.rows) {
+      if (ref_of(p, "SR") != s.ref) continue;
+      if (const DbRow* h = deref(pbds, p, "host", "host")) attached.push_back(h->ref);
+      if (const std::string* v = lookup(map(pbds, p, "other_config"), "multipathed")) multipathed = multipathed || *v == "true";
+    }
+    if (!shared) {
+      sr.type = scenario::StorageType::local;
+      std::string host_ref = attached.empty() ? std::string() : attached.front();
+      if (!hosts_.count(host_ref)) {
+        for (const auto& [ref, info] : hosts_) {
+          if (spec.hosts[info.index].master) host_ref = ref;
+        }
+        assume("local SR " + sr.name + " has no PBD: assumed to be on the master; set its 'host'");
+      }
+      sr.host.name = spec.hosts[hosts_.at(host_ref).index].name;
+    } else {
+      // Shared types (xapi-project/sm drivers): iSCSI, HBA (FC, FCoE), file-based network storage.
+      if (type == "lvmoiscsi" || type == "iscsi" || type == "gfs2") sr.type = scenario::StorageType::iscsi;
+      else if (type == "lvmohba" || type == "hba" || type == "lvmofcoe") sr.type = scenario::StorageType::fc;
+      else if (type == "nfs" || type == "smb" || type == "cifs" || type == "iso" || type == "cephfs" || type == "glusterfs") sr.type = scenario::StorageType::nfs;
+      else {
+        sr.type = scenario::StorageType::nfs;
+        assume("shared SR " + sr.name + " has type '" + printable(type) + "', which poolsim does not model; taken as nfs: set its 'type'");
+      }
+      if (type == "gfs2") assume("shared SR " + sr.name + " is GFS2, taken as iscsi (it may be on FC): set its 'type'");
+      if (attached.size() < hosts_.size()) {
+        assume("shared SR " + sr.name + " has PBDs on " + std::to_string(attached.size()) + " of " +
+               std::to_string(hosts_.size()) + " hosts; poolsim attaches a shared SR to every host");
+      }
+      if (sr.type != scenario::StorageType::fc) {
+        const int count = sr.type == scenario::StorageType::iscsi && multipathed ? 2 : 1;
+        for (int i = 1; i <= count; ++i) sr.portals.push_back({sr.name + "-p" + std::to_string(i), {"sw0", {}}, {}});
+        assume("SR " + sr.name + ": " + std::to_string(count) + " storage portal" + (count > 1 ? "s" : "") +
+               " on sw0 (the database holds addresses, which are not copied, not ports): edit its 'portals'");
+      }
+      if (sr.type == scenario::StorageType::iscsi) {
+        // xapi-project/sm iscsi.py: 15 s with multipath, 144 s without (docs/research/real-behaviour.md §3).
+        sr.replacement_timeout = Duration::seconds(multipathed ? 15 : 144);
+      }
+    }
+    const long long size = integer(srs, s, "physical_size", 0);
+    const std::uint64_t min = std::uint64_t{1} << 20;
+    const std::uint64_t max = std::uint64_t{1} << 50;
+    sr.size = static_cast<std::uint64_t>(std::clamp<long long>(size, static_cast<long long>(min), static_cast<long long>(max)));
+    if (static_cast<long long>(sr.size) != size) {
+      assume("SR " + sr.name + ": physical_size " + std::to_string(size) + " is outside 1MiB..1PiB; taken as " +
+             scenario::format_size(sr.size) + ": set its 'size'");
+    }
+    sr_index_.emplace(s.ref, spec.storage.size());
+    spec.storage.push_back(std::move(sr));
+  }
+}
+
+void Mapper::map_vms(scenario::PoolSpec& spec) {
+  const DbTable& vms = table("VM");
+  const DbTable& vbds = table("VBD");
+  const DbTable& vdis = table("VDI");
+  const DbTable& vifs = table("VIF");
+  const DbTable& srs = table("SR");
+  Namer names;
+  for (const DbRow& v : vms.rows) {
+    if (!vm_imported(v)) continue;
+    scenario::VmSpec vm = defaults_.pool.vms.front();
+    const std::string label = text(v, "name__label");
+    vm.name = rename("vm", label, names.take(sanitize_name(label, "vm-" + std::to_string(spec.vms.size() + 1))));
+    const long long memory = integer(vms, v, "memory__static_max", 0);
+    vm.memory = static_cast<std::uint64_t>(std::clamp<long long>(memory, 1LL << 20, 1LL << 44));
+    if (static_cast<long long>(vm.memory) != memory) {
+      warn(pos_of(v, "memory__static_max"), "vm " + vm.name + ": memory__static_max " + std::to_string(memory) +
+                                                " is outside 1MiB..16TiB; taken as " + scenario::format_size(vm.memory));
+    }
+    vm.vcpus = std::clamp<long long>(integer(vms, v, "VCPUs__max", 1), 1, 1024);
+    const std::string power = text(v, "power_state", "Halted");
+    const DbRow* resident = deref(vms, v, "resident_on", "host");
+    if (iequals(power, "Running") || iequals(power, "Paused")) {
+      if (!resident) {
+        warn(pos_of(v, "resident_on"), "vm " + vm.name + " is " + power + " but resident on no host; imported halted");
+      } else if (!hosts_.at(resident->ref).live) {
+        assume("vm " + vm.name + " is " + power + " on " + spec.hosts[hosts_.at(resident->ref).index].name +
+               ", which is not live; imported halted (xapi will mark it halted): set its 'host' to start it running");
+      } else {
+        vm.host.name = spec.hosts[hosts_.at(resident->ref).index].name;
+      }
+    }
+    // Restart priority: "restart", "best-effort", "" today; XenServer 5.x wrote "0".."3" (restart, that order)
+    // and "best-effort", protection being ha_always_run (xapi_db_upgrade.ml upgrade_ha_restart_priority).
+    // Protected = ha_always_run && priority = restart (helpers.ml vm_should_always_run).
+    const std::string priority = text(v, "ha_restart_priority");
+    const bool always_run = boolean(vms, v, "ha_always_run", false);
+    const bool legacy = priority.size() == 1 && priority[0] >= '0' && priority[0] <= '3';
+    long long order = integer(vms, v, "order", 0);
+    if (legacy) {
+      order = priority[0] - '0';
+      vm.ha.restart_priority = always_run ? scenario::RestartPriority::restart : scenario::RestartPriority::do_not_restart;
+    } else if (priority == "restart") {
+      vm.ha.restart_priority = scenario::RestartPriority::restart;
+      if (!vm.host.name.empty() && !always_run) {
+        vm.ha.restart_priority = scenario::RestartPriority::do_not_restart;
+        assume("vm " + vm.name + " has restart priority 'restart' but ha_always_run false, so xapi does not protect it; "
+               "imported as do_not_restart");
+      }
+    } else if (priority == "best-effort") {
+      vm.ha.restart_priority = scenario::RestartPriority::best_effort;
+    } else if (priority.empty()) {
+      vm.ha.restart_priority = scenario::RestartPriority::do_not_restart;
+    } else {
+      warn(pos_of(v, "ha_restart_priority"), "vm " + vm.name + ": ha_restart_priority '" + printable(priority) +
+                                                 "' is not one xapi defines; taken as do_not_restart");
+    }
+    if (vm.host.name.empty() && always_run && vm.ha.restart_priority == scenario::RestartPriority::restart) {
+      assume("vm " + vm.name + " is halted with ha_always_run set (xapi's HA would start it); poolsim starts it halted");
+    }
+    vm.ha.order = std::clamp<long long>(order, 0, 1'000'000);
+    vm.ha.start_delay = Duration::seconds(std::clamp<long long>(integer(vms, v, "start_delay", 0), 0, 3600));
+    // Disks and CDs (agility.ml: a non-empty VBD whose VDI is on an SR that is not shared makes the VM not agile;
+    // a CD from a shared ISO library does not).
+    for (const DbRow& b : vbds.rows) {
+      if (ref_of(b, "VM") != v.ref || boolean(vbds, b, "empty", false)) continue;
+      const DbRow* vdi = deref(vbds, b, "VDI", "VDI");
+      const DbRow* sr = vdi ? deref(vdis, *vdi, "SR", "SR") : nullptr;
+      if (!sr) continue;
+      const std::string type = text(b, "type", "Disk");
+      if (iequals(type, "CD")) {
+        if (!boolean(srs, *sr, "shared", false)) vm.cd_inserted = true;
+      } else if (iequals(type, "Disk")) {
+        const auto it = sr_index_.find(sr->ref);
+        if (it == sr_index_.end()) continue;
+        const std::string& name = spec.storage[it->second].name;
+        if (std::none_of(vm.disks.begin(), vm.disks.end(), [&](const scenario::Ref& r) { return r.name == name; })) {
+          vm.disks.push_back({name, {}});
+        }
+      }
+    }
+    for (const DbRow& f : vifs.rows) {
+      if (ref_of(f, "VM") != v.ref) continue;
+      const auto it = network_name_.find(ref_of(f, "network"));
+      if (it == network_name_.end()) continue;
+      if (std::none_of(vm.networks.begin(), vm.networks.end(), [&](const scenario::Ref& r) { return r.name == it->second; })) {
+        vm.networks.push_back({it->second, {}});
+      }
+    }
+    spec.vms.push_back(std::move(vm));
+  }
+  assume("every VM boots in " + format_duration(defaults_.pool.vms.front().boot_time) +
+         " (the database does not record boot times): set each VM's 'boot_time'");
+}
+
+void Mapper::map_ha(const DbRow& pool, scenario::PoolSpec& spec) {
+  const DbTable& pools = table("pool");
+  scenario::HaSpec ha = defaults_.pool.ha;
+  ha.enabled = boolean(pools, pool, "ha_enabled", false);
+  ha.allow_overcommit = boolean(pools, pool, "ha_allow_overcommit", false);
+  const long long ntol = integer(pools, pool, "ha_host_failures_to_tolerate", 0);
+  const long long max_ntol = std::min<long long>(63, static_cast<long long>(spec.hosts.size()) - 1);
+  ha.host_failures_to_tolerate = std::clamp<long long>(ntol, 0, max_ntol);
+  if (ha.host_failures_to_tolerate != ntol) {
+    warn(pos_of(pool, "ha_host_failures_to_tolerate"), "ha_host_failures_to_tolerate " + std::to_string(ntol) +
+                                                           " is outside 0.." + std::to_string(max_ntol) + " for " +
+                                                           std::to_string(spec.hosts.size()) + " hosts; taken as " +
+                                                           std::to_string(ha.host_failures_to_tolerate));
+  }
+  std::string why;
+  const std::optional<HaTimeout> t = resolve_ha_timeout(map(pools, pool, "ha_configuration"), map(pools, pool, "other_config"), why);
+  if (!t) error(pos_of(pool, why.find("default_ha_timeout") != std::string::npos ? "other_config" : "ha_configuration"),
+                "pool row '" + pool.ref + "': " + why + "; xapi could not read it either: fix it with xe pool-param-set");
+  const long long seconds = std::clamp<long long>(t->seconds, 11, 3600);
+  if (seconds != t->seconds) {
+    warn(pos_of(pool, t->source == "default" ? "ha_enabled" : (t->source.starts_with("ha_") ? "ha_configuration" : "other_config")),
+         "HA timeout " + std::to_string(t->seconds) + "s (" + t->source + ") is outside what poolsim simulates (11s..1h); taken as " +
+             std::to_string(seconds) + "s");
+  }
+  ha.timeout = Duration::seconds(seconds);
+  assume("HA timeout " + std::to_string(seconds) + "s from " +
+         (t->source == "default" ? std::string("xapi's default (neither ha_configuration:timeout nor other_config:default_ha_timeout is set)")
+                                 : "pool " + t->source) +
+         "; interval formula 'current' (xapi since 2020): set 'interval_formula: legacy' for older XenServer");
+  // The heartbeat SR: pool ha_statefiles -> VDI -> SR.
+  const std::vector<std::string> statefiles = set(pools, pool, "ha_statefiles");
+  for (const std::string& vdi_ref : statefiles) {
+    const DbRow* vdi = table("VDI").find(vdi_ref);
+    if (!vdi) {
+      error(pos_of(pool, "ha_statefiles"), where(pools, pool, "ha_statefiles") + " names VDI '" + printable(vdi_ref) +
+                                               "', which is not a row of table 'VDI'; the database is inconsistent: dump it again");
+    }
+    const DbRow* sr = deref(table("VDI"), *vdi, "SR", "SR");
+    if (sr && sr_index_.count(sr->ref) && ha.heartbeat_sr.name.empty()) ha.heartbeat_sr.name = spec.storage[sr_index_.at(sr->ref)].name;
+  }
+  if (ha.enabled && ha.heartbeat_sr.name.empty()) {
+    error(pos_of(pool, "ha_statefiles"), where(pools, pool, "ha_statefiles") +
+                                             " names no statefile VDI although ha_enabled is true; the heartbeat SR is unknown: "
+                                             "dump the database again with HA enabled");
+  }
+  if (ha.enabled && !ha.heartbeat_sr.name.empty()) {
+    for (scenario::StorageSpec& hb : spec.storage) {
+      if (hb.name != ha.heartbeat_sr.name || hb.size >= scenario::heartbeat_sr_min_size) continue;
+      assume("heartbeat SR " + hb.name + " is smaller than 356MiB in the database; taken as 356MiB");
+      hb.size = scenario::heartbeat_sr_min_size;
+    }
+  }
+  // A protected VM must be agile when HA is on (xapi refuses otherwise); one that is not becomes best_effort.
+  if (ha.enabled) {
+    for (scenario::VmSpec& vm : spec.vms) {
+      if (vm.ha.restart_priority != scenario::RestartPriority::restart) continue;
+      std::string why_not;
+      if (vm.cd_inserted) why_not = "a CD from a non-shared SR is inserted";
+      for (const scenario::Ref& d : vm.disks) {
+        for (const scenario::StorageSpec& s : spec.storage) {
+          if (s.name == d.name && s.type == scenario::StorageType::local) why_not = "a disk is on the local SR " + s.name;
+        }
+      }
+      for (const scenario::Ref& n : vm.networks) {
+        const bool everywhere = std::all_of(spec.hosts.begin(), spec.hosts.end(), [&](const scenario::HostSpec& h) {
+          return std::any_of(h.pif_networks.begin(), h.pif_networks.end(),
+                             [&](const scenario::PifSpec& p) { return p.network.name == n.name; });
+        });
+        if (!everywhere) why_not = "network " + n.name + " is not on every host";
+      }
+      if (!why_not.empty()) {
+        vm.ha.restart_priority = scenario::RestartPriority::best_effort;
+        assume("vm " + vm.name + " is protected ('restart') but not agile (" + why_not +
+               "), which xapi refuses with HA on; imported as best_effort");
+      }
+    }
+  }
+  spec.ha = ha;
+}
+
+void Mapper::run(const std::string& source_label) {
+  load_defaults();
+  check_schema();
+  const DbTable& pools = table("pool");
+  if (pools.rows.size() != 1) {
+    error(pools.pos, "table 'pool' has " + std::to_string(pools.rows.size()) +
+                         " rows, not one; a XAPI database holds exactly one pool row: dump it again on the master");
+  }
+  const DbRow& pool = pools.rows.front();
+  scenario::ScenarioSpec spec;
+  const std::string label = text(pool, "name__label");
+  spec.name = label.empty() ? "imported-pool" : rename("pool", label, sanitize_name(label, "imported-pool"));
+  spec.description = "Imported by poolsim import from " + source_label + " (schema " + std::to_string(db_.schema_major) +
+                     "." + std::to_string(db_.schema_minor) + ").";
+  spec.seed = 1;
+  spec.until = Duration::hours(1);
+  map_hosts(pool, spec.pool);
+  std::set<std::string> vm_refs;
+  for (const DbRow& v : table("VM").rows) {
+    if (vm_imported(v)) vm_refs.insert(v.ref);
+  }
+  map_networks(spec.pool, vm_refs);
+  map_host_interfaces(spec.pool);
+  map_storage(pool, spec.pool, vm_refs);
+  map_vms(spec.pool);
+  map_ha(pool, spec.pool);
+  out_.spec = std::move(spec);
+}
+
+std::string comment_of(const ImportResult& r) {
+  std::string c = "Imported by poolsim import. What the XAPI database cannot know was assumed; edit these:\n";
+  for (const std::string& a : r.assumptions) c += "  - " + a + "\n";
+  if (!r.renames.empty()) {
+    c += "Names made valid for poolsim (letters, digits, '-', '_', '.'; at most 64):\n";
+    for (const std::string& n : r.renames) c += "  " + n + "\n";
+  }
+  return c;
+}
+
+}  // namespace
+
+ImportResult import_database(const Database& db, const std::string& display_name, const std::string& source_label) {
+  ImportResult result;
+  Mapper mapper(db, display_name, result);
+  try {
+    mapper.run(source_label);
+  } catch (const Stop&) {
+    result.spec.reset();
+    return result;
+  }
+  result.yaml = scenario::to_yaml(*result.spec, comment_of(result));
+  return result;
+}
+
+ImportResult import_xml(std::string_view xml_text, const std::string& display_name, const std::string& source_label) {
+  DbReadResult db = read_database(xml_text);
+  if (db.error) {
+    ImportResult result;
+    result.diagnostics.push_back(Diagnostic{display_name, db.error->pos.line, db.error->pos.column, Severity::error, db.error->message});
+    return result;
+  }
+  return import_database(*db.database, display_name, source_label);
+}
+
+}  // namespace poolsim::import
