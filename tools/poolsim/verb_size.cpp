@@ -137,10 +137,10 @@ int size_main(const std::vector<std::string>& args) {
       return exit_usage;
     }
     ::close(fd);
+    std::remove(tmp.c_str());  // a probe: the writer makes its own temporary
     try {
       scenario_yaml = batch::read_text_file(file);
     } catch (const std::exception& e) {
-      std::remove(tmp.c_str());
       std::cerr << "poolsim size: " << e.what() << '\n';
       return exit_usage;
     }
