@@ -118,9 +118,11 @@ void write_in_child(const std::filesystem::path& tmp, const std::string& where, 
   while (message.ends_with('\n')) message.pop_back();
   message = message.substr(message.rfind('\n') == std::string::npos ? 0 : message.rfind('\n') + 1);
   if (message.empty()) {
-    message = status != -1 && WIFSIGNALED(status)
-                  ? "the process writing '" + tmp.string() + "' died (signal " + std::to_string(WTERMSIG(status)) + ")"
-                  : "the process writing '" + tmp.string() + "' failed";
+    // HDF5 1.10 can crash in its own error path (a double free in H5Ocopy after a failed write).
+    message = "the HDF5 library failed while writing '" + tmp.string() + "' (" +
+              (status != -1 && WIFSIGNALED(status) ? "its process died with signal " + std::to_string(WTERMSIG(status))
+                                                   : std::string("its process failed")) +
+              "), most likely on a write error: check the free space and quota of its file system";
   }
   throw OutputError(where + message);
 }
