@@ -1,19 +1,16 @@
 // What both HDF5 writers of the recording layer share (hdf5_timeline.cpp: a run's file; hdf5_tables.cpp: batch
-// and size files): quiet HDF5 errors, no object times, UTF-8 strings, scalar attributes, and publishing a
-// complete PATH.tmp as PATH. Private to sim/recording (HDF5 types appear here); header-only, the functions are
-// small.
+// and size files): no object times, UTF-8 strings, scalar attributes, and writing the file in a
+// child process (hdf5_common.cpp). Private to sim/recording (HDF5 types appear here). The temporary file and its
+// publication as PATH: poolsim/recording/output_file.hpp.
 #pragma once
 
 #include <H5Cpp.h>
-#include <fcntl.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 
 namespace poolsim::hdf5 {
 
@@ -23,23 +20,6 @@ namespace poolsim::hdf5 {
 constexpr hsize_t chunk_rows = 1024;
 constexpr int deflate_level = 6;
 
-// Turns off HDF5's printing of its error stack to stderr while in scope: failures become exceptions with a
-// message naming the path instead.
-class QuietErrors {
- public:
-  QuietErrors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietErrors(const QuietErrors&) = delete;
-  QuietErrors& operator=(const QuietErrors&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
 // An HDF5 exception as one line: the failing function and its detail.
 inline std::string describe(const H5::Exception& e) {
   std::string text = e.getFuncName();
@@ -47,8 +27,6 @@ inline std::string describe(const H5::Exception& e) {
   if (!detail.empty()) text += (text.empty() ? "" : ": ") + detail;
   return text;
 }
-
-inline std::string error_text(int error) { return std::error_code(error, std::generic_category()).message(); }
 
 // No object carries its access, modification, change or birth time, so equal content gives equal bytes.
 inline void untrack_times(const H5::PropList& plist) {
@@ -92,34 +70,12 @@ inline void write_attribute(const H5::H5Object& at, const std::string& name, dou
       .write(H5::PredType::NATIVE_DOUBLE, &value);
 }
 
-// Flushes a written file (or, with O_DIRECTORY, a directory entry) to the disk before it is published.
-inline bool sync_to_disk(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// Publishes the complete, closed `tmp` as `path`: flushed, then renamed (atomic: readers see the old file or the
-// new one), then the directory flushed so that the rename itself is durable (a file system that cannot sync a
-// directory still has the complete file). On failure removes `tmp` and throws std::runtime_error starting with
-// `where`.
-inline void publish(const std::filesystem::path& tmp, const std::filesystem::path& path, const std::string& where) {
-  std::error_code ignored;
-  if (!sync_to_disk(tmp, O_RDONLY | O_CLOEXEC)) {
-    const int error = errno;
-    std::filesystem::remove(tmp, ignored);
-    throw std::runtime_error(where + "cannot flush '" + tmp.string() + "': " + error_text(error));
-  }
-  std::error_code error;
-  std::filesystem::rename(tmp, path, error);
-  if (error) {
-    std::filesystem::remove(tmp, ignored);
-    throw std::runtime_error(where + "cannot rename '" + tmp.string() + "' to it: " + error.message());
-  }
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  sync_to_disk(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
+// Fills the HDF5 file at `tmp` (an existing temporary: `write` creates it with H5F_ACC_TRUNC, fills and closes it)
+// in a child process, and waits for it. A write that fails inside HDF5 (a full disk) leaves the library unable to
+// close the file: every later close fails again and the library loops or crashes at exit (issue 21). The child
+// ends with its HDF5 state, so this process never holds a file that failed. HDF5's error stack is not printed: the
+// first error is mapped into the message (the system's reason when HDF5 gives one). Throws OutputError starting
+// with `where` when the child reports an error or dies.
+void write_in_child(const std::filesystem::path& tmp, const std::string& where, const std::function<void()>& write);
 
 }  // namespace poolsim::hdf5

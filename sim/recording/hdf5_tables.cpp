@@ -6,11 +6,13 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "poolsim/recording/output_file.hpp"
 #include "poolsim/version.hpp"
 #include "recording/hdf5_common.hpp"
 
 // The conventions of hdf5_timeline.cpp (no object times, UTF-8 variable-length strings, little-endian numbers
-// on disk, PATH.tmp published as PATH when complete), through the helpers both share (hdf5_common.hpp).
+// on disk, a temporary published as PATH when complete: output_file.hpp), through the helpers both share
+// (hdf5_common.hpp).
 namespace poolsim {
 namespace {
 
@@ -103,27 +105,26 @@ void copy_file_into(H5::H5File& file, const Hdf5FileCopy& copy) {
 
 void write_hdf5_tables(const std::filesystem::path& path, const std::vector<Hdf5Attribute>& root_attributes,
                        const std::vector<Hdf5Table>& tables, const std::vector<Hdf5FileCopy>& copies) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  const std::string where = "cannot write HDF5 file '" + path.string() + "': ";
-  {
-    const hdf5::QuietErrors quiet;
-    try {
-      H5::FileCreatPropList fcpl;
-      hdf5::untrack_times(fcpl);
-      H5::H5File file(tmp.string(), H5F_ACC_TRUNC, fcpl);
-      write_attribute(file, Hdf5Attribute{"poolsim_version", std::string(version)});
-      for (const Hdf5Attribute& a : root_attributes) write_attribute(file, a);
-      for (const Hdf5Table& t : tables) write_table(file, t);
-      for (const Hdf5FileCopy& c : copies) copy_file_into(file, c);
-      file.close();
-    } catch (const H5::Exception& e) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw std::runtime_error(where + hdf5::describe(e));
+  for (const Hdf5Table& t : tables) {
+    for (const Hdf5Column& c : t.columns) {
+      if (column_length(c) != column_length(t.columns.front())) {
+        throw std::invalid_argument("table '" + t.path + "': column '" + c.name + "' has another length");
+      }
     }
   }
-  hdf5::publish(tmp, path, where);
+  TemporaryFile tmp(path, "cannot write HDF5 file '" + path.string() + "': ");
+  tmp.close();
+  hdf5::write_in_child(tmp.path(), tmp.where(), [&] {
+    H5::FileCreatPropList fcpl;
+    hdf5::untrack_times(fcpl);
+    H5::H5File file(tmp.path().string(), H5F_ACC_TRUNC, fcpl);
+    write_attribute(file, Hdf5Attribute{"poolsim_version", std::string(version)});
+    for (const Hdf5Attribute& a : root_attributes) write_attribute(file, a);
+    for (const Hdf5Table& t : tables) write_table(file, t);
+    for (const Hdf5FileCopy& c : copies) copy_file_into(file, c);
+    file.close();
+  });
+  tmp.commit();
 }
 
 }  // namespace poolsim

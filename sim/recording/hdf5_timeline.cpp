@@ -1,10 +1,7 @@
 #include "poolsim/recording/hdf5_timeline.hpp"
 
 #include <H5Cpp.h>
-#include <fcntl.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -14,6 +11,7 @@
 #include <utility>
 
 #include "poolsim/models/records.hpp"
+#include "poolsim/recording/output_file.hpp"
 #include "poolsim/version.hpp"
 #include "recording/hdf5_common.hpp"
 
@@ -197,7 +195,7 @@ struct Hdf5Timeline::Impl {
   };
 
   std::filesystem::path path;
-  std::filesystem::path tmp_path;
+  std::optional<TemporaryFile> tmp;  // created by the constructor, published or removed by on_finish
   Hdf5Header header;
   std::vector<StateRule> rules;
   SummaryRules summary;
@@ -207,7 +205,6 @@ struct Hdf5Timeline::Impl {
   std::vector<Alert> alerts;  // in order of first appearance
   std::map<std::string, std::size_t> alert_index;
   std::uint64_t master_changes = 0;
-  std::optional<H5::H5File> file;  // the open temporary file until on_finish
   bool finished = false;
 
   void apply_rules(const TimelineRecord& record) {
@@ -248,22 +245,22 @@ struct Hdf5Timeline::Impl {
     }
   }
 
-  void write(std::int64_t end_ns) const {
-    write_attribute(*file, "poolsim_version", std::string(version));
-    write_attribute(*file, "scenario_name", header.scenario_name);
-    write_attribute(*file, "scenario_yaml", header.scenario_yaml);
-    write_attribute(*file, "seed", header.seed);
-    write_attribute(*file, "until_s", seconds(header.until.ns()));
+  void write(H5::H5File& file, std::int64_t end_ns) const {
+    write_attribute(file, "poolsim_version", std::string(version));
+    write_attribute(file, "scenario_name", header.scenario_name);
+    write_attribute(file, "scenario_yaml", header.scenario_yaml);
+    write_attribute(file, "seed", header.seed);
+    write_attribute(file, "until_s", seconds(header.until.ns()));
 
     std::vector<EventRow> event_rows;
     event_rows.reserve(records.size());
     for (const Record& r : records) {
       event_rows.push_back({seconds(r.ns), r.seq, r.source.c_str(), r.event.c_str(), r.details.c_str()});
     }
-    write_table(*file, "events", event_columns, event_rows, Storage::chunked_compressed);
+    write_table(file, "events", event_columns, event_rows, Storage::chunked_compressed);
 
-    const H5::Group hosts = create_group(*file, "hosts");
-    const H5::Group vms = create_group(*file, "vms");
+    const H5::Group hosts = create_group(file, "hosts");
+    const H5::Group vms = create_group(file, "vms");
     for (const Subject& s : subjects) {
       std::vector<IntervalRow> rows;
       for (std::size_t i = 0; i < s.changes.size(); ++i) {
@@ -274,11 +271,11 @@ struct Hdf5Timeline::Impl {
       write_table(group, "state", interval_columns, rows, Storage::contiguous);
     }
 
-    write_summary(end_ns);
+    write_summary(file, end_ns);
   }
 
-  void write_summary(std::int64_t end_ns) const {
-    const H5::Group group = create_group(*file, "summary");
+  void write_summary(H5::H5File& file, std::int64_t end_ns) const {
+    const H5::Group group = create_group(file, "summary");
     write_attribute(group, "end_s", seconds(end_ns));
     write_attribute(group, "master_changes", master_changes);
     std::vector<VmSummaryRow> vm_rows;
@@ -319,17 +316,6 @@ struct Hdf5Timeline::Impl {
     for (std::size_t i = 1; i < s.changes.size(); ++i) n += s.changes[i].state == state ? 1U : 0U;
     return n;
   }
-
-  void discard_temporary() noexcept {
-    try {
-      if (file) file->close();
-    } catch (const H5::Exception&) {
-      // The file is being thrown away: a failure to close it changes nothing.
-    }
-    file.reset();
-    std::error_code ignored;
-    std::filesystem::remove(tmp_path, ignored);
-  }
 };
 
 Hdf5Timeline::Hdf5Timeline(std::filesystem::path path, Hdf5Header header, std::vector<StateRule> rules,
@@ -337,8 +323,6 @@ Hdf5Timeline::Hdf5Timeline(std::filesystem::path path, Hdf5Header header, std::v
     : impl_(std::make_unique<Impl>()) {
   Impl& p = *impl_;
   p.path = std::move(path);
-  p.tmp_path = p.path;
-  p.tmp_path += ".tmp";
   p.header = std::move(header);
   p.rules = std::move(rules);
   p.summary = std::move(summary);
@@ -353,29 +337,13 @@ Hdf5Timeline::Hdf5Timeline(std::filesystem::path path, Hdf5Header header, std::v
     }
     p.subjects.push_back({s.subject, std::move(s.name), {{0, std::move(s.state)}}});
   }
-  // Create the temporary file with POSIX first: its errno says why a path cannot be written, HDF5's does not.
-  const int fd = ::open(p.tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    throw std::runtime_error("cannot create HDF5 file '" + p.path.string() + "': cannot write '" +
-                             p.tmp_path.string() + "': " + hdf5::error_text(errno));
-  }
-  ::close(fd);
-  const hdf5::QuietErrors quiet;
-  try {
-    H5::FileCreatPropList fcpl;
-    hdf5::untrack_times(fcpl);  // the root group's times
-    p.file.emplace(p.tmp_path.string(), H5F_ACC_TRUNC, fcpl);
-  } catch (const H5::Exception& e) {
-    p.discard_temporary();
-    throw std::runtime_error("cannot create HDF5 file '" + p.path.string() + "': " + hdf5::describe(e));
-  }
+  // The temporary now, so that a path that cannot be written fails before the run; HDF5 fills it at the end.
+  p.tmp.emplace(p.path, "cannot create HDF5 file '" + p.path.string() + "': ");
+  p.tmp->close();
+  p.tmp->set_where("cannot write HDF5 file '" + p.path.string() + "': ");
 }
 
-Hdf5Timeline::~Hdf5Timeline() {
-  if (impl_->finished) return;
-  const hdf5::QuietErrors quiet;
-  impl_->discard_temporary();
-}
+Hdf5Timeline::~Hdf5Timeline() = default;  // an unfinished run's temporary is removed with it
 
 void Hdf5Timeline::on_record(const TimelineRecord& record) {
   Impl& p = *impl_;
@@ -390,19 +358,19 @@ void Hdf5Timeline::on_finish(SimTime end) {
   Impl& p = *impl_;
   if (p.finished) throw std::logic_error("Hdf5Timeline: on_finish called twice");
   p.finished = true;
-  const std::string where = "cannot write HDF5 file '" + p.path.string() + "': ";
-  {
-    const hdf5::QuietErrors quiet;
-    try {
-      p.write(end.ns());
-      p.file->close();
-      p.file.reset();
-    } catch (const H5::Exception& e) {
-      p.discard_temporary();
-      throw std::runtime_error(where + hdf5::describe(e));
-    }
+  try {
+    hdf5::write_in_child(p.tmp->path(), p.tmp->where(), [&] {
+      H5::FileCreatPropList fcpl;
+      hdf5::untrack_times(fcpl);  // the root group's times
+      H5::H5File file(p.tmp->path().string(), H5F_ACC_TRUNC, fcpl);
+      p.write(file, end.ns());
+      file.close();
+    });
+  } catch (const OutputError&) {
+    p.tmp.reset();  // removes the temporary
+    throw;
   }
-  hdf5::publish(p.tmp_path, p.path, where);
+  p.tmp->commit();
 }
 
 }  // namespace poolsim

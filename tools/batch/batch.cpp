@@ -24,6 +24,7 @@
 
 #include "batch/run_one.hpp"
 #include "batch/stats.hpp"
+#include "poolsim/recording/output_file.hpp"
 #include "progress/progress_line.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/version.hpp"
@@ -72,6 +73,9 @@ RunRecord to_record(const BatchScenario& s, std::uint64_t seed, const RunOutcome
   return r;
 }
 
+// A worker's exit status when a file of its run (its kept timeline) could not be written.
+constexpr int worker_write_error = 2;
+
 // In the worker process: one run, its journal line written to `fd`, its HDF5 timeline (with --keep-timelines) in
 // `timelines`; never returns.
 [[noreturn]] void work(const BatchOptions& options, const Job& job, const std::filesystem::path& timelines, int fd) {
@@ -90,6 +94,10 @@ RunRecord to_record(const BatchScenario& s, std::uint64_t seed, const RunOutcome
       if (n < 0) break;
       rest.remove_prefix(static_cast<std::size_t>(n));
     }
+  } catch (const OutputError& e) {
+    const std::string text = std::string("poolsim batch: a run failed: ") + e.what() + "\n";
+    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, text.data(), text.size());
+    status = worker_write_error;
   } catch (const std::exception& e) {
     const std::string text = std::string("poolsim batch: a run failed: ") + e.what() + "\n";
     [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, text.data(), text.size());
@@ -115,11 +123,12 @@ Worker start_worker(const BatchOptions& options, const Job& job, const std::file
 }
 
 // Runs `jobs` in up to options.jobs worker processes at once, their timelines (with --keep-timelines) in
-// `timelines`. `done` hears of each run as it ends: its record, or none and why it was lost. `more` is asked
+// `timelines`. `done` hears of each run as it ends: its record, or none, why it was lost and whether it was a file
+// that could not be written (a full disk: the batch exits 2 then). `more` is asked
 // between two polls of the workers (at most `tick_ms` apart) and keeps the loop going, once every job has ended,
 // while it answers true: rank 0 waits there for the other ranks.
 void run_jobs(const BatchOptions& options, std::deque<Job> jobs, const std::filesystem::path& timelines, int tick_ms,
-              const std::function<void(const Job&, std::optional<RunRecord>, const std::string&)>& done,
+              const std::function<void(const Job&, std::optional<RunRecord>, const std::string&, bool)>& done,
               const std::function<bool()>& more) {
   std::vector<Worker> workers;
   while (true) {
@@ -152,14 +161,16 @@ void run_jobs(const BatchOptions& options, std::deque<Job> jobs, const std::file
         record = from_journal_line(std::string_view(w.output).substr(0, w.output.size() - 1));
       }
       std::string why;
+      const bool write_error = WIFEXITED(status) && WEXITSTATUS(status) == worker_write_error;
       if (!record) {
         const BatchScenario& s = options.scenarios[w.job.scenario];
-        why = "run " + run_id(s.spec.name, w.job.seed) + " of " + s.file + " gave no result" +
+        why = "run " + run_id(s.spec.name, w.job.seed) + " of " + s.file +
+              (write_error ? " could not write its timeline (above)" : " gave no result") +
               (WIFSIGNALED(status) ? " (killed by signal " + std::to_string(WTERMSIG(status)) + ")" : "");
       }
       const Job job = w.job;
       workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
-      done(job, std::move(record), why);
+      done(job, std::move(record), why, write_error && !record);
     }
   }
 }
@@ -179,15 +190,23 @@ std::deque<Job> share_of(const BatchOptions& options, const std::vector<std::uin
 
 // Writes `bytes` to `path` through a temporary file renamed over it: whole or absent.
 void write_file_whole(const std::filesystem::path& path, const std::string& bytes) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !out.flush()) {
-      throw std::runtime_error("cannot write '" + tmp.string() + "'");
+  TemporaryFile tmp(path, "cannot write '" + path.string() + "': ");
+  if (const int error = tmp.write_all(bytes)) tmp.fail(error);
+  tmp.commit();
+}
+
+// The temporaries left in OUT.runs/ by workers of a batch that was killed: only this batch, which holds the lock
+// on OUT, writes there.
+void remove_stale_temporaries(const std::filesystem::path& dir) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    const std::size_t at = name.find(".h5.tmp");
+    std::error_code ignored;
+    if (at != std::string::npos && is_temporary_of(name, name.substr(0, at + 3)) && entry.is_regular_file(ignored)) {
+      std::filesystem::remove(entry.path(), ignored);
     }
   }
-  std::filesystem::rename(tmp, path);
 }
 
 // A rank other than 0: runs its share, sends each result to rank 0 as it comes, then waits for rank 0's verdict.
@@ -216,7 +235,7 @@ BatchReport run_share(const BatchOptions& options, Ranks& ranks) {
     }
     run_jobs(
         options, mine, timelines, 200,
-        [&](const Job& job, std::optional<RunRecord> record, const std::string& why) {
+        [&](const Job& job, std::optional<RunRecord> record, const std::string& why, bool) {
           if (!record) {
             ++report.lost;
             ranks.send({RankMessage::Kind::lost, why, {}});
@@ -450,7 +469,10 @@ BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool 
   std::optional<Journal> journal;
   try {
     journal.emplace(journal_path(options.out), header);
-    if (options.keep_timelines) std::filesystem::create_directories(timelines_dir(options.out));
+    if (options.keep_timelines) {
+      std::filesystem::create_directories(timelines_dir(options.out));
+      remove_stale_temporaries(timelines_dir(options.out));
+    }
   } catch (const std::exception&) {
     if (ranks) ranks->share(std::nullopt);
     throw;
@@ -485,8 +507,10 @@ BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool 
   const auto show = [&] { line.update(report.from_journal + report.ran, report.total); };
 
   std::string first_error;
-  const auto lose = [&](const std::string& why) {
+  std::uint64_t write_errors = 0;  // lost runs whose timeline could not be written
+  const auto lose = [&](const std::string& why, bool write_error) {
     ++report.lost;
+    write_errors += write_error ? 1 : 0;
     if (first_error.empty()) first_error = why;
   };
   unsigned ranks_running = size - 1;  // the other ranks that have not said `done`
@@ -498,7 +522,8 @@ BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool 
       return r && s.spec.name == r->scenario && s.hash == r->scenario_hash;
     };
     if (!r || std::none_of(options.scenarios.begin(), options.scenarios.end(), known)) {
-      lose("a rank sent a result that is damaged or of another scenario file (every node must read the same files)");
+      lose("a rank sent a result that is damaged or of another scenario file (every node must read the same files)",
+           false);
       return;
     }
     if (options.keep_timelines) {
@@ -511,12 +536,12 @@ BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool 
   try {
     run_jobs(
         options, share_of(options, missing, 0, size), timelines_dir(options.out), ranks ? 20 : 200,
-        [&](const Job&, std::optional<RunRecord> record, const std::string& why) {
+        [&](const Job&, std::optional<RunRecord> record, const std::string& why, bool write_error) {
           if (record) {
             journal->append(*record);
             ++report.ran;
           } else {
-            lose(why);
+            lose(why, write_error);
           }
           show();
         },
@@ -525,7 +550,7 @@ BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool 
           while (const std::optional<RankMessage> m = ranks->receive()) {
             switch (m->kind) {
               case RankMessage::Kind::result: take(*m); break;
-              case RankMessage::Kind::lost: lose(m->text); break;
+              case RankMessage::Kind::lost: lose(m->text, false); break;
               case RankMessage::Kind::done: --ranks_running; break;
             }
           }
@@ -533,6 +558,10 @@ BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool 
           return ranks_running > 0;
         });
     line.finish();
+    if (write_errors > 0) {
+      throw OutputError(first_error + "; " + std::to_string(report.lost) +
+                        " run(s) lost, the others are journaled: free some space and run the same command again");
+    }
     if (report.lost > 0) {
       throw std::runtime_error(first_error + "; " + std::to_string(report.lost) +
                                " run(s) lost, the others are journaled: run the same command again");

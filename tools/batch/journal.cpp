@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "poolsim/recording/output_file.hpp"
+
 namespace poolsim::batch {
 
 namespace {
@@ -94,10 +96,10 @@ void write_all(int fd, std::string_view text, const std::filesystem::path& path)
   while (!text.empty()) {
     const ssize_t n = ::write(fd, text.data(), text.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error("cannot write the journal '" + path.string() + "': " + errno_text());
+    if (n < 0) throw OutputError("cannot write the journal '" + path.string() + "': " + describe_write_error(errno));
     text.remove_prefix(static_cast<std::size_t>(n));
   }
-  if (::fsync(fd) != 0) throw std::runtime_error("cannot flush the journal '" + path.string() + "': " + errno_text());
+  if (::fsync(fd) != 0) throw OutputError("cannot flush the journal '" + path.string() + "': " + describe_write_error(errno));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // poolsim batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5 [--keep-timelines]:
 // seeded Monte Carlo runs of each scenario into one HDF5 file, resumable (docs/running.md "poolsim batch").
 // Exit 0 when the results are written and no run broke an invariant, 1 when one did (or a worker died: the
-// command can be run again), 2 for a usage or input error.
+// command can be run again), 2 for a usage or input error, or an output that cannot be written.
 //
 // Built with -DPOOLSIM_MPI=ON, `mpirun -np K poolsim batch ...` spreads the runs over K ranks (docs/cluster.md):
 // every rank reads the arguments and scenarios alike, rank 0 alone prints, journals and writes the file.
@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <iomanip>
 #include <iostream>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -27,6 +29,7 @@
 #include "poolsim/models/pool.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
+#include "poolsim/outputs.hpp"
 #include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 
@@ -73,7 +76,8 @@ int batch_main(const std::vector<std::string>& args) {
                   "same command started again after a kill runs only the missing runs. docs/running.md describes it.\n"
                   "Built with -DPOOLSIM_MPI=ON, `mpirun -np K poolsim batch ...` spreads the runs over K ranks and\n"
                   "writes the same file (docs/cluster.md).\n"
-                  "Exit status: 0 written, 1 a run broke an invariant or was lost, 2 usage or input error.\n\n"
+                  "Exit status: 0 written, 1 a run broke an invariant or was lost, 2 usage or input error, or a file\n"
+                  "that cannot be written (docs/running.md \"Outputs\").\n\n"
                << options;
     return exit_ok;
   }
@@ -145,11 +149,28 @@ int batch_main(const std::vector<std::string>& args) {
   }
   if (bad) return exit_usage;
 
+  // The results, their journal and kept timelines checked, and the results locked, before the runs
+  // (tools/poolsim/outputs.hpp). Over MPI, rank 0 alone holds the lock and tells the others.
+  std::optional<Outputs> outputs;
+  bool refused = false;
+  if (coordinator) {
+    const std::vector<std::filesystem::path> inputs(files.begin(), files.end());
+    const std::vector<Output> wanted{{"--out", out}, {"the journal of --out", batch::journal_path(out), false}};
+    refused = (opts.keep_timelines &&
+               !check_output_directory("batch", "--keep-timelines", batch::timelines_dir(out), err_stream)) ||
+              !(outputs = Outputs::prepare("batch", inputs, wanted, err_stream));
+  }
+  if (ranks && ranks->size() > 1) refused = ranks->agree(refused ? 1 : 0) != 0;
+  if (refused) return exit_usage;
+
   const bool live = coordinator && ::isatty(STDERR_FILENO) == 1;
   const auto started = std::chrono::steady_clock::now();
   batch::BatchReport report;
   try {
     report = batch::run_batch(opts, err_stream, live, ranks.get());
+  } catch (const OutputError& e) {  // a file that could not be written: the journaled runs are kept
+    err_stream << "poolsim batch: " << e.what() << '\n';
+    return exit_usage;
   } catch (const std::exception& e) {
     err_stream << "poolsim batch: " << e.what() << '\n';
     return exit_failed;

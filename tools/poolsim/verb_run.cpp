@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -17,10 +16,12 @@
 
 #include "poolsim/kernel/time.hpp"
 #include "poolsim/models/pool.hpp"
+#include "poolsim/recording/output_file.hpp"
 #include "poolsim/recording/text_timeline.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
 #include "batch/run_one.hpp"
+#include "poolsim/outputs.hpp"
 #include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 
@@ -97,27 +98,37 @@ int run_main(const std::vector<std::string>& args) {
   if (!built.simulation) return exit_usage;
   scenario::Simulation& sim = *built.simulation;
 
-  // Where the timeline and summary go: stdout, or FILE.tmp renamed to FILE once complete.
+  // Every output checked and locked before the run (tools/poolsim/outputs.hpp).
   const bool to_file = timeline != "-";
-  const std::string tmp = timeline + ".tmp";
-  std::ofstream file_out;
+  if (vm.count("h5") && h5.empty()) {
+    std::cerr << "poolsim run: --h5 needs a file name, e.g. '--h5 run.h5'\n";
+    return exit_usage;
+  }
+  std::vector<Output> wanted;
+  if (to_file) wanted.push_back({"--timeline", timeline});
+  if (vm.count("h5")) wanted.push_back({"--h5", h5});
+  const std::optional<Outputs> outputs = Outputs::prepare("run", {file}, wanted, std::cerr);
+  if (!outputs) return exit_usage;
+
+  // Where the timeline and summary go: stdout, or a temporary renamed to FILE once complete.
+  std::optional<TemporaryFile> timeline_tmp;
+  std::optional<TemporaryFileBuf> timeline_buf;
+  std::optional<std::ostream> file_out;
   if (to_file) {
-    file_out.open(tmp, std::ios::binary | std::ios::trunc);
-    if (!file_out) {
-      std::cerr << "poolsim run: cannot write '" << tmp << "'; check the directory exists and is writable\n";
+    try {
+      timeline_tmp.emplace(timeline, "cannot write '" + timeline + "': ");
+    } catch (const OutputError& e) {
+      std::cerr << "poolsim run: " << e.what() << '\n';
       return exit_usage;
     }
+    timeline_buf.emplace(*timeline_tmp);
+    file_out.emplace(&*timeline_buf);
   }
   const bool timeline_on_stdout = !to_file && !vm.count("quiet");
-  std::ostream* timeline_out = to_file ? static_cast<std::ostream*>(&file_out)
-                                       : timeline_on_stdout ? &std::cout : nullptr;
+  std::ostream* timeline_out = to_file ? &*file_out : timeline_on_stdout ? &std::cout : nullptr;
   const SimTime until = SimTime::zero() + spec.until;
   std::unique_ptr<batch::Hdf5Recording> hdf5;
   if (vm.count("h5")) {
-    if (h5.empty()) {
-      std::cerr << "poolsim run: --h5 needs a file name, e.g. '--h5 run.h5'\n";
-      return exit_usage;
-    }
     try {
       hdf5 = std::make_unique<batch::Hdf5Recording>(sim, h5, batch::read_text_file(file), until);
     } catch (const std::exception& e) {
@@ -156,10 +167,12 @@ int run_main(const std::vector<std::string>& args) {
   if (!timeline_on_stdout) std::cout << ending;
   std::cout.flush();
   if (to_file) {
-    file_out.close();
-    if (!file_out || std::rename(tmp.c_str(), timeline.c_str()) != 0) {
-      std::remove(tmp.c_str());
-      std::cerr << "poolsim run: cannot write '" << timeline << "'; check the disk and the directory\n";
+    try {
+      file_out->flush();
+      timeline_buf->finish();
+      timeline_tmp->commit();  // fsync, rename, fsync of the directory
+    } catch (const OutputError& e) {
+      std::cerr << "poolsim run: " << e.what() << '\n';
       return exit_usage;
     }
   }

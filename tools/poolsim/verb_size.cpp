@@ -4,18 +4,15 @@
 // lives in tools/size/size_analysis.cpp; --h5 FILE also writes the figures as HDF5 (docs/hdf5-layout.md "Size
 // files"). Exit 0 when the report is printed, disagreements included; 2 for a usage or input error, or a --h5
 // file that cannot be written.
-#include <fcntl.h>
+
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
-#include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <thread>
-#include <system_error>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -26,6 +23,7 @@
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/scenario/size.hpp"
+#include "poolsim/outputs.hpp"
 #include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 #include "progress/progress_line.hpp"
@@ -128,19 +126,16 @@ int size_main(const std::vector<std::string>& args) {
       std::cerr << "poolsim size: --h5 needs a file name, e.g. '--h5 size.h5'\n";
       return exit_usage;
     }
-    // Fail before the runs, not after them, when FILE.tmp cannot be created (the writer replaces it).
-    const std::string tmp = h5 + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-      std::cerr << "poolsim size: cannot write HDF5 file '" << h5 << "': cannot create '" << tmp
-                << "': " << std::error_code(errno, std::generic_category()).message() << '\n';
-      return exit_usage;
-    }
-    ::close(fd);
+  }
+  // Checked and locked before the runs, not after them (tools/poolsim/outputs.hpp).
+  std::vector<Output> wanted;
+  if (!h5.empty()) wanted.push_back({"--h5", h5});
+  const std::optional<Outputs> outputs = Outputs::prepare("size", {file}, wanted, std::cerr);
+  if (!outputs) return exit_usage;
+  if (!h5.empty()) {
     try {
       scenario_yaml = batch::read_text_file(file);
     } catch (const std::exception& e) {
-      std::remove(tmp.c_str());
       std::cerr << "poolsim size: " << e.what() << '\n';
       return exit_usage;
     }
@@ -151,13 +146,8 @@ int size_main(const std::vector<std::string>& args) {
     line_options.label = "poolsim size";
     line_options.live = progress::is_terminal(STDERR_FILENO);
     progress::ProgressLine line(std::cerr, std::move(line_options));
-    try {
-      result = sizing::analyse(spec, file, size_options,
-                               [&line](std::size_t done, std::size_t total) { line.update(done, total); });
-    } catch (const std::exception&) {
-      if (!h5.empty()) std::remove((h5 + ".tmp").c_str());
-      throw;
-    }
+    result = sizing::analyse(spec, file, size_options,
+                             [&line](std::size_t done, std::size_t total) { line.update(done, total); });
   }
   sizing::print_report(result, std::cout);
   std::cout.flush();

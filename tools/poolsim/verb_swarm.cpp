@@ -4,7 +4,6 @@
 // printed with the command that replays it. Exit 0 when every run passes, 1 when one fails, 2 usage error.
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -12,6 +11,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "poolsim/outputs.hpp"
+#include "poolsim/recording/output_file.hpp"
 #include "poolsim/scenario/emit.hpp"
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/scenario/shrink.hpp"
@@ -30,17 +31,18 @@ constexpr std::string_view usage =
     "       poolsim swarm --replay CASE.yaml\n";
 
 
-// Writes `text` to `path` through path.tmp, so that the file is whole or absent.
+// Writes `text` to `path` through a temporary renamed over it (poolsim/recording/output_file.hpp): the file is
+// whole or absent. Prints why and returns false when it cannot.
 bool write_file(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) return false;
+  try {
+    TemporaryFile tmp(path, "cannot write '" + path.string() + "': ");
+    if (const int error = tmp.write_all(text)) tmp.fail(error);
+    tmp.commit();
+    return true;
+  } catch (const OutputError& e) {
+    std::cerr << "poolsim swarm: " << e.what() << '\n';
+    return false;
   }
-  std::error_code error;
-  std::filesystem::rename(tmp, path, error);
-  return !error;
 }
 
 std::string counts(const scenario::ScenarioSpec& spec) {
@@ -55,13 +57,14 @@ bool report_failure(const scenario::ScenarioSpec& spec, const scenario::SwarmVer
             << replay << '\n';
   std::error_code error;
   std::filesystem::create_directories(out_dir, error);
+  if (error) {
+    std::cerr << "poolsim swarm: cannot create the directory '" << out_dir.string() << "': " << error.message() << '\n';
+    return false;
+  }
   const std::filesystem::path file = out_dir / (spec.name + ".yaml");
   const std::string header = "A failing swarm case (" + verdict.signature + ").\n" + verdict.message +
                              "\nReplay: " + replay + "\nCheck this file: poolsim swarm --replay " + file.string();
-  if (!write_file(file, scenario::to_yaml(spec, header))) {
-    std::cerr << "poolsim swarm: cannot write '" << file.string() << "'; check the directory is writable\n";
-    return false;
-  }
+  if (!write_file(file, scenario::to_yaml(spec, header))) return false;
   std::cout << "  case:   " << file.string() << " (" << counts(spec) << ")\n";
   if (!shrink || verdict.failure == scenario::SwarmFailure::invalid) return true;
   const scenario::ShrinkResult shrunk = scenario::shrink_swarm_case(spec, verdict);
@@ -69,10 +72,7 @@ bool report_failure(const scenario::ScenarioSpec& spec, const scenario::SwarmVer
   const std::string min_header = "The failing swarm case " + spec.name + " shrunk (" + std::to_string(shrunk.runs) +
                                  " runs): " + shrunk.verdict.signature + ".\n" + shrunk.verdict.message +
                                  "\nCheck this file: poolsim swarm --replay " + min_file.string();
-  if (!write_file(min_file, scenario::to_yaml(shrunk.spec, min_header))) {
-    std::cerr << "poolsim swarm: cannot write '" << min_file.string() << "'; check the directory is writable\n";
-    return false;
-  }
+  if (!write_file(min_file, scenario::to_yaml(shrunk.spec, min_header))) return false;
   std::cout << "  shrunk: " << min_file.string() << " (" << counts(shrunk.spec) << "; " << shrunk.runs << " runs)\n";
   return true;
 }
@@ -136,6 +136,7 @@ int swarm_main(const std::vector<std::string>& args) {
     }
     swarm.hosts_max = static_cast<std::size_t>(*hosts);
   }
+  if (!check_output_directory("swarm", "--out", out, std::cerr)) return exit_usage;  // before the runs
   std::cout << "SEED=" << *seed << '\n' << std::flush;
   std::uint64_t failed = 0;
   for (std::uint64_t i = 0; i < *runs; ++i) {
