@@ -53,6 +53,8 @@ const std::string* lookup(const std::vector<std::pair<std::string, std::string>>
   }
   return nullptr;
 }
+// A temporary map would die before the pointer is used: keep the map in a variable.
+const std::string* lookup(std::vector<std::pair<std::string, std::string>>&& map, std::string_view key) = delete;
 
 }  // namespace
 
@@ -322,7 +324,8 @@ void Mapper::map_hosts(const DbRow& pool, scenario::PoolSpec& spec) {
     host.control_domain_memory = std::min<std::uint64_t>(static_cast<std::uint64_t>(reserved), host.memory);
     // CPUs: cpu_info's cpu_count (since Tampa), else the host_cpu rows, else one.
     long long cpus = 0;
-    if (const std::string* n = lookup(map(hosts, h, "cpu_info"), "cpu_count")) cpus = to_ll(*n).value_or(0);
+    const auto cpu_info = map(hosts, h, "cpu_info");  // lookup points into it: it must outlive the use
+    if (const std::string* n = lookup(cpu_info, "cpu_count")) cpus = to_ll(*n).value_or(0);
     if (cpus <= 0) {
       for (const DbRow& c : table("host_cpu").rows) cpus += ref_of(c, "host") == h.ref ? 1 : 0;
     }
@@ -569,7 +572,8 @@ void Mapper::map_storage(const DbRow& pool, scenario::PoolSpec& spec, const std:
     for (const DbRow& p : pbds.rows) {
       if (ref_of(p, "SR") != s.ref) continue;
       if (const DbRow* h = deref(pbds, p, "host", "host")) attached.push_back(h->ref);
-      if (const std::string* v = lookup(map(pbds, p, "other_config"), "multipathed")) multipathed = multipathed || *v == "true";
+      const auto pbd_config = map(pbds, p, "other_config");  // lookup points into it
+      if (const std::string* v = lookup(pbd_config, "multipathed")) multipathed = multipathed || *v == "true";
     }
     if (!shared) {
       sr.type = scenario::StorageType::local;
