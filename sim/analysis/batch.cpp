@@ -1,4 +1,4 @@
-#include "batch/batch.hpp"
+#include "poolsim/analysis/batch.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -22,10 +21,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "batch/run_one.hpp"
-#include "batch/stats.hpp"
+#include "poolsim/analysis/run_one.hpp"
+#include "poolsim/analysis/stats.hpp"
 #include "poolsim/recording/output_file.hpp"
-#include "progress/progress_line.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/version.hpp"
 
@@ -460,7 +458,7 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
   return out;
 }
 
-BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool live, Ranks* ranks) {
+BatchReport run_batch(const BatchOptions& options, const BatchProgress& progress, Ranks* ranks) {
   if (ranks && ranks->size() <= 1) ranks = nullptr;
   if (ranks && ranks->rank() != 0) return run_share(options, *ranks);
 
@@ -498,13 +496,11 @@ BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool 
   const unsigned size = ranks ? ranks->size() : 1;
   if (ranks) ranks->share(missing);
 
-  // The live line on a terminal (tools/progress): journaled runs count as done, not in the rate.
-  progress::ProgressLine::Options line_options;
-  line_options.label = "poolsim batch";
-  line_options.live = live;
-  progress::ProgressLine line(progress, std::move(line_options));
-  line.set_already_done(report.from_journal);
-  const auto show = [&] { line.update(report.from_journal + report.ran, report.total); };
+  // Journaled runs count as done, not in the rate (the command line draws its live line from these).
+  if (progress.already_done) progress.already_done(report.from_journal);
+  const auto show = [&] {
+    if (progress.update) progress.update(report.from_journal + report.ran, report.total);
+  };
 
   std::string first_error;
   std::uint64_t write_errors = 0;  // lost runs whose timeline could not be written
@@ -557,7 +553,7 @@ BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool 
           show();
           return ranks_running > 0;
         });
-    line.finish();
+    if (progress.finish) progress.finish();
     if (write_errors > 0) {
       throw OutputError(first_error + "; " + std::to_string(report.lost) +
                         " run(s) lost, the others are journaled: free some space and run the same command again");

@@ -1,4 +1,4 @@
-#include "poolsim/scenario/explore.hpp"
+#include "poolsim/analysis/explore.hpp"
 
 #include <algorithm>
 #include <set>
@@ -7,7 +7,7 @@
 #include "poolsim/models/pool.hpp"
 #include "poolsim/scenario/build.hpp"
 
-namespace poolsim::scenario {
+namespace poolsim::analysis {
 
 namespace {
 
@@ -99,4 +99,4 @@ void explore(const ScenarioSpec& spec, const std::vector<Duration>& instants, co
   }
 }
 
-}  // namespace poolsim::scenario
+}  // namespace poolsim::analysis

@@ -1,4 +1,4 @@
-#include "batch/journal.hpp"
+#include "poolsim/analysis/journal.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

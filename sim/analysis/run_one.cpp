@@ -1,4 +1,4 @@
-#include "batch/run_one.hpp"
+#include "poolsim/analysis/run_one.hpp"
 
 #include <fstream>
 #include <sstream>

@@ -1,4 +1,4 @@
-#include "poolsim/scenario/shrink.hpp"
+#include "poolsim/analysis/shrink.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-namespace poolsim::scenario {
+namespace poolsim::analysis {
 
 namespace {
 
@@ -196,4 +196,4 @@ ShrinkResult shrink_swarm_case(const ScenarioSpec& failing, const SwarmVerdict& 
   return Shrinker(failing, verdict, max_runs).run();
 }
 
-}  // namespace poolsim::scenario
+}  // namespace poolsim::analysis

@@ -1,4 +1,4 @@
-#include "size/size_analysis.hpp"
+#include "poolsim/analysis/sizing.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "poolsim/scenario/swarm.hpp"
+#include "poolsim/analysis/swarm.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -18,7 +18,7 @@
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/scenario/size.hpp"
 
-namespace poolsim::scenario {
+namespace poolsim::analysis {
 
 namespace {
 
@@ -712,4 +712,4 @@ std::string swarm_replay_command(std::uint64_t seed, const SwarmOptions& options
   return command;
 }
 
-}  // namespace poolsim::scenario
+}  // namespace poolsim::analysis

@@ -27,7 +27,7 @@
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/emit.hpp"
 #include "poolsim/scenario/load.hpp"
-#include "poolsim/scenario/swarm.hpp"
+#include "poolsim/analysis/swarm.hpp"
 
 namespace {
 
@@ -107,9 +107,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if ((args.size() == 2 || args.size() == 3) && args[0] == "swarm-case") {
-    scenario::SwarmOptions options;
+    analysis::SwarmOptions options;
     if (args.size() == 3) options.hosts_max = std::stoull(args[2]);
-    std::cout << scenario::to_yaml(scenario::generate_swarm_case(std::stoull(args[1]), options));
+    std::cout << scenario::to_yaml(analysis::generate_swarm_case(std::stoull(args[1]), options));
     return 0;
   }
   std::cerr << "usage: determinism_tool text SCENARIO.yaml | fingerprint SCENARIO.yaml SEED... | "

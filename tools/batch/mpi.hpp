@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "batch/batch.hpp"
+#include "poolsim/analysis/batch.hpp"
 
 namespace poolsim::batch {
 

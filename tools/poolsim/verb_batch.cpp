@@ -20,12 +20,13 @@
 
 #include <boost/program_options.hpp>
 
-#include "batch/batch.hpp"
-#include "batch/journal.hpp"
+#include "poolsim/analysis/batch.hpp"
+#include "progress/progress_line.hpp"
+#include "poolsim/analysis/journal.hpp"
 #if POOLSIM_MPI
 #include "batch/mpi.hpp"
 #endif
-#include "batch/run_one.hpp"
+#include "poolsim/analysis/run_one.hpp"
 #include "poolsim/models/pool.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
@@ -167,7 +168,16 @@ int batch_main(const std::vector<std::string>& args) {
   const auto started = std::chrono::steady_clock::now();
   batch::BatchReport report;
   try {
-    report = batch::run_batch(opts, err_stream, live, ranks.get());
+    // The live line on a terminal (tools/progress): journaled runs count as done, not in the rate.
+    progress::ProgressLine::Options line_options;
+    line_options.label = "poolsim batch";
+    line_options.live = live;
+    progress::ProgressLine line(err_stream, std::move(line_options));
+    batch::BatchProgress progress;
+    progress.already_done = [&line](std::uint64_t done) { line.set_already_done(done); };
+    progress.update = [&line](std::uint64_t done, std::uint64_t total) { line.update(done, total); };
+    progress.finish = [&line] { line.finish(); };
+    report = batch::run_batch(opts, progress, ranks.get());
   } catch (const OutputError& e) {  // a file that could not be written: the journaled runs are kept
     err_stream << "poolsim batch: " << e.what() << '\n';
     return exit_usage;

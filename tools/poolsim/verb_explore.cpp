@@ -1,5 +1,5 @@
 // poolsim explore SCENARIO.yaml: re-runs the scenario failing each host, NIC, switch, portal and array at each
-// decision instant of its run, checking the invariants (scenario/explore.hpp, docs/testing.md "Exploration").
+// decision instant of its run, checking the invariants (poolsim/analysis/explore.hpp, docs/testing.md "Exploration").
 // Exit 0 when no re-run breaks an invariant, 1 when one does, 2 for a usage or input error.
 #include <cstdint>
 #include <iostream>
@@ -10,7 +10,7 @@
 #include <boost/program_options.hpp>
 
 #include "poolsim/scenario/emit.hpp"
-#include "poolsim/scenario/explore.hpp"
+#include "poolsim/analysis/explore.hpp"
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
@@ -64,14 +64,14 @@ int explore_main(const std::vector<std::string>& args) {
   std::cout << "SEED=" << spec.seed << '\n';
   std::vector<Duration> instants;
   try {
-    instants = scenario::decision_instants(spec, max_instants);
+    instants = analysis::decision_instants(spec, max_instants);
   } catch (const std::runtime_error& e) {
     std::cerr << "poolsim explore: " << file << ": " << e.what() << '\n';
     return exit_usage;
   }
-  const std::vector<scenario::FaultSpec> faults = scenario::exploration_faults(spec);
+  const std::vector<scenario::FaultSpec> faults = analysis::exploration_faults(spec);
   std::uint64_t runs = 0, violations = 0;
-  scenario::explore(spec, instants, faults, [&](const scenario::Exploration& e) {
+  analysis::explore(spec, instants, faults, [&](const analysis::Exploration& e) {
     ++runs;
     if (e.violation.empty()) return;
     ++violations;

@@ -20,7 +20,7 @@
 #include "poolsim/recording/text_timeline.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
-#include "batch/run_one.hpp"
+#include "poolsim/analysis/run_one.hpp"
 #include "poolsim/outputs.hpp"
 #include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"

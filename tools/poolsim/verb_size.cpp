@@ -1,7 +1,7 @@
 // poolsim size SCENARIO.yaml: how many host failures the pool absorbs — xapi's planner's answer at time 0, then
 // the simulated outcome of every set of k simultaneous host crashes (or a seeded sample), and of k crashes one
 // after another, with every disagreement between the two flagged (docs/sizing.md "poolsim size"). The analysis
-// lives in tools/size/size_analysis.cpp; --h5 FILE also writes the figures as HDF5 (docs/hdf5-layout.md "Size
+// lives in sim/analysis/sizing.cpp; --h5 FILE also writes the figures as HDF5 (docs/hdf5-layout.md "Size
 // files"). Exit 0 when the report is printed, disagreements included; 2 for a usage or input error, or a --h5
 // file that cannot be written.
 
@@ -19,7 +19,7 @@
 
 #include <boost/program_options.hpp>
 
-#include "batch/run_one.hpp"
+#include "poolsim/analysis/run_one.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/scenario/size.hpp"
@@ -27,7 +27,7 @@
 #include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 #include "progress/progress_line.hpp"
-#include "size/size_analysis.hpp"
+#include "poolsim/analysis/sizing.hpp"
 
 namespace poolsim::cli {
 

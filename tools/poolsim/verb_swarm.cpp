@@ -1,5 +1,5 @@
 // poolsim swarm --runs N --seed S: random pools and fault schedules, each run checked for the invariants while
-// faults are active and for liveness once they are healed (scenario/swarm.hpp, docs/testing.md "Swarm").
+// faults are active and for liveness once they are healed (poolsim/analysis/swarm.hpp, docs/testing.md "Swarm").
 // Prints SEED=S first. A failing case is written as a scenario file, shrunk to a minimal one beside it, and
 // printed with the command that replays it. Exit 0 when every run passes, 1 when one fails, 2 usage error.
 #include <cstdint>
@@ -15,8 +15,8 @@
 #include "poolsim/recording/output_file.hpp"
 #include "poolsim/scenario/emit.hpp"
 #include "poolsim/scenario/load.hpp"
-#include "poolsim/scenario/shrink.hpp"
-#include "poolsim/scenario/swarm.hpp"
+#include "poolsim/analysis/shrink.hpp"
+#include "poolsim/analysis/swarm.hpp"
 #include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 
@@ -51,7 +51,7 @@ std::string counts(const scenario::ScenarioSpec& spec) {
 }
 
 // A failing case: written, shrunk, reported. Returns false when a file cannot be written.
-bool report_failure(const scenario::ScenarioSpec& spec, const scenario::SwarmVerdict& verdict,
+bool report_failure(const scenario::ScenarioSpec& spec, const analysis::SwarmVerdict& verdict,
                     const std::string& replay, const std::filesystem::path& out_dir, bool shrink) {
   std::cout << "FAIL seed=" << spec.seed << ' ' << verdict.signature << "\n  " << verdict.message << "\n  replay: "
             << replay << '\n';
@@ -66,8 +66,8 @@ bool report_failure(const scenario::ScenarioSpec& spec, const scenario::SwarmVer
                              "\nReplay: " + replay + "\nCheck this file: poolsim swarm --replay " + file.string();
   if (!write_file(file, scenario::to_yaml(spec, header))) return false;
   std::cout << "  case:   " << file.string() << " (" << counts(spec) << ")\n";
-  if (!shrink || verdict.failure == scenario::SwarmFailure::invalid) return true;
-  const scenario::ShrinkResult shrunk = scenario::shrink_swarm_case(spec, verdict);
+  if (!shrink || verdict.failure == analysis::SwarmFailure::invalid) return true;
+  const analysis::ShrinkResult shrunk = analysis::shrink_swarm_case(spec, verdict);
   const std::filesystem::path min_file = out_dir / (spec.name + ".min.yaml");
   const std::string min_header = "The failing swarm case " + spec.name + " shrunk (" + std::to_string(shrunk.runs) +
                                  " runs): " + shrunk.verdict.signature + ".\n" + shrunk.verdict.message +
@@ -82,13 +82,13 @@ int replay_file(const std::string& file) {
   for (const scenario::Diagnostic& d : loaded.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
   if (!loaded.spec) return exit_usage;
   std::cout << "SEED=" << loaded.spec->seed << '\n';
-  const scenario::SwarmVerdict verdict = scenario::check_swarm_case(*loaded.spec);
-  if (verdict.failure == scenario::SwarmFailure::none) {
+  const analysis::SwarmVerdict verdict = analysis::check_swarm_case(*loaded.spec);
+  if (verdict.failure == analysis::SwarmFailure::none) {
     std::cout << "ok " << file << " (" << counts(*loaded.spec) << ")\n";
     return exit_ok;
   }
   std::cout << "FAIL " << file << ' ' << verdict.signature << "\n  " << verdict.message << '\n';
-  return verdict.failure == scenario::SwarmFailure::invalid ? exit_usage : exit_failed;
+  return verdict.failure == analysis::SwarmFailure::invalid ? exit_usage : exit_failed;
 }
 
 }  // namespace
@@ -127,7 +127,7 @@ int swarm_main(const std::vector<std::string>& args) {
     std::cerr << "poolsim swarm: --runs and --seed take whole numbers, e.g. '--runs 100 --seed 1'; " << usage;
     return exit_usage;
   }
-  scenario::SwarmOptions swarm;
+  analysis::SwarmOptions swarm;
   if (vm.count("hosts-max")) {
     const std::optional<std::uint64_t> hosts = parse_count(hosts_text);
     if (!hosts || *hosts < 2 || *hosts > 64) {
@@ -141,15 +141,15 @@ int swarm_main(const std::vector<std::string>& args) {
   std::uint64_t failed = 0;
   for (std::uint64_t i = 0; i < *runs; ++i) {
     const std::uint64_t case_seed = *seed + i;
-    const scenario::ScenarioSpec spec = scenario::generate_swarm_case(case_seed, swarm);
-    const scenario::SwarmVerdict verdict = scenario::check_swarm_case(spec);
+    const scenario::ScenarioSpec spec = analysis::generate_swarm_case(case_seed, swarm);
+    const analysis::SwarmVerdict verdict = analysis::check_swarm_case(spec);
     if (vm.count("verbose")) {
-      std::cout << "run " << i << " seed=" << case_seed << ' ' << scenario::to_string(verdict.failure) << " ("
+      std::cout << "run " << i << " seed=" << case_seed << ' ' << analysis::to_string(verdict.failure) << " ("
                 << counts(spec) << ", until " << format_duration(spec.until) << ")\n";
     }
-    if (verdict.failure == scenario::SwarmFailure::none) continue;
+    if (verdict.failure == analysis::SwarmFailure::none) continue;
     ++failed;
-    if (!report_failure(spec, verdict, scenario::swarm_replay_command(case_seed, swarm), out, !vm.count("no-shrink"))) {
+    if (!report_failure(spec, verdict, analysis::swarm_replay_command(case_seed, swarm), out, !vm.count("no-shrink"))) {
       return exit_usage;
     }
     std::cout << std::flush;

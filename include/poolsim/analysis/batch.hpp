@@ -13,13 +13,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "batch/journal.hpp"
+#include "poolsim/analysis/journal.hpp"
 #include "poolsim/recording/hdf5_tables.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/spec.hpp"
@@ -105,6 +106,14 @@ struct BatchReport {
 // ETA) when `live`, nothing until the end otherwise. Throws std::runtime_error for a journal or file problem.
 // With `ranks` (of more than one process), every rank calls it with the same options; rank 0 reports on the
 // whole batch, the others on their share with rank 0's exit status.
-BatchReport run_batch(const BatchOptions& options, std::ostream& progress, bool live, Ranks* ranks = nullptr);
+// How a batch reports its progress (each may be empty): the runs already journaled, then done and total after
+// each run, then the end. The command line draws its live progress line from these.
+struct BatchProgress {
+  std::function<void(std::uint64_t already_done)> already_done;
+  std::function<void(std::uint64_t done, std::uint64_t total)> update;
+  std::function<void()> finish;
+};
+
+BatchReport run_batch(const BatchOptions& options, const BatchProgress& progress = {}, Ranks* ranks = nullptr);
 
 }  // namespace poolsim::batch

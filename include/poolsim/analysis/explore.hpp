@@ -13,7 +13,10 @@
 #include "poolsim/kernel/time.hpp"
 #include "poolsim/scenario/spec.hpp"
 
-namespace poolsim::scenario {
+namespace poolsim::analysis {
+
+// The analysis layer works on the scenario layer's specs throughout.
+using namespace poolsim::scenario;
 
 // One re-run: the fault injected, and what broke (empty when the invariants held).
 struct Exploration {
@@ -33,4 +36,4 @@ std::vector<Duration> decision_instants(const ScenarioSpec& spec, std::size_t ma
 void explore(const ScenarioSpec& spec, const std::vector<Duration>& instants, const std::vector<FaultSpec>& faults,
              const std::function<void(const Exploration&)>& report);
 
-}  // namespace poolsim::scenario
+}  // namespace poolsim::analysis

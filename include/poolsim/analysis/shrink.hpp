@@ -17,9 +17,12 @@
 #include <cstddef>
 
 #include "poolsim/scenario/spec.hpp"
-#include "poolsim/scenario/swarm.hpp"
+#include "poolsim/analysis/swarm.hpp"
 
-namespace poolsim::scenario {
+namespace poolsim::analysis {
+
+// The analysis layer works on the scenario layer's specs throughout.
+using namespace poolsim::scenario;
 
 struct ShrinkResult {
   ScenarioSpec spec;     // the smallest case found that fails like the original
@@ -33,4 +36,4 @@ ShrinkResult shrink_swarm_case(const ScenarioSpec& failing, const SwarmVerdict& 
 // The fault groups of a schedule (pass 1 above): indices into spec.faults, each group in time order.
 std::vector<std::vector<std::size_t>> fault_groups(const ScenarioSpec& spec);
 
-}  // namespace poolsim::scenario
+}  // namespace poolsim::analysis

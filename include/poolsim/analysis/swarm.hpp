@@ -34,7 +34,10 @@
 #include "poolsim/kernel/time.hpp"
 #include "poolsim/scenario/spec.hpp"
 
-namespace poolsim::scenario {
+namespace poolsim::analysis {
+
+// The analysis layer works on the scenario layer's specs throughout.
+using namespace poolsim::scenario;
 
 struct SwarmOptions {
   std::size_t hosts_max = 16;  // 2 ... 64: hosts of a generated pool are drawn from 2 ... hosts_max
@@ -94,4 +97,4 @@ SwarmVerdict check_swarm_case(const ScenarioSpec& spec);
 // The command that replays the case of `seed`.
 std::string swarm_replay_command(std::uint64_t seed, const SwarmOptions& options);
 
-}  // namespace poolsim::scenario
+}  // namespace poolsim::analysis

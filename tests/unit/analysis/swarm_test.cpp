@@ -1,4 +1,4 @@
-#include "poolsim/scenario/swarm.hpp"
+#include "poolsim/analysis/swarm.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,9 @@
 #include "poolsim/scenario/emit.hpp"
 #include "poolsim/scenario/ha_view.hpp"
 #include "poolsim/scenario/load.hpp"
-#include "poolsim/scenario/shrink.hpp"
+#include "poolsim/analysis/shrink.hpp"
 
-namespace poolsim::scenario {
+namespace poolsim::analysis {
 namespace {
 
 ScenarioSpec loaded(const std::string& yaml) {
@@ -180,4 +180,4 @@ TEST(Swarm, HaViewFollowsLivesetsFromRecords) {
 }
 
 }  // namespace
-}  // namespace poolsim::scenario
+}  // namespace poolsim::analysis

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <string>
 
-#include "batch/journal.hpp"
-#include "batch/run_one.hpp"
-#include "batch/stats.hpp"
+#include "poolsim/analysis/journal.hpp"
+#include "poolsim/analysis/run_one.hpp"
+#include "poolsim/analysis/stats.hpp"
 #include "poolsim/scenario/load.hpp"
 
 namespace poolsim::batch {

@@ -10,10 +10,10 @@
 #include <filesystem>
 #include <string>
 
-#include "batch/run_one.hpp"
+#include "poolsim/analysis/run_one.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/emit.hpp"
-#include "poolsim/scenario/swarm.hpp"
+#include "poolsim/analysis/swarm.hpp"
 #include "unit/recording/h5_read.hpp"
 
 namespace poolsim {
@@ -30,7 +30,7 @@ std::string last_state(hid_t file, const std::string& path) {
 
 // One case: its final states and summary against the ground truth.
 void check_case(std::uint64_t seed, const fs::path& dir) {
-  const scenario::ScenarioSpec spec = scenario::generate_swarm_case(seed);
+  const scenario::ScenarioSpec spec = analysis::generate_swarm_case(seed);
   const std::string yaml = scenario::to_yaml(spec);
   scenario::BuildResult built = scenario::build_simulation(spec, "swarm-" + std::to_string(seed) + ".yaml");
   ASSERT_TRUE(built.simulation) << "seed " << seed << ": the builder refused the case";

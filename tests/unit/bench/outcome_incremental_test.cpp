@@ -16,7 +16,7 @@
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/scenario/outcome.hpp"
-#include "poolsim/scenario/swarm.hpp"
+#include "poolsim/analysis/swarm.hpp"
 
 namespace poolsim::scenario {
 namespace {
@@ -82,10 +82,10 @@ TEST(OutcomeIncremental, LibraryScenariosReadEveryChangedVm) {
 }
 
 TEST(OutcomeIncremental, SwarmCasesReadEveryChangedVm) {
-  SwarmOptions options;
+  analysis::SwarmOptions options;
   options.hosts_max = 16;
   for (std::uint64_t seed = 2000; seed < 2040; ++seed) {
-    EXPECT_NO_THROW(run_verified(generate_swarm_case(seed, options), false)) << "swarm case " << seed;
+    EXPECT_NO_THROW(run_verified(analysis::generate_swarm_case(seed, options), false)) << "swarm case " << seed;
   }
 }
 

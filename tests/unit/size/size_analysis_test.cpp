@@ -1,4 +1,4 @@
-// The library part of `poolsim size` (tools/size/size_analysis.hpp): crash sets, the planner's input, what-if
+// The library part of `poolsim size` (include/poolsim/analysis/sizing.hpp): crash sets, the planner's input, what-if
 // edits, the crash scenario. The end-to-end figures are pinned by the ctest cli.size.
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "size/size_analysis.hpp"
+#include "poolsim/analysis/sizing.hpp"
 
 namespace poolsim::sizing {
 namespace {
