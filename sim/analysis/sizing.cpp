@@ -1,5 +1,7 @@
 #include "poolsim/analysis/sizing.hpp"
 
+#include "poolsim/kernel/random_streams.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -51,24 +53,6 @@ bool agile(const scenario::ScenarioSpec& spec, const scenario::VmSpec& vm) {
   return true;
 }
 
-// splitmix64: a small generator whose sequence is the same on every platform (unlike std distributions).
-struct SplitMix {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, bound), bound > 0, by rejection.
-  std::uint64_t below(std::uint64_t bound) {
-    const std::uint64_t limit = ~std::uint64_t{0} - (~std::uint64_t{0} % bound);
-    for (;;) {
-      const std::uint64_t x = next();
-      if (x < limit) return x % bound;
-    }
-  }
-};
 
 // Watches the pool's ground truth: whether every tracked VM is running, sampled at each record and once more in
 // the observation phase of its instant (as the OutcomeRecorder does), so the state kept is the settled one.
@@ -257,12 +241,13 @@ std::vector<std::vector<std::uint32_t>> crash_sets(std::size_t n, std::size_t k,
     }
     return sets;
   }
-  SplitMix rng{seed ^ (0x5a17e5ULL * (k + 1))};
+  // The kernel's streams, one per k, so that a larger k does not shift a smaller one's draws.
+  RandomStream rng = RandomStreams(seed).stream("size/crash_sets/k" + std::to_string(k));
   std::set<std::vector<std::uint32_t>> drawn;
   std::vector<std::uint32_t> hosts(n);
   while (drawn.size() < sample) {
     for (std::size_t i = 0; i < n; ++i) hosts[i] = static_cast<std::uint32_t>(i);
-    for (std::size_t i = 0; i < k; ++i) std::swap(hosts[i], hosts[i + rng.below(n - i)]);
+    for (std::size_t i = 0; i < k; ++i) std::swap(hosts[i], hosts[i + static_cast<std::size_t>(rng.uniform_int(0, static_cast<std::int64_t>(n - i) - 1))]);
     std::vector<std::uint32_t> set(hosts.begin(), hosts.begin() + static_cast<std::ptrdiff_t>(k));
     std::sort(set.begin(), set.end());
     drawn.insert(std::move(set));
