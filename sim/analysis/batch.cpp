@@ -1,4 +1,5 @@
 #include "poolsim/analysis/batch.hpp"
+#include "poolsim/analysis/workers.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -42,13 +43,6 @@ struct Job {
   std::uint64_t seed;
 };
 
-struct Worker {
-  pid_t pid;
-  int fd;
-  Job job;
-  std::string output;
-};
-
 RunRecord to_record(const BatchScenario& s, std::uint64_t seed, const RunOutcome& o) {
   RunRecord r;
   r.scenario = s.spec.name;
@@ -75,8 +69,8 @@ RunRecord to_record(const BatchScenario& s, std::uint64_t seed, const RunOutcome
 constexpr int worker_write_error = 2;
 
 // In the worker process: one run, its journal line written to `fd`, its HDF5 timeline (with --keep-timelines) in
-// `timelines`; never returns.
-[[noreturn]] void work(const BatchOptions& options, const Job& job, const std::filesystem::path& timelines, int fd) {
+// `timelines`; returns the process's exit status.
+int work(const BatchOptions& options, const Job& job, const std::filesystem::path& timelines, int fd) {
   int status = 0;
   try {
     const BatchScenario& s = options.scenarios[job.scenario];
@@ -101,23 +95,7 @@ constexpr int worker_write_error = 2;
     [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, text.data(), text.size());
     status = 1;
   }
-  ::_exit(status);  // no atexit handlers or flushes of the parent's buffers in the worker
-}
-
-Worker start_worker(const BatchOptions& options, const Job& job, const std::filesystem::path& timelines) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe for a worker");
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("cannot start a worker process");
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed batch takes its workers with it
-    if (::getppid() != parent) ::_exit(1);
-    ::close(fds[0]);
-    work(options, job, timelines, fds[1]);
-  }
-  ::close(fds[1]);
-  return Worker{pid, fds[0], job, {}};
+  return status;
 }
 
 // Runs `jobs` in up to options.jobs worker processes at once, their timelines (with --keep-timelines) in
@@ -128,49 +106,29 @@ Worker start_worker(const BatchOptions& options, const Job& job, const std::file
 void run_jobs(const BatchOptions& options, std::deque<Job> jobs, const std::filesystem::path& timelines, int tick_ms,
               const std::function<void(const Job&, std::optional<RunRecord>, const std::string&, bool)>& done,
               const std::function<bool()>& more) {
-  std::vector<Worker> workers;
-  while (true) {
-    while (!jobs.empty() && workers.size() < std::max(1U, options.jobs)) {
-      workers.push_back(start_worker(options, jobs.front(), timelines));
-      jobs.pop_front();
+  const std::vector<Job> list(jobs.begin(), jobs.end());
+  analysis::WorkerPool pool;
+  pool.parallel = std::max(1U, options.jobs);
+  pool.tick_ms = tick_ms;
+  pool.job = [&](std::size_t i, int fd) { return work(options, list[i], timelines, fd); };
+  pool.more = more;
+  pool.done = [&](std::size_t i, analysis::JobExit exit) {
+    const Job& job = list[i];
+    std::optional<RunRecord> record;
+    if (exit.ok() && exit.output.ends_with('\n')) {
+      record = from_journal_line(std::string_view(exit.output).substr(0, exit.output.size() - 1));
     }
-    const bool waiting = more();
-    if (jobs.empty() && workers.empty() && !waiting) return;
-    std::vector<pollfd> fds;
-    for (const Worker& w : workers) fds.push_back({w.fd, POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), tick_ms) < 0 && errno != EINTR) throw std::runtime_error("poll failed");
-    for (std::size_t i = fds.size(); i-- > 0;) {
-      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      Worker& w = workers[i];
-      char buf[4096];
-      const ssize_t n = ::read(w.fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n > 0) {
-        w.output.append(buf, static_cast<std::size_t>(n));
-        continue;
-      }
-      // End of the worker's output: it has finished.
-      ::close(w.fd);
-      int status = 0;
-      while (::waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      std::optional<RunRecord> record;
-      if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && w.output.ends_with('\n')) {
-        record = from_journal_line(std::string_view(w.output).substr(0, w.output.size() - 1));
-      }
-      std::string why;
-      const bool write_error = WIFEXITED(status) && WEXITSTATUS(status) == worker_write_error;
-      if (!record) {
-        const BatchScenario& s = options.scenarios[w.job.scenario];
-        why = "run " + run_id(s.spec.name, w.job.seed) + " of " + s.file +
-              (write_error ? " could not write its timeline (above)" : " gave no result") +
-              (WIFSIGNALED(status) ? " (killed by signal " + std::to_string(WTERMSIG(status)) + ")" : "");
-      }
-      const Job job = w.job;
-      workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
-      done(job, std::move(record), why, write_error && !record);
+    std::string why;
+    const bool write_error = exit.exited && exit.status == worker_write_error;
+    if (!record) {
+      const BatchScenario& s = options.scenarios[job.scenario];
+      why = "run " + run_id(s.spec.name, job.seed) + " of " + s.file +
+            (write_error ? " could not write its timeline (above)" : " gave no result") +
+            (exit.signal != 0 ? " (killed by signal " + std::to_string(exit.signal) + ")" : "");
     }
-  }
+    done(job, std::move(record), why, write_error && !record);
+  };
+  pool.run(list.size());
 }
 
 // Run `position` of the batch order: scenario position / runs, seed seed_base + position % runs.

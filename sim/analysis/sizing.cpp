@@ -1,4 +1,5 @@
 #include "poolsim/analysis/sizing.hpp"
+#include "poolsim/analysis/workers.hpp"
 
 #include "poolsim/kernel/random_streams.hpp"
 
@@ -350,82 +351,34 @@ std::vector<RunResult> run_all(const scenario::ScenarioSpec& base, const std::st
     }
     return results;
   }
-  struct Worker {
-    pid_t pid;
-    int fd;
-    std::string buffer;
-    bool open = true;
-  };
-  std::vector<Worker> workers;
-  const pid_t parent = ::getpid();
-  for (std::size_t w = 0; w < jobs; ++w) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe for a worker");
-    const pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error("cannot start a worker process");
-    if (pid == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed size run takes its workers with it
-      if (::getppid() != parent) ::_exit(1);
-      ::close(fds[0]);
-      int status = 0;
-      try {
-        for (std::size_t i = w; i < runs.size(); i += jobs) {
-          write_all(fds[1], to_line(i, run_crash(base, file, runs[i], options)));
-        }
-      } catch (const std::exception& e) {
-        const std::string text = std::string("poolsim size: a run failed: ") + e.what() + "\n";
-        write_all(STDERR_FILENO, text);
-        status = 1;
-      }
-      ::_exit(status);  // no atexit handlers or flushes of the parent's buffers in the worker
-    }
-    ::close(fds[1]);
-    workers.push_back(Worker{pid, fds[0], {}, true});
-  }
+  // One process per crash run (the analysis layer's worker pool); results by index, whatever order they end in.
   std::vector<bool> have(runs.size(), false);
   std::size_t done = 0;
-  std::size_t open = workers.size();
-  while (open > 0) {
-    std::vector<pollfd> fds;
-    std::vector<std::size_t> which;
-    for (std::size_t w = 0; w < workers.size(); ++w) {
-      if (!workers[w].open) continue;
-      fds.push_back(pollfd{workers[w].fd, POLLIN, 0});
-      which.push_back(w);
-    }
-    if (::poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) throw std::runtime_error("poll failed");
-    for (std::size_t f = 0; f < fds.size(); ++f) {
-      if (!(fds[f].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      Worker& worker = workers[which[f]];
-      char buf[4096];
-      const ssize_t n = ::read(worker.fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        ::close(worker.fd);
-        worker.open = false;
-        --open;
-        continue;
-      }
-      worker.buffer.append(buf, static_cast<std::size_t>(n));
-      std::size_t end;
-      while ((end = worker.buffer.find('\n')) != std::string::npos) {
-        auto [index, result] = from_line(worker.buffer.substr(0, end));
-        worker.buffer.erase(0, end + 1);
-        if (index >= runs.size() || have[index]) throw std::runtime_error("a worker sent a result twice");
-        results[index] = std::move(result);
-        have[index] = true;
-        ++done;
-        if (progress) progress(done, runs.size());
-      }
-    }
-  }
   bool failed = false;
-  for (const Worker& worker : workers) {
-    int status = 0;
-    while (::waitpid(worker.pid, &status, 0) < 0 && errno == EINTR) {
+  analysis::WorkerPool pool;
+  pool.parallel = jobs;
+  pool.job = [&](std::size_t i, int fd) {
+    try {
+      write_all(fd, to_line(i, run_crash(base, file, runs[i], options)));
+      return 0;
+    } catch (const std::exception& e) {
+      write_all(STDERR_FILENO, std::string("poolsim size: a run failed: ") + e.what() + "\n");
+      return 1;
     }
-    failed = failed || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-  }
+  };
+  pool.done = [&](std::size_t i, analysis::JobExit exit) {
+    if (!exit.ok() || !exit.output.ends_with('\n')) {
+      failed = true;
+      return;
+    }
+    auto [index, result] = from_line(exit.output.substr(0, exit.output.size() - 1));
+    if (index != i || have[index]) throw std::runtime_error("a worker sent another run's result");
+    results[index] = std::move(result);
+    have[index] = true;
+    ++done;
+    if (progress) progress(done, runs.size());
+  };
+  pool.run(runs.size());
   if (failed || done != runs.size()) throw std::runtime_error("a worker failed; see the messages above");
   return results;
 }

@@ -1,0 +1,38 @@
+// The analysis layer's one worker pool: jobs run in forked processes, each job in a process of its own, up to
+// `parallel` at once. A job's process writes its result to a pipe and exits; the parent reads the whole output and
+// the exit status. A crash, an abort or an invariant thrown in one run therefore loses that run only, and a run's
+// memory and HDF5 library state end with its process. Used by batch and by size.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+namespace poolsim::analysis {
+
+// How a job's process ended.
+struct JobExit {
+  std::string output;  // everything it wrote to its pipe
+  bool exited = false; // it called exit (else a signal ended it)
+  int status = 0;      // its exit status, when exited
+  int signal = 0;      // the signal that ended it, when not exited
+  bool ok() const { return exited && status == 0; }
+};
+
+struct WorkerPool {
+  std::size_t parallel = 1;  // processes at once (at least 1)
+  int tick_ms = 200;         // the longest wait between two calls of `more`
+  // In the job's process: runs job `index`, writing its result to `fd`; returns the process's exit status.
+  std::function<int(std::size_t index, int fd)> job;
+  // In the parent, as each job ends, in the order they end.
+  std::function<void(std::size_t index, JobExit exit)> done;
+  // Asked between two polls; while it answers true the pool keeps polling after the last job has ended (rank 0
+  // of an MPI batch waits there for the other ranks). May be empty.
+  std::function<bool()> more;
+
+  // Runs jobs 0 .. count - 1, started in that order. Throws std::runtime_error when a process or a
+  // pipe cannot be made.
+  void run(std::size_t count) const;
+};
+
+}  // namespace poolsim::analysis
