@@ -1,0 +1,173 @@
+// The pool's components on their own (sim/models/*.hpp, docs/architecture.md "The pool's components"): the master's
+// failover plan built on a PoolContext with no Pool around it, and the heartbeat transport's ordering of the domain
+// changes of one instant, the same in both implementations.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/pool_context.hpp"
+#include "unit/models/timeline_lines.hpp"
+
+namespace poolsim::models {
+namespace {
+
+constexpr std::uint64_t gib = 1ULL << 30;
+
+// Three hosts of 16 GiB, each with one NIC on sw1, an iSCSI heartbeat SR, HA on with T = 60 s, ntol 1.
+struct ComponentsWorld {
+  EventQueue queue;
+  EventBus bus;
+  Lines log;
+  Network net{queue, bus};
+  Storage storage{queue, bus, net};
+  std::unique_ptr<PoolContext> ctx;
+
+  void build(std::vector<VmConfig> vms, HeartbeatMode mode = HeartbeatMode::compressed) {
+    const SwitchIndex sw1 = net.add_switch("sw1");
+    PoolConfig config;
+    const ArrayIndex sr = storage.add_array("sr", StorageKind::iscsi);
+    storage.add_portal(sr, "tgt", sw1);
+    for (const char* host : {"xs1", "xs2", "xs3"}) {
+      const NicIndex nic = net.add_nic(host, "eth0", sw1);
+      config.hosts.push_back({host, 16 * gib, Duration::minutes(3), Interface::of_nic(nic)});
+      storage.attach(sr, static_cast<HostIndex>(config.hosts.size() - 1), host, {Interface::of_nic(nic)});
+    }
+    net.on_change([this] { storage.network_changed(); });
+    config.vms = std::move(vms);
+    config.ha_enabled = true;
+    config.heartbeat_sr = sr;
+    config.host_failures_to_tolerate = 1;
+    config.ha = HaTimers::derive(Duration::seconds(60), IntervalFormula::current);
+    config.heartbeats = mode;
+    ctx = std::make_unique<PoolContext>(queue, bus, net, storage, config);
+    // What Pool's constructor wires: the components hear the network and the storage change.
+    net.on_change([this] {
+      ctx->refresh();
+      ctx->xhad.retry_failed_joins();
+      ctx->xhad.bonds_changed();
+    });
+    storage.on_change([this] {
+      ctx->statefile.storage_changed();
+      ctx->xhad.retry_failed_joins();
+    });
+    bus.subscribe(log);
+    // What Pool::start does: VMs on their hosts in the database and in fact, HA on every host.
+    for (VmIndex v = 0; v < ctx->vm_count(); ++v) {
+      if (!ctx->vm_config(v).host) continue;
+      ctx->machines.instance(v).host = ctx->db.vm(v).host = ctx->vm_config(v).host;
+      ctx->machines.instance(v).booted = ctx->db.vm(v).running = true;
+      ctx->db.vm(v).always_run = ctx->vm_config(v).priority == RestartPriority::restart;
+    }
+    ctx->statefile.read_initial();
+    ctx->xapi.set_initial_master(0);
+    for (HostIndex h = 0; h < ctx->n(); ++h) ctx->xapi.start(h);
+    ctx->start_ha();
+  }
+};
+
+struct Components : ::testing::Test, ComponentsWorld {};
+
+VmConfig vm(std::string name, std::optional<HostIndex> host, std::uint64_t memory,
+            RestartPriority priority = RestartPriority::restart) {
+  VmConfig v;
+  v.name = std::move(name);
+  v.memory = memory;
+  v.host = host;
+  v.priority = priority;
+  v.boot_time = Duration::seconds(30);
+  return v;
+}
+
+TEST_F(Components, FailoverPlanSeesOnlyLiveEnabledHostsOfTheMastersLiveset) {
+  build({vm("a", 0, 4 * gib), vm("b", 1, 4 * gib)});
+  PlannerInput input = ctx->plan.planner_input(0);
+  ASSERT_EQ(input.hosts.size(), 3U);
+  EXPECT_TRUE(input.hosts[0].live && input.hosts[1].live && input.hosts[2].live);
+  EXPECT_EQ(input.vms[0].host, 0U);
+  EXPECT_TRUE(input.vms[0].is_protected);
+  ctx->machines[2].disabled = true;    // entering maintenance
+  ctx->xhad[0].liveset[1] = false;     // the master no longer counts xs2 as live
+  input = ctx->plan.planner_input(0);
+  EXPECT_TRUE(input.hosts[0].live);
+  EXPECT_FALSE(input.hosts[1].live);
+  EXPECT_FALSE(input.hosts[2].live);
+}
+
+TEST_F(Components, FailoverPlanArrivingVmsAsXapiChecksThem) {
+  build({vm("protected", 0, 4 * gib), vm("new", std::nullopt, 2 * gib), vm("plain", 1, 1 * gib,
+                                                                          RestartPriority::best_effort)});
+  // A `restart` VM not yet protected becomes a new VM to protect, wherever it starts (no host, no move).
+  const PlanChange start = ctx->plan.arriving(1, 2);
+  ASSERT_EQ(start.new_vms.size(), 1U);
+  EXPECT_TRUE(start.new_vms[0].is_protected);
+  EXPECT_FALSE(start.new_vms[0].host.has_value());
+  EXPECT_TRUE(start.moves.empty());
+  // A running VM migrating to xs3 moves there and still holds its memory on xs1 (reserve_memory_for_vm).
+  const PlanChange migrate = ctx->plan.arriving(0, 2);
+  ASSERT_EQ(migrate.moves.size(), 1U);
+  EXPECT_EQ(migrate.moves[0].vm, 0U);
+  EXPECT_EQ(migrate.moves[0].to, 2U);
+  ASSERT_EQ(migrate.new_vms.size(), 1U);
+  EXPECT_EQ(migrate.new_vms[0].host, 0U);
+  EXPECT_FALSE(migrate.new_vms[0].is_protected);
+  // Arriving on the host it runs on holds nothing twice.
+  EXPECT_TRUE(ctx->plan.arriving(2, 1).new_vms.empty());
+}
+
+TEST_F(Components, FailoverPlanPoolStatusAndItsAlerts) {
+  // 8 GiB on each host: any one host's VMs fit on the other two: a plan for 1 failure exists.
+  build({vm("a", 0, 8 * gib), vm("b", 1, 8 * gib), vm("c", 2, 8 * gib)});
+  ctx->plan.update_pool_status(0);
+  EXPECT_FALSE(ctx->plan.overcommitted);
+  EXPECT_EQ(ctx->plan.plan_exists_for, 1);
+  EXPECT_FALSE(ctx->plan.breaks_plan(0, PlanChange::protect_vm(4 * gib)));
+  // A 12 GiB protected VM on xs3 leaves no room for xs3's VMs elsewhere: the start would break the plan.
+  EXPECT_TRUE(ctx->plan.breaks_plan(0, PlanChange::protect_vm(12 * gib, 2)));
+  // The pool marked overcommitted (a refused restart): plan_exists_for follows the planner's max, with alerts.
+  ctx->machines[1].disabled = true;
+  ctx->plan.update_pool_status(0);
+  EXPECT_TRUE(ctx->plan.overcommitted);
+  EXPECT_EQ(ctx->plan.plan_exists_for, 0);
+  EXPECT_EQ(log.missing({"0.000000 pool alert name=HA_POOL_DROP_IN_PLAN_EXISTS_FOR value=0",
+                         "0.000000 pool alert name=HA_POOL_OVERCOMMITTED"}),
+            "")
+      << log.dump();
+  // An overcommitted pool refuses nothing for the plan's sake (no plan for plan_exists_for = 0 to break).
+  EXPECT_FALSE(ctx->plan.breaks_plan(0, PlanChange::protect_vm(12 * gib, 2)));
+}
+
+// xs1's cable out at 300 s: its last heartbeat and good statefile cycle were at 297; at 357 = 297 + T every host
+// finds its losses, and settle applies them sorted by (observer, peer, channel) — in both transports alike.
+std::vector<std::string> losses_at_357(HeartbeatMode mode) {
+  ComponentsWorld world;
+  world.build({}, mode);
+  world.queue.schedule_at(SimTime::zero() + Duration::seconds(300), Phase::fault,
+                          [&world] { world.net.unplug(0); });
+  world.queue.run_until(SimTime::zero() + Duration::seconds(358));
+  std::vector<std::string> out;
+  for (const std::string& line : world.log.lines) {
+    if (line.starts_with("357.000000 ") && line.find("peer_lost") != std::string::npos) out.push_back(line);
+  }
+  return out;
+}
+
+TEST(HeartbeatTransport, DomainChangesOfOneInstantInOrderInBothModes) {
+  const std::vector<std::string> expected = {
+      "357.000000 xs1/ha peer_lost channel=statefile peer=xs1",
+      "357.000000 xs1/ha peer_lost channel=network peer=xs2",
+      "357.000000 xs1/ha peer_lost channel=statefile peer=xs2",
+      "357.000000 xs1/ha peer_lost channel=network peer=xs3",
+      "357.000000 xs1/ha peer_lost channel=statefile peer=xs3",
+      "357.000000 xs2/ha peer_lost channel=network peer=xs1",
+      "357.000000 xs2/ha peer_lost channel=statefile peer=xs1",
+      "357.000000 xs3/ha peer_lost channel=network peer=xs1",
+      "357.000000 xs3/ha peer_lost channel=statefile peer=xs1",
+  };
+  EXPECT_EQ(losses_at_357(HeartbeatMode::compressed), expected);
+  EXPECT_EQ(losses_at_357(HeartbeatMode::messages), expected);
+}
+
+}  // namespace
+}  // namespace poolsim::models
