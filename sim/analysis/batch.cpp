@@ -268,6 +268,12 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
     std::vector<double> services_availability, services_downtime;  // the pool's services, one value per run
     std::uint64_t n = 0, n_failed = 0, n_violations = 0, n_back = 0;
     double sum_fences = 0, sum_masters = 0;
+    std::vector<double> protected_availability;  // one value per run, for the printed table
+    ScenarioFigures figures;
+    figures.name = s.spec.name;
+    figures.file = s.file;
+    std::size_t n_protected = 0;
+    for (const scenario::VmSpec& vm : vms) n_protected += scenario::protected_at_start(vm) ? 1U : 0U;
     for (std::uint64_t k = 0; k < options.runs; ++k) {
       const RunRecord& r = records.at({s.hash, options.seed_base + k});
       const std::string rid = run_id(s.spec.name, r.seed);
@@ -333,6 +339,13 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
         sum_masters += static_cast<double>(r.master_changes);
         services_availability.push_back(1.0 - seconds(r.pool_services_down_ns) / horizon);
         services_downtime.push_back(seconds(r.pool_services_down_ns) * seconds_per_year / horizon);
+        if (n_protected > 0) {
+          protected_availability.push_back(1.0 - run_protected_down / (static_cast<double>(n_protected) * horizon));
+        }
+        if (!figures.worst_seed || run_protected_down > figures.worst_protected_down_s) {
+          figures.worst_seed = r.seed;
+          figures.worst_protected_down_s = run_protected_down;
+        }
       }
     }
     const std::uint64_t judged = n - n_violations;
@@ -352,6 +365,19 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
     a_masters.push_back(judged ? sum_masters / static_cast<double>(judged) : std::nan(""));
     const Interval sa = mean_interval(services_availability);
     const Interval sd = mean_interval(services_downtime);
+    figures.runs = n;
+    figures.failed = n_failed;
+    figures.violations = n_violations;
+    figures.protected_availability = mean_interval(protected_availability);
+    figures.protected_availability.low = at_least(figures.protected_availability.low, 0.0);
+    figures.protected_availability.high = at_most(figures.protected_availability.high, 1.0);
+    figures.services_availability = sa;
+    figures.services_availability.low = at_least(sa.low, 0.0);
+    figures.services_availability.high = at_most(sa.high, 1.0);
+    const double run_years = static_cast<double>(judged) * horizon / seconds_per_year;
+    figures.fences_per_year = run_years > 0 ? sum_fences / run_years : std::nan("");
+    figures.master_changes_per_year = run_years > 0 ? sum_masters / run_years : std::nan("");
+    out.figures.push_back(figures);
     a_svc.push_back(sa.estimate);
     a_svc_low.push_back(at_least(sa.low, 0.0));
     a_svc_high.push_back(at_most(sa.high, 1.0));
@@ -539,6 +565,7 @@ BatchReport run_batch(const BatchOptions& options, const BatchProgress& progress
       }
     }
     write_hdf5_tables(options.out, tables.attributes, tables.tables, copies);
+    report.scenarios = tables.figures;
   } catch (const std::exception& e) {
     // The other ranks still running cannot be told in order: stop them all. Once they are done, they wait for
     // the verdict.

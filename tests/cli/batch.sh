@@ -56,6 +56,13 @@ contains "$tmp/err" "32 runs (2 scenarios x 16 seeds from 7): 32 run now, 0 from
 [ "$(wc -l <"$tmp/err")" = 1 ] || fail "not on a terminal, stderr is one line; it holds: $(cat "$tmp/err")"
 [ -s "$tmp/ref/r.h5" ] || fail "batch wrote no file"
 [ -z "$(find "$tmp/ref" \( -name "*.tmp*" -o -name "*.lock" \))" ] || fail "batch left a temporary or lock file"
+# The figures on stdout, one block per scenario, with the worst run to replay; --quiet prints none.
+contains "$tmp/out" "scenario tutorial-cable-pull: 16 runs, " "the figures on stdout"
+contains "$tmp/out" "  protected VMs available      " "the figures on stdout"
+contains "$tmp/out" "  fences per run-year          " "the figures on stdout"
+matches "$tmp/out" "worst run: seed [0-9]+, protected VMs down [0-9.]+ s in all; replay: poolsim run .*century.yaml --seed [0-9]+" "the worst run"
+written "batch --quiet" -- "$poolsim" batch "${args[@]}" --jobs 1 --out "$tmp/ref/r.h5" --quiet
+[ -s "$tmp/out" ] && fail "batch --quiet printed on stdout: $(head -3 "$tmp/out")"
 
 # Two jobs: the same bytes.
 written "batch --jobs 2" -- "$poolsim" batch "${args[@]}" --jobs 2 --out "$tmp/two/r.h5"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <iomanip>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,46 @@ constexpr std::string_view usage =
 
 }  // namespace
 
+namespace {
+
+// A percentage with its 95 % interval: "99.9812 % [99.9700, 99.9900]"; "-" when there is nothing to measure.
+std::string percent(const batch::Interval& i) {
+  if (std::isnan(i.estimate)) return "-";
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(4) << 100 * i.estimate << " %";
+  if (!std::isnan(i.low) && !std::isnan(i.high)) out << " [" << 100 * i.low << ", " << 100 * i.high << "]";
+  return out.str();
+}
+
+std::string rate(double per_year) {
+  if (std::isnan(per_year)) return "-";
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2) << per_year;
+  return out.str();
+}
+
+// The figures of each scenario, one block each, on stdout (docs/running.md "poolsim batch").
+void print_figures(std::ostream& out, const std::vector<batch::ScenarioFigures>& scenarios,
+                   const batch::BatchOptions& opts) {
+  out << "# poolsim batch: " << opts.runs << " runs per scenario from seed " << opts.seed_base
+      << "; availability as mean over runs with its 95 % interval\n";
+  for (const batch::ScenarioFigures& f : scenarios) {
+    out << "scenario " << f.name << ": " << f.runs << " runs, " << f.failed << " failed (" << f.violations
+        << " invariant violations)\n"
+        << "  protected VMs available      " << percent(f.protected_availability) << "\n"
+        << "  pool services available      " << percent(f.services_availability) << "\n"
+        << "  fences per run-year          " << rate(f.fences_per_year) << "\n"
+        << "  master changes per run-year  " << rate(f.master_changes_per_year) << "\n";
+    if (f.worst_seed) {
+      out << "  worst run: seed " << *f.worst_seed << ", protected VMs down " << std::fixed << std::setprecision(1)
+          << f.worst_protected_down_s << " s in all; replay: poolsim run " << f.file << " --seed " << *f.worst_seed
+          << "\n";
+    }
+  }
+}
+
+}  // namespace
+
 int batch_main(const std::vector<std::string>& args) {
   std::unique_ptr<batch::Ranks> ranks;
 #if POOLSIM_MPI
@@ -65,6 +107,7 @@ int batch_main(const std::vector<std::string>& args) {
       "jobs", po::value(&jobs_text), "worker processes (default 1); the results do not depend on it")(
       "out", po::value(&out), "the HDF5 results file (written whole; OUT.journal makes the batch resumable)")(
       "keep-timelines", "also keep each run's HDF5 timeline as /runs/<scenario>@<seed>")(
+      "quiet", "print no table of figures on stdout (the file alone)")(
       "heartbeats", po::value(&heartbeats),
       "compressed (default) or messages (every heartbeat an event, the reference); the results do not depend on it");
   po::variables_map vm;
@@ -192,6 +235,7 @@ int batch_main(const std::vector<std::string>& args) {
                << "): " << report.ran << " run now, " << report.from_journal << " from the journal; " << report.failed
                << " with a failed expectation or invariant, " << report.violations << " invariant violations; wrote "
                << out << " in " << std::fixed << std::setprecision(1) << elapsed << " s\n";
+  if (vm.count("quiet") == 0) print_figures(out_stream, report.scenarios, opts);
   return report.exit_status == 0 ? exit_ok : exit_failed;
 }
 

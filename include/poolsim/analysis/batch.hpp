@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "poolsim/analysis/journal.hpp"
+#include "poolsim/analysis/stats.hpp"
 #include "poolsim/recording/hdf5_tables.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/spec.hpp"
@@ -54,9 +55,25 @@ std::string run_id(const std::string& scenario, std::uint64_t seed);
 
 // The HDF5 content of the results: root attributes and the /runs and /aggregate tables, from the records of
 // every (scenario, seed) of `options` (each must be in `records`).
+// A scenario's figures over the batch, for the table `poolsim batch` prints (the same runs as /aggregate).
+struct ScenarioFigures {
+  std::string name;
+  std::string file;
+  std::uint64_t runs = 0;
+  std::uint64_t failed = 0;      // exit status 1: an expectation failed or an invariant broke
+  std::uint64_t violations = 0;  // an invariant broke: not in the figures below
+  Interval protected_availability;  // per run: 1 - protected VMs' downtime / (protected VMs x horizon); mean
+  Interval services_availability;   // the pool's services (docs/running.md "Pool services"); mean
+  double fences_per_year = 0;          // host fences per run-year
+  double master_changes_per_year = 0;  // master changes per run-year
+  std::optional<std::uint64_t> worst_seed;  // the run with the most protected downtime (the lowest seed of ties)
+  double worst_protected_down_s = 0;
+};
+
 struct BatchTables {
   std::vector<Hdf5Attribute> attributes;
   std::vector<Hdf5Table> tables;
+  std::vector<ScenarioFigures> figures;  // one per scenario, in the options' order
 };
 BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Key, RunRecord>& records);
 
@@ -100,6 +117,7 @@ struct BatchReport {
   std::uint64_t violations = 0;    // invariant broken
   std::uint64_t lost = 0;          // a worker that died without a result (not journaled: run again next time)
   int exit_status = 0;             // 1 when a run broke an invariant; with ranks, rank 0's for every rank
+  std::vector<ScenarioFigures> scenarios;  // rank 0 only: each scenario's figures
 };
 
 // Runs the missing runs and writes the results. Progress goes to `progress`: a live line (done/total, rate,
