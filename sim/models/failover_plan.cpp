@@ -113,7 +113,28 @@ void FailoverPlan::operation_done(bool recompute) {
 // now and would not after it. A pool with ha_allow_overcommit refuses nothing.
 bool FailoverPlan::breaks_plan(HostIndex m, const PlanChange& change) const {
   if (!ctx.config.ha_enabled || ctx.config.allow_overcommit) return false;
-  return Planner(planner_input(m)).would_break_plan(static_cast<std::size_t>(plan_exists_for), change);
+  // Planner::would_break_plan, with its two plans looked up first.
+  const auto failures = static_cast<std::size_t>(plan_exists_for);
+  PlannerInput now = planner_input(m);
+  if (!plan_exists(now, failures)) return false;
+  const std::size_t after = change.failures.value_or(failures);
+  if (change.keeps_input()) return !plan_exists(now, after);
+  return !plan_exists(apply_change(std::move(now), change), after);
+}
+
+bool FailoverPlan::plan_exists(const PlannerInput& input, std::size_t failures) const {
+  for (const Answer& a : answers_) {
+    if (a.failures == failures && a.input == input) return a.exists;
+  }
+  Answer answer{input, failures, Planner(input).plan_status(failures) == PlanStatus::all_vms};
+  const bool exists = answer.exists;
+  if (answers_.size() < 2) {
+    answers_.push_back(std::move(answer));
+  } else {
+    answers_[next_answer_ % 2] = std::move(answer);
+  }
+  ++next_answer_;
+  return exists;
 }
 
 // message_forwarding.ml check_vm_preserves_ha_plan: a `restart` VM not yet protected becomes a new VM to protect,

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "poolsim/kernel/event_queue.hpp"
 #include "poolsim/models/planner.hpp"
@@ -45,10 +46,20 @@ class FailoverPlan {
 
  private:
   std::pair<bool, std::int64_t> pool_status(HostIndex m) const;
+  // Whether a plan restores every protected VM of `input` after `failures` host failures; the last two answers
+  // are kept, since one VM start's "after" is the next start's "now" (a pure function of its arguments).
+  bool plan_exists(const PlannerInput& input, std::size_t failures) const;
   std::int64_t plan_exists_for_overcommitted(std::int64_t max) const;
 
   PoolContext& ctx;
   EventHandle replan_wakeup_;
+  struct Answer {
+    PlannerInput input;
+    std::size_t failures = 0;
+    bool exists = false;
+  };
+  mutable std::vector<Answer> answers_;  // at most two
+  mutable std::size_t next_answer_ = 0;
 };
 
 }  // namespace poolsim::models

@@ -343,11 +343,13 @@ PlanStatus status_of(const PlannerInput& input, std::size_t failures, std::optio
 }
 
 // A change that leaves the input as it is (at most a number of failures): no copy of the input is needed.
-bool keeps_input(const PlanChange& change) {
-  return change.new_vms.empty() && change.moves.empty() && change.hosts_to_disable.empty();
-}
+bool keeps_input(const PlanChange& change) { return change.keeps_input(); }
 
 }  // namespace
+
+PlannerInput apply_change(PlannerInput input, const PlanChange& change) {
+  return with_change(std::move(input), change);
+}
 
 Planner::Planner(PlannerInput input) : input_(std::move(input)) {
   for (const PlannerVm& vm : input_.vms) {

@@ -42,6 +42,7 @@ struct PlannerHost {
   std::uint64_t memory_total = 0;     // bytes (xapi host_metrics.memory_total)
   std::uint64_t memory_overhead = 0;  // bytes used by Xen and dom0, not available to VMs (host.memory_overhead)
   bool live = true;                   // in the liveset and enabled: only live hosts receive VMs
+  bool operator==(const PlannerHost&) const = default;
 };
 
 // A VM as the planner sees it.
@@ -52,6 +53,7 @@ struct PlannerVm {
   // best-effort and do-not-restart VMs, and for a protected VM its user halted.
   bool is_protected = true;
   bool agile = true;              // can start on every host (shared storage and networks only)
+  bool operator==(const PlannerVm&) const = default;
 };
 
 // A pool as the planner sees it. Hosts and VMs are referred to by their position.
@@ -62,6 +64,7 @@ struct PlannerInput {
   // cluster host. Quorum then caps the failures to tolerate (xapi_clustering.ml
   // compute_corosync_max_host_failures). None when the pool has no cluster.
   std::optional<std::size_t> clustering_disabled_hosts;
+  bool operator==(const PlannerInput&) const = default;
 };
 
 // Whether a plan exists for r failures (xapi_ha_vm_failover.ml plan_status).
@@ -119,7 +122,13 @@ struct PlanChange {
   static PlanChange move_vm(VmIndex vm, HostIndex to);
   static PlanChange disable_host(HostIndex host);
   static PlanChange set_failures(std::size_t failures);
+  // Whether the change leaves the input as it is (only `failures`, or nothing).
+  bool keeps_input() const { return new_vms.empty() && moves.empty() && hosts_to_disable.empty(); }
 };
+
+// The input with the change's VMs, moves and disabled hosts applied (its `failures` aside): what plan_status
+// with the change plans over.
+PlannerInput apply_change(PlannerInput input, const PlanChange& change);
 
 // A Planner is xapi's failover planner over one snapshot of a pool. Every query is computed afresh from the
 // input; a Planner is cheap to build and safe to share between threads.
