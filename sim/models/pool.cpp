@@ -138,22 +138,23 @@ Pool::Pool(EventQueue& queue, EventBus& bus, Network& network, Storage& storage,
 
 Pool::~Pool() = default;
 
-void Pool::start() {
-  Impl& p = *impl_;
-  for (VmIndex v = 0; v < p.vm_count(); ++v) {
-    const VmConfig& config = p.vm_config(v);
-    if (!config.host) continue;
-    VmInstance& instance = p.machines.instance(v);
-    VmRecord& record = p.db.vm(v);
-    instance.host = record.host = config.host;
+void PoolContext::start() {
+  for (VmIndex v = 0; v < vm_count(); ++v) {
+    const VmConfig& vm = vm_config(v);
+    if (!vm.host) continue;
+    VmInstance& instance = machines.instance(v);
+    VmRecord& record = db.vm(v);
+    instance.host = record.host = vm.host;
     instance.booted = record.running = true;
-    record.always_run = config.priority == RestartPriority::restart;
+    record.always_run = vm.priority == RestartPriority::restart;
   }
-  p.statefile.read_initial();
-  p.xapi.set_initial_master(p.config.master);
-  for (HostIndex h = 0; h < p.n(); ++h) p.xapi.start(h);
-  if (p.config.ha_enabled) p.start_ha();
+  statefile.read_initial();
+  xapi.set_initial_master(config.master);
+  for (HostIndex h = 0; h < n(); ++h) xapi.start(h);
+  if (config.ha_enabled) start_ha();
 }
+
+void Pool::start() { impl_->start(); }
 
 void Pool::crash(HostIndex host) {
   Impl& p = *impl_;

@@ -64,6 +64,8 @@ struct PoolContext {
   bool reaches(HostIndex from, HostIndex to) const;
   // After a change of reachability, statefile I/O or a daemon: the transport recomputes what reaches whom.
   void refresh();
+  // Time 0: VMs on their hosts (in fact and in the database), xapi on every host, the master, HA if enabled.
+  void start();
   // HA starts on every host (time 0, ha_enable), or stops on every host (ha_disable).
   void start_ha();
   void stop_ha();

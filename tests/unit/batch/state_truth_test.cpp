@@ -54,22 +54,13 @@ void check_case(std::uint64_t seed, const fs::path& dir) {
         << "seed " << seed << ": vm " << pool.vm_name(v);
   }
   std::vector<std::vector<std::string>> strings;
-  const auto vms = read_table<VmSummaryRow>(file.get(), "/summary/vms",
-                                            {{"name", offsetof(VmSummaryRow, name), 's'},
-                                             {"downtime_s", offsetof(VmSummaryRow, downtime_s), 'd'},
-                                             {"restarts", offsetof(VmSummaryRow, restarts), 'u'},
-                                             {"final_state", offsetof(VmSummaryRow, final_state), 's'}},
-                                            strings);
+  const auto vms = read_table<VmSummaryRow>(file.get(), "/summary/vms", vm_summary_columns, strings);
   ASSERT_EQ(vms.size(), truth.vms.size()) << "seed " << seed;
   for (std::size_t v = 0; v < vms.size(); ++v) {
     EXPECT_NEAR(vms[v].downtime_s, static_cast<double>(truth.vms[v].downtime.ns()) / 1e9, 1e-6) << "seed " << seed << ": vm " << strings[v][0];
     EXPECT_EQ(vms[v].restarts, truth.vms[v].restarts) << "seed " << seed << ": vm " << strings[v][0];
   }
-  const auto hosts = read_table<HostSummaryRow>(file.get(), "/summary/hosts",
-                                                {{"name", offsetof(HostSummaryRow, name), 's'},
-                                                 {"fences", offsetof(HostSummaryRow, fences), 'u'},
-                                                 {"final_state", offsetof(HostSummaryRow, final_state), 's'}},
-                                                strings);
+  const auto hosts = read_table<HostSummaryRow>(file.get(), "/summary/hosts", host_summary_columns, strings);
   ASSERT_EQ(hosts.size(), truth.host_fences.size()) << "seed " << seed;
   for (std::size_t h = 0; h < hosts.size(); ++h) {
     EXPECT_EQ(hosts[h].fences, truth.host_fences[h]) << "seed " << seed << ": host " << strings[h][0];

@@ -36,6 +36,7 @@ struct ComponentsWorld {
     }
     net.on_change([this] { storage.network_changed(); });
     config.vms = std::move(vms);
+    config.master = 0;
     config.ha_enabled = true;
     config.heartbeat_sr = sr;
     config.host_failures_to_tolerate = 1;
@@ -53,17 +54,7 @@ struct ComponentsWorld {
       ctx->xhad.retry_failed_joins();
     });
     bus.subscribe(log);
-    // What Pool::start does: VMs on their hosts in the database and in fact, HA on every host.
-    for (VmIndex v = 0; v < ctx->vm_count(); ++v) {
-      if (!ctx->vm_config(v).host) continue;
-      ctx->machines.instance(v).host = ctx->db.vm(v).host = ctx->vm_config(v).host;
-      ctx->machines.instance(v).booted = ctx->db.vm(v).running = true;
-      ctx->db.vm(v).always_run = ctx->vm_config(v).priority == RestartPriority::restart;
-    }
-    ctx->statefile.read_initial();
-    ctx->xapi.set_initial_master(0);
-    for (HostIndex h = 0; h < ctx->n(); ++h) ctx->xapi.start(h);
-    ctx->start_ha();
+    ctx->start();
   }
 };
 

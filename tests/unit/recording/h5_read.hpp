@@ -133,11 +133,18 @@ struct VmSummaryRow {
   std::uint64_t restarts;
   char* final_state;
 };
+inline const std::vector<Column> vm_summary_columns = {{"name", offsetof(VmSummaryRow, name), 's'},
+                                                     {"downtime_s", offsetof(VmSummaryRow, downtime_s), 'd'},
+                                                     {"restarts", offsetof(VmSummaryRow, restarts), 'u'},
+                                                     {"final_state", offsetof(VmSummaryRow, final_state), 's'}};
 struct HostSummaryRow {
   char* name;
   std::uint64_t fences;
   char* final_state;
 };
+inline const std::vector<Column> host_summary_columns = {{"name", offsetof(HostSummaryRow, name), 's'},
+                                                       {"fences", offsetof(HostSummaryRow, fences), 'u'},
+                                                       {"final_state", offsetof(HostSummaryRow, final_state), 's'}};
 struct AlertSummaryRow {
   char* name;
   std::uint64_t count;

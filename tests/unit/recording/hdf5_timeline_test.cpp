@@ -160,12 +160,7 @@ TEST(Hdf5Timeline, SummarisesDowntimeRestartsFencesMasterChangesAndAlerts) {
   EXPECT_EQ(number_attribute<double>(summary.get(), "end_s", H5T_NATIVE_DOUBLE), 1200.0);
 
   std::vector<std::vector<std::string>> strings;
-  const auto vms = read_table<VmSummaryRow>(file.get(), "/summary/vms",
-                                            {{"name", offsetof(VmSummaryRow, name), 's'},
-                                             {"downtime_s", offsetof(VmSummaryRow, downtime_s), 'd'},
-                                             {"restarts", offsetof(VmSummaryRow, restarts), 'u'},
-                                             {"final_state", offsetof(VmSummaryRow, final_state), 's'}},
-                                            strings);
+  const auto vms = read_table<VmSummaryRow>(file.get(), "/summary/vms", vm_summary_columns, strings);
   ASSERT_EQ(vms.size(), 3U);
   EXPECT_EQ(strings[0], (std::vector<std::string>{"dns", "running"}));
   EXPECT_EQ(vms[0].downtime_s, 90.25);
@@ -176,11 +171,7 @@ TEST(Hdf5Timeline, SummarisesDowntimeRestartsFencesMasterChangesAndAlerts) {
   EXPECT_EQ(strings[2], (std::vector<std::string>{"web", "halted"}));
   EXPECT_EQ(vms[2].downtime_s, 0.0);  // halted from the start and never started: no outage
 
-  const auto hosts = read_table<HostSummaryRow>(file.get(), "/summary/hosts",
-                                                {{"name", offsetof(HostSummaryRow, name), 's'},
-                                                 {"fences", offsetof(HostSummaryRow, fences), 'u'},
-                                                 {"final_state", offsetof(HostSummaryRow, final_state), 's'}},
-                                                strings);
+  const auto hosts = read_table<HostSummaryRow>(file.get(), "/summary/hosts", host_summary_columns, strings);
   ASSERT_EQ(hosts.size(), 2U);
   EXPECT_EQ(strings[0], (std::vector<std::string>{"xs1", "up"}));
   EXPECT_EQ(hosts[0].fences, 1U);
