@@ -512,13 +512,13 @@ struct SplitWorld {
 //   {xs3, xs4} cuts the management network before the 162 heartbeats, so xs1 and xs2 hear each other at 162.
 // - 162 phase 3 from the 159 view: xs1 has no statefile and no peer, fences (statefile_and_peers_lost; from its
 //   view at 162 it would be statefile_lost_peer_has_it, xs2 being back). xs2, xs3, xs4 survive, no partition.
-//   xs3 and xs4 sleep 18 s (liveset at 180, xs3 master at its 200 poll); xs2 still hears xs1 at 162, so it sleeps
-//   T more, until 240.
-// - 219 xs3 and xs4 lose xs2 (last heard at 159); 222 phase 3: xs2 sleeps and reports what it kept and still
-//   has, itself alone, so {xs3, xs4} is the largest partition: they survive and sleep 18 + T (xs2 is still on the
-//   statefile): liveset at 300.
-// - 240 xs2 wakes, its handler runs again for the hosts it lost meanwhile: phase 3 at 243, xs3 reports
-//   {xs3, xs4}: xs2 fences, before the survivors drop it at 300.
+//   xs2 hears xs1 again at 162, but within its handler (join_block: xs1 stays out of its domains), so its sleep
+//   is not extended: all three drop xs1 at 180, and at the 200 poll xs2, the lowest index, takes the lock.
+// - 219 xs3 and xs4 lose xs2 (last heard at 159); 222 phase 3: xs2 is not in a handler and reports itself
+//   alone, so {xs3, xs4} is the largest partition: they survive and sleep 18 + T (xs2 is still on the
+//   statefile): liveset at 300, xs3 master at its 320 poll.
+// - xs2's own handler (219) waits for xs1's stale heartbeat to leave (222), decides at 225 against xs3's
+//   report {xs3, xs4}, and fences, long before the survivors drop it at 300.
 TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
   SplitWorld w(4);
   w.at(at_s(100), [&] {
@@ -538,13 +538,14 @@ TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
            "162.000000 xs2/ha survived rule=no_partition",
            "162.000000 xs3/ha survived rule=no_partition",
            "180.000000 xs3/ha liveset_removed hosts=xs1 live=3",
-           "200.000000 pool master_changed from=xs1 to=xs3",
+           "180.000000 xs2/ha liveset_removed hosts=xs1 live=3",
+           "200.000000 pool master_changed from=xs1 to=xs2",
            "219.000000 xs3/ha peer_lost channel=network peer=xs2",
            "222.000000 xs3/ha survived rule=largest_partition",
            "222.000000 xs4/ha survived rule=largest_partition",
-           "240.000000 xs2/ha liveset_removed hosts=xs1 live=3",
-           "243.000000 xs2/ha self_fence reason=smaller_partition",
+           "225.000000 xs2/ha self_fence reason=smaller_partition",
            "300.000000 xs3/ha liveset_removed hosts=xs2 live=2",
+           "320.000000 pool master_changed from=xs2 to=xs3",
   });
   EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
   EXPECT_EQ(w.pool->master(), 2u);
