@@ -551,6 +551,44 @@ TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
   EXPECT_EQ(w.pool->master(), 2u);
 }
 
+// A reader back from a statefile outage counts every slot written meanwhile as updated at its first read (xha
+// statefile.c readsf: updateclock = readclock on a changed sequence). Two hosts, T = 60 s, grid every 3 s:
+// - 100 xs2 loses its management NIC and its storage: last heartbeat and slot read at 99; its iSCSI session
+//   recovers at 130 (the path is back before it is failed), and its first read sees xs1's slot changed.
+// - 121 xs1's storage hangs after its 120 cycle (its watchdog would fire at 195).
+// - 159 they lose each other's heartbeats; xs1 loses xs2's slot (last written 99). xs2 keeps xs1 on the
+//   statefile until 130 + T = 190, not 99 + T = 159.
+// - xs1: its own slot lapses at 180 (120 + T); phase 3 at 183 with no statefile and no peer: it fences.
+// - xs2: phase 1 waits for xs1's stale slot to leave (190); phase 3 at 193 (no partition), sleeps 18 s, drops
+//   xs1 at 211 and is master at its 220 poll. Timing xs1's slot out from the 99 read instead, it dropped xs1 at
+//   180 and took the lock at 180 while xs1 still acted as master: two masters (swarm seed 25299).
+TEST(FaultHandler, AReaderBackFromAStatefileOutageSeesTheSlotsWrittenMeanwhile) {
+  SplitWorld w(2);
+  w.at(at_s(100), [&] {
+    w.net.unplug(w.management[1]);
+    w.net.unplug(w.storage_nics[1]);
+  });
+  w.at(at_s(121), [&] { w.net.unplug(w.storage_nics[0]); });
+  w.at(at_s(130), [&] { w.net.replug(w.storage_nics[1]); });
+  w.queue.run_until(at_s(300));
+  const std::string missing = w.log.missing({
+      "100.000000 xs2/iscsi-sr io_hangs",
+      "121.000000 xs1/iscsi-sr io_hangs",
+      "130.000000 xs2/iscsi-sr io_completes",
+      "159.000000 xs1/ha peer_lost channel=statefile peer=xs2",
+      "159.000000 xs2/ha peer_lost channel=network peer=xs1",
+      "159.000000 xs2/ha fault_handler_started",
+      "180.000000 xs1/ha peer_lost channel=statefile peer=xs1",
+      "183.000000 xs1/ha self_fence reason=statefile_and_peers_lost",
+      "190.000000 xs2/ha peer_lost channel=statefile peer=xs1",
+      "193.000000 xs2/ha survived rule=no_partition",
+      "211.000000 xs2/ha liveset_removed hosts=xs1 live=1",
+      "220.000000 pool master_changed from=xs1 to=xs2",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
+  EXPECT_EQ(w.pool->master(), 1u);
+}
+
 // The management switch dies at 100 and is back at 160.1, just after every host lost every other at 159; a
 // partition {xs1} | {xs2, xs3} from 106 keeps xs1 apart. Phase 3 at 162 decides from the 159 views, although xs2
 // and xs3 hear each other again at 162: three partitions of one on the statefile, the lowest host wins; xs2 and
