@@ -18,6 +18,19 @@ void FaultHandler::halt(HostIndex h) {
   run.awaiting_reports = false;
 }
 
+bool FaultHandler::in_view(HostIndex h, HostIndex p, Channel c) const {
+  if (!ctx.xhad.in_domain(h, p, c)) return false;
+  const FaultHandlerRun& run = runs_[h];
+  if (run.phase == FaultHandlerPhase::idle) return true;
+  return c == Channel::network ? run.held_hbd[p] : run.held_sfd[p];
+}
+
+void FaultHandler::left(HostIndex h, HostIndex p, Channel c) {
+  FaultHandlerRun& run = runs_[h];
+  if (run.phase == FaultHandlerPhase::idle) return;
+  (c == Channel::network ? run.held_hbd : run.held_sfd)[p] = false;
+}
+
 // xhad runs a fault handler to its end; a fault after phase 1 runs the handler again afterwards (sm.c: the state
 // manager loop waits for the next event only once fault_handler() returns). So a stream of changes cannot hold a
 // host in its handler past the survivors' phase-4 sleep. Phase 1 waits for the domains to be stable, so a loss
@@ -34,6 +47,12 @@ void FaultHandler::start(HostIndex h) {
   }
   ctx.publish(ctx.ha_source(h), Rec::fault_handler_started);
   run.start = ctx.queue.now();
+  run.held_hbd.assign(ctx.n(), false);
+  run.held_sfd.assign(ctx.n(), false);
+  for (HostIndex p = 0; p < ctx.n(); ++p) {
+    run.held_hbd[p] = ctx.xhad.in_domain(h, p, Channel::network);
+    run.held_sfd[p] = ctx.xhad.in_domain(h, p, Channel::statefile);
+  }
   ctx.queue.cancel(run.event);
   run.phase = FaultHandlerPhase::waiting;
   check_stable(h);
@@ -108,10 +127,10 @@ void FaultHandler::try_agree(HostIndex h) {
 bool FaultHandler::views_agree(HostIndex h) const {
   const Xhad& xhad = ctx.xhad;
   for (HostIndex p = 0; p < ctx.n(); ++p) {
-    if (p == h || !xhad[h].liveset[p] || !xhad.in_domain(h, p, Channel::network) || !xhad[p].running()) continue;
+    if (p == h || !xhad[h].liveset[p] || !in_view(h, p, Channel::network) || !xhad[p].running()) continue;
     for (HostIndex q = 0; q < ctx.n(); ++q) {
       for (const Channel c : {Channel::network, Channel::statefile}) {
-        if (xhad.in_domain(p, q, c) != xhad.in_domain(h, q, c)) return false;
+        if (in_view(p, q, c) != in_view(h, q, c)) return false;
       }
     }
   }
@@ -131,11 +150,11 @@ void FaultHandler::take_stable_view(HostIndex h) {
   for (HostIndex p = 0; p < n; ++p) {
     // A joining daemon is a new incarnation of its host: the liveset's entry for the old one has no domain.
     const bool counted = xhad[h].liveset[p] && (p == h || !xhad[p].joining());
-    run.stable_hbd[p] = counted && xhad.in_domain(h, p, Channel::network);
-    run.stable_sfd[p] = counted && xhad.in_domain(h, p, Channel::statefile);
+    run.stable_hbd[p] = counted && in_view(h, p, Channel::network);
+    run.stable_sfd[p] = counted && in_view(h, p, Channel::statefile);
     // What p's heartbeats say of its statefile access: its own slot in its statefile domain (sm.c
     // test_Survival_Rule reads phb->raw[p].sfdomain).
-    run.stable_sf_access[p] = run.stable_hbd[p] && xhad[p].running() && xhad.in_domain(p, p, Channel::statefile);
+    run.stable_sf_access[p] = run.stable_hbd[p] && xhad[p].running() && in_view(p, p, Channel::statefile);
   }
   wake_deciders();  // a host whose phase 3 waited for this report decides again
 }
@@ -217,7 +236,7 @@ void FaultHandler::survival_test(HostIndex h) {
     if (liveset[p] && !remaining[p]) {
       removed.push_back(ctx.name(p));
       // fh_sleep_extend: the removed host is still in a live domain now.
-      if (xhad.in_domain(h, p, Channel::network) || xhad.in_domain(h, p, Channel::statefile)) extend = true;
+      if (in_view(h, p, Channel::network) || in_view(h, p, Channel::statefile)) extend = true;
     }
   }
   ctx.publish(ctx.ha_source(h), Rec::survived, {{"rule", rule}});
@@ -275,7 +294,7 @@ std::vector<HostIndex> FaultHandler::partition_of(HostIndex x) const {
   std::vector<HostIndex> part;
   for (HostIndex p = 0; p < ctx.n(); ++p) {
     const bool live = xhad[x].liveset[p] && (p == x || !xhad[p].joining()) &&
-                      xhad.in_domain(x, p, Channel::network) && xhad.in_domain(x, p, Channel::statefile);
+                      in_view(x, p, Channel::network) && in_view(x, p, Channel::statefile);
     const bool kept = sleeping ? run.proposed[p] : !decided || (run.stable_hbd[p] && run.stable_sfd[p]);
     if (p == x || (live && kept)) part.push_back(p);
   }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "heartbeat_transport.hpp"
 #include "poolsim/kernel/event_queue.hpp"
 #include "poolsim/models/pool.hpp"
 
@@ -27,6 +28,10 @@ struct FaultHandlerRun {
   SimTime start;        // when this run began (phase 1's staleness counts from it)
   bool agreed = false;  // phase 2 ended (agreement or T): its stable view is taken, phase 3 is scheduled
   bool awaiting_reports = false;  // phase 3 waits for a statefile peer still in its phases 1-2
+  // The hosts in its heartbeat and statefile domains since the run began: xhad sets join_block for the whole
+  // fault handler, and no host enters a domain meanwhile (sm.c fault_handler, update_sfdomain_sub; heartbeat.c
+  // update_hbdomain), so one that leaves and comes back stays out of the view the run decides from.
+  std::vector<bool> held_hbd, held_sfd;
   // Its domains, within its liveset, as they stood when phase 2 ended: phase 3 decides from them (xhad
   // smvar.stable_hb/stable_sf).
   std::vector<bool> stable_hbd, stable_sfd;
@@ -47,6 +52,11 @@ class FaultHandler {
   FaultHandlerRun& operator[](HostIndex h) { return runs_[h]; }
   const FaultHandlerRun& operator[](HostIndex h) const { return runs_[h]; }
   bool idle(HostIndex h) const { return runs_[h].phase == FaultHandlerPhase::idle; }
+  // Whether p is in h's domain on c as h's daemon holds it: while h's handler runs, only the hosts in it since
+  // the run began (join_block).
+  bool in_view(HostIndex h, HostIndex p, Channel c) const;
+  // p left h's domain on c: while h's handler runs it does not come back into the run's view.
+  void left(HostIndex h, HostIndex p, Channel c);
 
   // A host of h's liveset left a domain: the handler starts, or runs again once it ends.
   void start(HostIndex h);

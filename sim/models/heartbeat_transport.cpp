@@ -1,5 +1,7 @@
 #include "heartbeat_transport.hpp"
 
+#include <algorithm>
+
 #include "pool_context.hpp"
 
 namespace poolsim::models {
@@ -8,6 +10,7 @@ HeartbeatTransport::HeartbeatTransport(PoolContext& context) : ctx(context) {
   const std::size_t n = ctx.n();
   net_.assign(n, std::vector<Link>(n));
   sf_.assign(n, std::vector<Link>(n));
+  last_write_.assign(n, SimTime{});
 }
 
 Link& HeartbeatTransport::link(HostIndex observer, HostIndex peer, Channel c) {
@@ -43,6 +46,7 @@ void HeartbeatTransport::start_links() {
 }
 
 void HeartbeatTransport::reset_links(HostIndex observer) {
+  last_write_[observer] = last_write(observer);  // its own slot as it read it: kept beyond this daemon
   for (Link& l : net_[observer]) reset_link(l);
   for (Link& l : sf_[observer]) reset_link(l);
 }
@@ -59,6 +63,20 @@ Duration HeartbeatTransport::period(Channel c) const {
 
 Duration HeartbeatTransport::timeout(Channel c) const {
   return c == Channel::network ? ctx.config.ha.heartbeat_timeout : ctx.config.ha.statefile_timeout;
+}
+
+// A daemon reads its own slot as it writes it: the last time it heard itself on the statefile is its last write.
+SimTime HeartbeatTransport::last_write(HostIndex p) const {
+  if (!ctx.xhad[p].running()) return last_write_[p];
+  return std::max(last_write_[p], last_heard(p, p, Channel::statefile));
+}
+
+void HeartbeatTransport::reads_resumed(HostIndex h) {
+  for (HostIndex p = 0; p < ctx.n(); ++p) {
+    // A peer still writing is heard at its next cycle, as ever; one that stopped is read as it last wrote.
+    if (p == h || delivering(h, p, Channel::statefile)) continue;
+    if (last_write(p) > link(h, p, Channel::statefile).last) heard_late(h, p);
+  }
 }
 
 bool HeartbeatTransport::sent_now() const { return ctx.queue.current_phase() > Phase::hardware; }

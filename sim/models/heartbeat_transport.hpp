@@ -72,10 +72,20 @@ class HeartbeatTransport {
   // q will hear w's next network heartbeat: whether it carries a fence request concerning q is decided then.
   virtual void schedule_fence_check(HostIndex q, HostIndex w) = 0;
 
+  // The last statefile cycle p completed (its slot's last change), whatever became of its daemon since.
+  SimTime last_write(HostIndex p) const;
+  // h's statefile I/O completes again after hanging or failing, its daemon still running: its first read counts
+  // every slot written since h last read it as updated now (xha statefile.c readsf: updateclock = readclock on a
+  // changed sequence), so such a peer stays in h's statefile domain until T2 after this read.
+  void reads_resumed(HostIndex h);
+
  protected:
   void reset_link(Link& l);
+  // p's slot, written before and not yet read by h, is read now (h does not hear p's writes now).
+  virtual void heard_late(HostIndex h, HostIndex p) = 0;
   PoolContext& ctx;
   std::vector<std::vector<Link>> net_, sf_;  // [observer][peer]
+  std::vector<SimTime> last_write_;          // per host: its last statefile cycle before its daemon last stopped
 };
 
 std::unique_ptr<HeartbeatTransport> make_compressed_heartbeats(PoolContext& ctx);

@@ -48,6 +48,19 @@ class CompressedHeartbeats final : public HeartbeatTransport {
     });
   }
 
+ protected:
+  // As a heartbeat heard now: the peer enters (or stays) and leaves T2 later unless heard again.
+  void heard_late(HostIndex h, HostIndex p) override {
+    Link& l = link(h, p, Channel::statefile);
+    const SimTime now = ctx.queue.now();
+    l.last = now;
+    l.deadline = now + timeout(Channel::statefile);
+    if (!l.in_domain) ctx.xhad.found(h, p, Channel::statefile, true);
+    ctx.queue.cancel(l.leave);
+    l.leave = ctx.queue.schedule_at(l.deadline, Phase::protocol,
+                                    [this, h, p] { ctx.xhad.found(h, p, Channel::statefile, false); });
+  }
+
  private:
   void update_link(HostIndex h, HostIndex p, Channel c) {
     Link& l = link(h, p, c);

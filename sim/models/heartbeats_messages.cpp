@@ -30,6 +30,9 @@ class MessageHeartbeats final : public HeartbeatTransport {
 
   void schedule_fence_check(HostIndex, HostIndex) override {}  // each heartbeat carries the request
 
+ protected:
+  void heard_late(HostIndex h, HostIndex p) override { heard(h, p, Channel::statefile); }
+
  private:
   void beat(HostIndex p, std::uint64_t beats, Channel c) {
     if (beats_[p] != beats || !ctx.xhad[p].running()) return;

@@ -160,6 +160,7 @@ void Xhad::settle() {
     Link& l = ctx.transport->link(d.observer, d.peer, d.channel);
     if (!daemons_[d.observer].running() || l.in_domain == d.enter) continue;
     l.in_domain = d.enter;
+    if (!d.enter) ctx.fault_handler.left(d.observer, d.peer, d.channel);
     ctx.publish(ctx.ha_source(d.observer), d.enter ? Rec::peer_seen : Rec::peer_lost,
                 {{"channel", std::string(to_token(d.channel))}, {"peer", ctx.name(d.peer)}});
     domains_changed(d.observer, !d.enter && daemons_[d.observer].liveset[d.peer]);

@@ -512,13 +512,13 @@ struct SplitWorld {
 //   {xs3, xs4} cuts the management network before the 162 heartbeats, so xs1 and xs2 hear each other at 162.
 // - 162 phase 3 from the 159 view: xs1 has no statefile and no peer, fences (statefile_and_peers_lost; from its
 //   view at 162 it would be statefile_lost_peer_has_it, xs2 being back). xs2, xs3, xs4 survive, no partition.
-//   xs3 and xs4 sleep 18 s (liveset at 180, xs3 master at its 200 poll); xs2 still hears xs1 at 162, so it sleeps
-//   T more, until 240.
-// - 219 xs3 and xs4 lose xs2 (last heard at 159); 222 phase 3: xs2 sleeps and reports what it kept and still
-//   has, itself alone, so {xs3, xs4} is the largest partition: they survive and sleep 18 + T (xs2 is still on the
-//   statefile): liveset at 300.
-// - 240 xs2 wakes, its handler runs again for the hosts it lost meanwhile: phase 3 at 243, xs3 reports
-//   {xs3, xs4}: xs2 fences, before the survivors drop it at 300.
+//   xs2 hears xs1 again at 162, but within its handler (join_block: xs1 stays out of its domains), so its sleep
+//   is not extended: all three drop xs1 at 180, and at the 200 poll xs2, the lowest index, takes the lock.
+// - 219 xs3 and xs4 lose xs2 (last heard at 159); 222 phase 3: xs2 is not in a handler and reports itself
+//   alone, so {xs3, xs4} is the largest partition: they survive and sleep 18 + T (xs2 is still on the
+//   statefile): liveset at 300, xs3 master at its 320 poll.
+// - xs2's own handler (219) waits for xs1's stale heartbeat to leave (222), decides at 225 against xs3's
+//   report {xs3, xs4}, and fences, long before the survivors drop it at 300.
 TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
   SplitWorld w(4);
   w.at(at_s(100), [&] {
@@ -538,16 +538,55 @@ TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
            "162.000000 xs2/ha survived rule=no_partition",
            "162.000000 xs3/ha survived rule=no_partition",
            "180.000000 xs3/ha liveset_removed hosts=xs1 live=3",
-           "200.000000 pool master_changed from=xs1 to=xs3",
+           "180.000000 xs2/ha liveset_removed hosts=xs1 live=3",
+           "200.000000 pool master_changed from=xs1 to=xs2",
            "219.000000 xs3/ha peer_lost channel=network peer=xs2",
            "222.000000 xs3/ha survived rule=largest_partition",
            "222.000000 xs4/ha survived rule=largest_partition",
-           "240.000000 xs2/ha liveset_removed hosts=xs1 live=3",
-           "243.000000 xs2/ha self_fence reason=smaller_partition",
+           "225.000000 xs2/ha self_fence reason=smaller_partition",
            "300.000000 xs3/ha liveset_removed hosts=xs2 live=2",
+           "320.000000 pool master_changed from=xs2 to=xs3",
   });
   EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
   EXPECT_EQ(w.pool->master(), 2u);
+}
+
+// A reader back from a statefile outage counts every slot written meanwhile as updated at its first read (xha
+// statefile.c readsf: updateclock = readclock on a changed sequence). Two hosts, T = 60 s, grid every 3 s:
+// - 100 xs2 loses its management NIC and its storage: last heartbeat and slot read at 99; its iSCSI session
+//   recovers at 130 (the path is back before it is failed), and its first read sees xs1's slot changed.
+// - 121 xs1's storage hangs after its 120 cycle (its watchdog would fire at 195).
+// - 159 they lose each other's heartbeats; xs1 loses xs2's slot (last written 99). xs2 keeps xs1 on the
+//   statefile until 130 + T = 190, not 99 + T = 159.
+// - xs1: its own slot lapses at 180 (120 + T); phase 3 at 183 with no statefile and no peer: it fences.
+// - xs2: phase 1 waits for xs1's stale slot to leave (190); phase 3 at 193 (no partition), sleeps 18 s, drops
+//   xs1 at 211 and is master at its 220 poll. Timing xs1's slot out from the 99 read instead, it dropped xs1 at
+//   180 and took the lock at 180 while xs1 still acted as master: two masters (swarm seed 25299).
+TEST(FaultHandler, AReaderBackFromAStatefileOutageSeesTheSlotsWrittenMeanwhile) {
+  SplitWorld w(2);
+  w.at(at_s(100), [&] {
+    w.net.unplug(w.management[1]);
+    w.net.unplug(w.storage_nics[1]);
+  });
+  w.at(at_s(121), [&] { w.net.unplug(w.storage_nics[0]); });
+  w.at(at_s(130), [&] { w.net.replug(w.storage_nics[1]); });
+  w.queue.run_until(at_s(300));
+  const std::string missing = w.log.missing({
+      "100.000000 xs2/iscsi-sr io_hangs",
+      "121.000000 xs1/iscsi-sr io_hangs",
+      "130.000000 xs2/iscsi-sr io_completes",
+      "159.000000 xs1/ha peer_lost channel=statefile peer=xs2",
+      "159.000000 xs2/ha peer_lost channel=network peer=xs1",
+      "159.000000 xs2/ha fault_handler_started",
+      "180.000000 xs1/ha peer_lost channel=statefile peer=xs1",
+      "183.000000 xs1/ha self_fence reason=statefile_and_peers_lost",
+      "190.000000 xs2/ha peer_lost channel=statefile peer=xs1",
+      "193.000000 xs2/ha survived rule=no_partition",
+      "211.000000 xs2/ha liveset_removed hosts=xs1 live=1",
+      "220.000000 pool master_changed from=xs1 to=xs2",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
+  EXPECT_EQ(w.pool->master(), 1u);
 }
 
 // The management switch dies at 100 and is back at 160.1, just after every host lost every other at 159; a
