@@ -213,10 +213,12 @@ void FaultHandler::survival_test(HostIndex h) {
     rule = "largest_partition";
     for (HostIndex p = 0; p < n; ++p) remaining[p] = hbd[p] && sfd[p];
   } else {
-    // Survival rule 2: everyone lost the statefile and everyone else is on the network or excluded.
+    // Survival rule 2 (sm.c test_Survival_Rule): over every configured host, not only the liveset's: nobody on the
+    // network still has the statefile, and every host off it is excluded (shut down cleanly, sf_set_excluded). A
+    // host lost earlier by a crash or a fence is neither, so with it gone rule 2 fails for every host.
     for (HostIndex p = 0; p < n; ++p) {
-      if (!liveset[p] || p == h) continue;
-      if (run.stable_sf_access[p]) return fence_by_rule(h, "statefile_lost_peer_has_it");
+      if (p == h) continue;
+      if (hbd[p] && run.stable_sf_access[p]) return fence_by_rule(h, "statefile_lost_peer_has_it");
       if (!hbd[p] && !xhad[p].excluded) return fence_by_rule(h, "statefile_and_peers_lost");
     }
     rule = "survival_rule_2";

@@ -10,7 +10,7 @@ void Invariants::world_changed() { world_changed_ = ctx.queue.now(); }
 
 // Checked when nothing has changed for longer than the views can lag (T + one heartbeat round); within that window
 // a view may rightly be behind the world. The clear cases: h writes the statefile and hears every liveset host
-// that does (rule 1, no partition), or nobody writes it and h hears every liveset host not shut down cleanly
+// that does (rule 1, no partition), or nobody writes it and h hears every configured host not shut down cleanly
 // (rule 2).
 void Invariants::check_fence_justified(HostIndex h) const {
   const HaTimers& ha = ctx.config.ha;
@@ -20,7 +20,12 @@ void Invariants::check_fence_justified(HostIndex h) const {
   const Statefile& statefile = ctx.statefile;
   bool any_writer = statefile.writes(h), hears_writers = true, hears_all = true;
   for (HostIndex p = 0; p < ctx.n(); ++p) {
-    if (p == h || !ctx.xhad[h].liveset[p]) continue;
+    if (p == h) continue;
+    if (!ctx.xhad[h].liveset[p]) {
+      // Rule 2 counts every configured host: one outside the liveset that did not leave cleanly breaks it.
+      if (!ctx.xhad[p].excluded) hears_all = false;
+      continue;
+    }
     const bool current = ctx.xhad[p].live();  // the incarnation the liveset counts
     const bool heard = current && ctx.reaches(p, h);
     const bool writer = current && statefile.writes(p);

@@ -248,6 +248,35 @@ TEST_F(Tutorial, ANetworkLossDuringRule2FencesEveryone) {
   EXPECT_TRUE(log.has("360.000000 xenserver-2/ha self_fence reason=statefile_and_peers_lost")) << log.dump();
 }
 
+// Survival rule 2 counts every configured host, not only the liveset (sm.c test_Survival_Rule loops over
+// _is_configured_host): a host that crashed earlier is neither on the network nor excluded, so when the array goes
+// the survivor fails the test and fences. The slave crashes at 100 (liveset at 180, as in the crash tests); the array
+// fails at 400 and phase 3 comes 62 s later, as for the whole-array loss at 100 (162): 462, where without the
+// crashed host it would survive by rule 2 (the next test).
+TEST_F(Tutorial, Rule2FailsWithAHostCrashedEarlier) {
+  build({vm("web", 0, 0, Duration::zero())});
+  at(at_s(100), [&] { pool->crash(1); });
+  at(at_s(400), [&] { storage.fail_array(sr); });
+  queue.run_until(at_s(700));
+  EXPECT_TRUE(log.has("180.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1")) << log.dump();
+  EXPECT_TRUE(log.has("462.000000 xenserver-1/ha self_fence reason=statefile_and_peers_lost")) << log.dump();
+  for (const auto& line : log.lines) {
+    EXPECT_EQ(line.find("survival_rule_2"), std::string::npos) << line;
+    EXPECT_EQ(line.find("HA_STATEFILE_LOST"), std::string::npos) << line;
+  }
+}
+
+// The same with the slave shut down cleanly (a reboot: xapi sets it excluded, xapi_ha.ml
+// before_clean_shutdown_or_reboot): it does not count against rule 2, and the master survives the array loss.
+TEST_F(Tutorial, Rule2HoldsWithAHostRebootingCleanly) {
+  build({vm("web", 0, 0, Duration::zero())});
+  at(at_s(390), [&] { pool->reboot(1); });
+  at(at_s(400), [&] { storage.fail_array(sr); });
+  queue.run_until(at_s(500));
+  EXPECT_TRUE(log.has("462.000000 xenserver-1/ha survived rule=survival_rule_2")) << log.dump();
+  for (const auto& line : log.lines) EXPECT_EQ(line.find("self_fence"), std::string::npos) << line;
+}
+
 TEST_F(Tutorial, TheMasterCannotEnterMaintenanceWithHaOn) {
   build({vm("dns", 0, 0, Duration::zero())});
   at(at_s(100), [&] { pool->enter_maintenance(0, 1); });
