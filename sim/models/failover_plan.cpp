@@ -72,7 +72,6 @@ void FailoverPlan::replan_at_pass_end(HostIndex m) {
     update_pool_status(m);
     last_plan_time = now;
     out_of_date = false;
-    ctx.queue.cancel(replan_wakeup_);  // the status is current: nothing to replan for yet
   } else {
     schedule_replan(m);
   }
@@ -82,7 +81,6 @@ void FailoverPlan::replan_at_pass_end(HostIndex m) {
 // operation changed the plan: xapi does not replan for it), at the first monitor loop more than plan_interval after
 // the last replan; or at the next loop when a recomputation was asked for.
 void FailoverPlan::schedule_replan(HostIndex m) {
-  ctx.queue.cancel(replan_wakeup_);
   if (!ctx.config.ha_enabled || !ctx.monitor.running() || !ctx.xapi[m].is_master) return;
   SimTime due;
   if (out_of_date) {
@@ -91,14 +89,8 @@ void FailoverPlan::schedule_replan(HostIndex m) {
     if (pool_status(m) == std::make_pair(overcommitted, plan_exists_for)) return;
     due = std::max(ctx.queue.now(), last_plan_time + ctx.config.xapi.plan_interval + Duration::nanoseconds(1));
   }
-  const SimTime next = grid_at_or_after(ctx.monitor.anchor(), ctx.config.xapi.monitor_interval, due, false);
-  const std::uint64_t term = ctx.xapi.master_term();
-  replan_wakeup_ = ctx.queue.schedule_at(next, Phase::decision, [this, m, term] {
-    if (ctx.xapi.master_term() == term) ctx.monitor.pass(m);
-  });
+  ctx.monitor.wake_after(m, due);
 }
-
-void FailoverPlan::cancel_replan() { ctx.queue.cancel(replan_wakeup_); }
 
 // (a host enabled again: xapi_host_helpers.ml ha_schedule_plan_recomputation)
 void FailoverPlan::operation_done(bool recompute) {

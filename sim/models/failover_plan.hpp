@@ -34,9 +34,8 @@ class FailoverPlan {
   void mark_overcommitted(const Planner& planner);
   // At the end of a monitor pass: replan now if it is due, else schedule the next replan.
   void replan_at_pass_end(HostIndex m);
-  // The next replan, computed rather than polled.
+  // The next replan, computed rather than polled: a wakeup of the monitor's loop.
   void schedule_replan(HostIndex m);
-  void cancel_replan();
   // After an operator's operation; `recompute`: it asks the master to replan at its next loop.
   void operation_done(bool recompute);
   // Whether the change breaks a plan for ha_plan_exists_for failures (HA on, overcommit not allowed).
@@ -52,7 +51,6 @@ class FailoverPlan {
   std::int64_t plan_exists_for_overcommitted(std::int64_t max) const;
 
   PoolContext& ctx;
-  EventHandle replan_wakeup_;
   struct Answer {
     PlannerInput input;
     std::size_t failures = 0;

@@ -224,11 +224,6 @@ void FaultHandler::survival_test(HostIndex h) {
     rule = "survival_rule_2";
     remaining = hbd;
     run.surviving_by_rule2 = true;
-    if (ctx.xapi[h].is_master && !ctx.xapi.statefile_lost_alerted) {
-      // Raised by the master when every live host has lost the statefile (research §5), once.
-      ctx.xapi.statefile_lost_alerted = true;
-      ctx.alert(Alert::ha_statefile_lost);
-    }
     ctx.statefile.stop_watchdog(h);
   }
   remaining[h] = true;  // a survivor keeps itself, whatever its own slot's age in the view

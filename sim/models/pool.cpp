@@ -107,9 +107,16 @@ void PoolContext::start_ha() {
   }
   const std::optional<HostIndex> m = statefile.lock_holder();
   if (!m) return;
-  monitor.begin();
   plan.out_of_date = true;
-  monitor.schedule_pass_now(*m);
+  if (queue.now() == SimTime{}) {
+    monitor.resume(*m);  // time 0: the pool has been running with HA on
+  } else {
+    // Pool.ha_enable: the pool's plan status at once (update_pool_status), then Monitor.start on the master.
+    plan.update_pool_status(*m);
+    plan.last_plan_time = queue.now();
+    plan.out_of_date = false;
+    monitor.start_thread(*m);
+  }
 }
 
 void PoolContext::stop_ha() {

@@ -28,6 +28,7 @@ void Statefile::release_lock(HostIndex h) {
 void Statefile::storage_changed() {
   if (!ctx.config.heartbeat_sr) return;
   std::vector<HostIndex> resumed;  // running daemons whose reads complete again
+  bool changed = false;
   for (HostIndex h = 0; h < ctx.n(); ++h) {
     const IoOutcome io = ctx.storage.io(*ctx.config.heartbeat_sr, h);
     if (io == io_[h]) continue;
@@ -56,10 +57,13 @@ void Statefile::storage_changed() {
     if (io == IoOutcome::completes) resumed.push_back(h);
     if (io == IoOutcome::completes && before != IoOutcome::completes && run.surviving_by_rule2) {
       run.surviving_by_rule2 = false;
-      if (ctx.xapi[h].is_master) ctx.xapi.statefile_lost_alerted = false;
     }
+    changed = true;
   }
   ctx.refresh();
+  // The master's monitor reads every host's statefile access at its next loop (HA_STATEFILE_LOST).
+  const std::optional<HostIndex> holder = lock_holder_;
+  if (changed && holder && ctx.xapi[*holder].is_master && ctx.config.ha_enabled) ctx.monitor.wake(*holder);
   // After the refresh, which finds the peers still writing: the first read sees the slots that changed meanwhile.
   for (const HostIndex h : resumed) ctx.transport->reads_resumed(h);
 }

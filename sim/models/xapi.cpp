@@ -24,12 +24,14 @@ void Xapi::start(HostIndex h) {
   Toolstack& xapi = toolstacks_[h];
   xapi.alive = true;
   xapi.anchor = ctx.queue.now();
+  xapi.enabled_at = ctx.queue.now();  // a booted host enables itself once its xapi has started
   xapi.bond_error_raised = false;  // xapi's triggers start cleared
 }
 
 void Xapi::host_stopped(HostIndex h) {
   Toolstack& xapi = toolstacks_[h];
   xapi.alive = true;
+  xapi.enabled_at.reset();  // enabled again once its xapi starts
   ctx.queue.cancel(xapi.health_fence);
   if (xapi.is_master) {
     xapi.is_master = false;
@@ -48,6 +50,9 @@ void Xapi::hang(HostIndex h) {
   if (ctx.machines[h].state != HostState::up || !xapi.alive) return;
   xapi.alive = false;
   ctx.publish(ctx.name(h), Rec::xapi_hung);
+  // The HA monitor is a thread of the master's xapi: a hung toolstack restarts no VM (xapi_ha_vm_failover.ml runs
+  // in it and calls xapi's own API).
+  if (xapi.is_master) ctx.monitor.stop();
   if (!ctx.config.ha_enabled || !ctx.xhad[h].running()) return;
   // The next health check times out, the one restart attempt does not bring it back: xhad fences
   // (docs/model.md "xapi health check").
@@ -65,9 +70,19 @@ void Xapi::restore(HostIndex h) {
   Toolstack& xapi = toolstacks_[h];
   if (xapi.alive || ctx.machines[h].state != HostState::up) return;
   xapi.alive = true;
+  xapi.enabled_at = ctx.queue.now();  // its new xapi enables the host again
   ctx.queue.cancel(xapi.health_fence);
   ctx.publish(ctx.name(h), Rec::xapi_restored);
   schedule_bond_warning(h);
+  // A master's xapi that starts again still holds the lock (on_server_restart: propose_master) and starts a new
+  // monitor, which waits for the hosts: they re-enable themselves once they have restarted with it (assumed one
+  // fuse later, as when they follow a new master).
+  if (xapi.is_master && ctx.config.ha_enabled && ctx.xhad[h].running()) {
+    for (HostIndex s = 0; s < ctx.n(); ++s) {
+      if (s != h && toolstacks_[s].alive) toolstacks_[s].enabled_at = ctx.queue.now() + ctx.config.xapi.become_master_delay;
+    }
+    ctx.monitor.start_thread(h);
+  }
 }
 
 // A slave's xapi polls the liveset every master_poll_interval (its grid from xapi's start). Only a poll that finds
@@ -112,21 +127,62 @@ void Xapi::master_poll(HostIndex h) {
   xapi.is_master = true;
   ++master_term_;
   ctx.publish("pool", Rec::master_changed, {{"from", before ? ctx.name(*before) : std::string("none")}, {"to", ctx.name(h)}});
-  ctx.alert(Alert::pool_master_transition, {{"host", ctx.name(h)}});
+  hosts_follow_new_master(h);
+  // Xapi_pool_transition.become_master lights the fuse: xapi restarts as master.
   const std::uint64_t term = master_term_;
   ctx.queue.schedule_in(ctx.config.xapi.become_master_delay, Phase::decision, [this, h, term] {
-    if (master_term_ != term) return;
-    ctx.monitor.begin();
-    ctx.plan.out_of_date = true;  // a new monitor plans at its first loop
-    ctx.monitor.pass(h);
+    if (master_term_ == term) restart_as_master(h);
   });
+}
+
+// The other hosts learn of the new master at their own monitor loop's next wakeup (process_liveset_on_slave finds
+// their master gone, their proposal fails, the liveset names the new one: become_slave_of), the one at this instant
+// included, and restart their xapi one fuse later (become_another_masters_slave); then they enable themselves.
+void Xapi::hosts_follow_new_master(HostIndex m) {
+  const Duration fuse = ctx.config.xapi.become_master_delay;
+  for (HostIndex s = 0; s < ctx.n(); ++s) {
+    Toolstack& slave = toolstacks_[s];
+    if (s == m) continue;
+    if (!slave.alive || ctx.machines[s].state != HostState::up) {
+      slave.enabled_at.reset();  // it enables itself when its xapi starts again
+      continue;
+    }
+    SimTime learns = ctx.queue.now();
+    if (ctx.xhad[s].live()) learns = grid_at_or_after(slave.anchor, ctx.config.xapi.master_poll_interval, learns, true);
+    slave.enabled_at = learns + fuse;
+    slave.anchor = learns + fuse;
+    if (ctx.machines[s].disabled) {
+      // An operator's Host.disable lives in xapi's memory (xapi_host_helpers.ml user_requested_host_disable: "to
+      // prevent a master restart making us bounce back"), so the restarted xapi enables its host again
+      // (consider_enabling_host): the host leaves maintenance.
+      const std::uint64_t life = ctx.machines[s].life;
+      ctx.queue.schedule_at(learns + fuse, Phase::decision, [this, s, life] {
+        Machine& machine = ctx.machines[s];
+        if (machine.life != life || !machine.disabled) return;
+        machine.disabled = false;
+        machine.in_maintenance = false;
+        ctx.publish(ctx.name(s), Rec::maintenance_exited);
+        ctx.plan.operation_done(true);
+      });
+    }
+  }
+}
+
+// The new master's xapi starts: it raises POOL_MASTER_TRANSITION (xapi_pool_transition.ml consider_sending_alert,
+// at startup), enables itself, and starts its HA monitor, which first waits for the hosts.
+void Xapi::restart_as_master(HostIndex h) {
+  Toolstack& xapi = toolstacks_[h];
+  xapi.anchor = ctx.queue.now();
+  xapi.enabled_at = ctx.queue.now();
+  ctx.alert(Alert::pool_master_transition, {{"host", ctx.name(h)}});
+  if (ctx.config.ha_enabled && ctx.xhad[h].running()) ctx.monitor.start_thread(h);
 }
 
 void Xapi::liveset_changed(HostIndex h) {
   schedule_master_poll(h);
   ctx.xhad.retry_failed_joins();
   if (toolstacks_[h].is_master) ctx.plan.out_of_date = true;  // "Liveset looks different; ... rerun the planner"
-  if (toolstacks_[h].is_master && ctx.config.ha_enabled && ctx.monitor.running()) ctx.monitor.schedule_pass_now(h);
+  if (toolstacks_[h].is_master && ctx.config.ha_enabled) ctx.monitor.wake(h);
 }
 
 // xapi on a host that boots: VMs the database still has running there are not, so they are marked halted (xapi's

@@ -19,6 +19,10 @@ struct Toolstack {
   bool alive = true;  // false while hung
   bool is_master = false;
   SimTime anchor;  // xapi's start: its loops' grids start here
+  // When the master's database has it enabled again (Host.enabled): a new master's xapi sets every host disabled
+  // at its start (on_database_engine_ready) and each re-enables itself once its own xapi has restarted; unset
+  // while it has not.
+  std::optional<SimTime> enabled_at = SimTime{};
   EventHandle health_fence;  // xhad fences a hung xapi once its health check and the restart have failed
   EventHandle master_poll;
   SimTime master_poll_at;
@@ -60,10 +64,11 @@ class Xapi {
   std::uint64_t master_term() const { return master_term_; }
   void new_term() { ++master_term_; }
   std::optional<HostIndex> last_master;  // the last host to take the master role, for master_changed records
-  bool statefile_lost_alerted = false;   // HA_STATEFILE_LOST is edge-triggered
 
  private:
   void master_poll(HostIndex h);
+  void restart_as_master(HostIndex h);
+  void hosts_follow_new_master(HostIndex m);
 
   PoolContext& ctx;
   std::vector<Toolstack> toolstacks_;

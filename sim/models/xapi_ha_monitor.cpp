@@ -9,25 +9,102 @@ namespace poolsim::models {
 
 void HaMonitor::init(std::size_t vms) { vms_.assign(vms, RestartState{}); }
 
-void HaMonitor::begin() { anchor_ = ctx.queue.now(); }
-
-void HaMonitor::stop() {
-  anchor_.reset();
-  ctx.queue.cancel(wakeup_);
-  ctx.plan.cancel_replan();
-}
-
-void HaMonitor::schedule_pass_now(HostIndex m) {
+void HaMonitor::resume(HostIndex m) {
+  stage_ = MonitorStage::monitoring;
+  anchor_ = thread_start_ = ctx.queue.now();
+  statefile_lost_raised_ = false;
   const std::uint64_t term = ctx.xapi.master_term();
   ctx.queue.schedule_in(Duration::zero(), Phase::decision, [this, m, term] {
-    if (ctx.xapi.master_term() == term) pass(m);
+    if (ctx.xapi.master_term() == term && stage_ == MonitorStage::monitoring) pass(m);
   });
+}
+
+// Monitor.start, then ha_monitor (): wait_for_slaves_on_master runs first on a master, its checks on the loop's
+// grid from the thread's start. Its edge triggers start cleared (`trigger false`).
+void HaMonitor::start_thread(HostIndex m) {
+  stop();
+  stage_ = MonitorStage::awaiting_hosts;
+  anchor_ = thread_start_ = ctx.queue.now();
+  statefile_lost_raised_ = false;
+  wake(m);
+}
+
+void HaMonitor::stop() {
+  stage_ = MonitorStage::stopped;
+  in_pass_ = false;
+  deferred_.reset();
+  ctx.queue.cancel(wakeup_);
+  for (RestartState& state : vms_) state.pending = false;
+}
+
+void HaMonitor::wake(HostIndex m) { wake_after(m, ctx.queue.now()); }
+
+// Delay.wait delay ha_monitor_interval: the loop wakes at anchor + k * interval, the first strictly after `due`
+// (xapi's own guards are strict: `now -. x > 120.`). One wakeup is pending at a time, the earliest asked for; a
+// pass that runs reschedules what it still needs.
+void HaMonitor::wake_after(HostIndex m, SimTime due) {
+  if (stage_ == MonitorStage::stopped) return;
+  if (in_pass_) {
+    deferred_ = deferred_ ? std::min(*deferred_, due) : due;
+    return;
+  }
+  const SimTime next =
+      grid_at_or_after(anchor_, ctx.config.xapi.monitor_interval, std::max(due, anchor_), false);
+  if (ctx.queue.pending(wakeup_)) {
+    if (wakeup_at_ <= next) return;
+    ctx.queue.cancel(wakeup_);
+  }
+  wakeup_at_ = next;
+  const std::uint64_t term = ctx.xapi.master_term();
+  wakeup_ = ctx.queue.schedule_at(next, Phase::decision, [this, m, term] {
+    if (ctx.xapi.master_term() == term) wakeup(m);
+  });
+}
+
+// A wakeup of the loop: while waiting for the hosts, check them (the wait ends when every live host is enabled,
+// or after monitor_startup_timeout); then the monitoring loop waits once more before its first pass.
+void HaMonitor::wakeup(HostIndex m) {
+  if (stage_ == MonitorStage::awaiting_hosts) {
+    const bool timed_out = ctx.queue.now() - thread_start_ > ctx.config.xapi.monitor_startup_timeout;
+    if (hosts_enabled(m) || timed_out) {
+      stage_ = MonitorStage::monitoring;
+      ctx.plan.out_of_date = true;  // a new monitor plans at its first pass
+    }
+    anchor_ = ctx.queue.now();
+    wake(m);
+    return;
+  }
+  if (stage_ == MonitorStage::monitoring) pass(m);
+}
+
+// Every host in the master's liveset is enabled (Db.Host.get_enabled): it re-enabled itself after the master's
+// xapi started, and no operator disabled it. A host that stopped counts until the liveset drops it.
+bool HaMonitor::hosts_enabled(HostIndex m) const {
+  for (HostIndex x = 0; x < ctx.n(); ++x) {
+    if (!ctx.xhad[m].liveset[x]) continue;
+    const std::optional<SimTime> enabled = ctx.xapi[x].enabled_at;
+    if (!enabled || *enabled > ctx.queue.now() || ctx.machines[x].disabled) return false;
+  }
+  return true;
+}
+
+// HA_STATEFILE_LOST, the master's pool-wide warning (process_liveset_on_master): raised when it turns on, with every
+// host of the pool live and without statefile access (`relying_on_rule_2`). A host's access is xhad's SF_access:
+// lost on an I/O error, kept while its I/O hangs (statefile.c).
+void HaMonitor::statefile_warning(HostIndex m) {
+  bool all_lost = true;
+  for (HostIndex x = 0; x < ctx.n(); ++x) {
+    const bool live = ctx.xhad[m].liveset[x] && ctx.xhad[x].live();
+    if (!live || ctx.statefile.io(x) != IoOutcome::fails) all_lost = false;
+  }
+  if (all_lost && !statefile_lost_raised_) ctx.alert(Alert::ha_statefile_lost);
+  statefile_lost_raised_ = all_lost;
 }
 
 // xapi_ha_vm_failover.ml restart_auto_run_vms (docs/research/real-behaviour.md §5).
 void HaMonitor::pass(HostIndex m) {
   const Xhad& xhad = ctx.xhad;
-  if (!ctx.xapi[m].is_master || !xhad[m].running()) return;
+  if (!ctx.xapi[m].is_master || !xhad[m].running() || !ctx.xapi[m].alive) return;
   const std::vector<bool>& liveset = xhad[m].liveset;
   XapiDatabase& db = ctx.db;
   bool reset = false;
@@ -90,16 +167,27 @@ void HaMonitor::pass(HostIndex m) {
     return ba != bb ? bb : va.order < vb.order;
   });
   for (const VmIndex v : candidates) vms_[v].pending = true;
-  in_pass_ = true;  // the groups that start now leave the retry and the replan to the end of the pass
+  in_pass_ = true;  // until the last group's starts return
   start_group(m, ctx.xapi.master_term(), candidates, 0);
-  in_pass_ = false;
-  schedule_retry(m);
-  ctx.plan.replan_at_pass_end(m);
 }
 
-// The master's HA monitor runs every monitor_interval and on liveset changes. A periodic run with nothing to do
-// changes nothing, so the only periodic run scheduled is the one that retries a failed start: the first on the
-// grid once restart_retry_delay has passed.
+// The pass's last VM start has returned: the pool status and plan (process_liveset_on_master goes on after
+// restart_auto_run_vms), the statefile warning, then the loop waits again from now.
+void HaMonitor::pass_done(HostIndex m) {
+  in_pass_ = false;
+  anchor_ = ctx.queue.now();
+  statefile_warning(m);
+  ctx.plan.replan_at_pass_end(m);
+  schedule_retry(m);
+  if (deferred_) {
+    const SimTime due = *deferred_;
+    deferred_.reset();
+    wake_after(m, due);
+  }
+}
+
+// The wakeup that retries a failed start: the first after restart_retry_delay has passed (a best-effort VM still
+// owed an attempt: the next one).
 void HaMonitor::schedule_retry(HostIndex m) {
   std::optional<SimTime> due;
   for (VmIndex v = 0; v < ctx.vm_count(); ++v) {
@@ -113,23 +201,17 @@ void HaMonitor::schedule_retry(HostIndex m) {
     }
     if (at && (!due || *at < *due)) due = *at;
   }
-  ctx.queue.cancel(wakeup_);
-  if (!due) return;
-  due = std::max(*due, ctx.queue.now());
-  const SimTime next = grid_at_or_after(*anchor_, ctx.config.xapi.monitor_interval, *due, false);
-  const std::uint64_t term = ctx.xapi.master_term();
-  wakeup_ = ctx.queue.schedule_at(next, Phase::decision, [this, m, term] {
-    if (ctx.xapi.master_term() == term) pass(m);
-  });
+  if (due) wake_after(m, *due);
 }
 
-// Starts the VMs of one order group in parallel, then the next group once every start_delay has passed.
+// Starts the VMs of one order group in parallel (TaskChains.parallel); each VM.start returns once the VM's
+// start_delay has passed (xapi_vm_helpers.ml start_delay), and the next group starts when the last has returned.
 void HaMonitor::start_group(HostIndex m, std::uint64_t term, std::vector<VmIndex> queue_of_vms, std::size_t begin) {
-  if (ctx.xapi.master_term() != term) {
+  if (ctx.xapi.master_term() != term || !in_pass_) {
     for (std::size_t i = begin; i < queue_of_vms.size(); ++i) vms_[queue_of_vms[i]].pending = false;
     return;
   }
-  if (begin >= queue_of_vms.size()) return restarts_done(m);
+  if (begin >= queue_of_vms.size()) return pass_done(m);
   // A group: the same order and the same class (protected VMs before best-effort ones).
   const auto group_of = [this](VmIndex v) {
     return std::pair{ctx.vm_config(v).priority != RestartPriority::restart, ctx.vm_config(v).order};
@@ -143,18 +225,10 @@ void HaMonitor::start_group(HostIndex m, std::uint64_t term, std::vector<VmIndex
     if (ctx.db.vm(v).running || ctx.machines.instance(v).host) continue;  // started meanwhile (an operator's vm_start)
     if (try_start(m, v)) delay = std::max(delay, ctx.vm_config(v).start_delay);
   }
-  if (end >= queue_of_vms.size()) return restarts_done(m);
+  if (delay == Duration::zero()) return start_group(m, term, std::move(queue_of_vms), end);
   ctx.queue.schedule_in(delay, Phase::decision, [this, m, term, queue_of_vms, end] {
     start_group(m, term, queue_of_vms, end);
   });
-}
-
-// The last group of a restart pass has started: the next retry, and the next replan if the restarts changed what
-// it would record.
-void HaMonitor::restarts_done(HostIndex m) {
-  if (in_pass_) return;
-  schedule_retry(m);
-  ctx.plan.schedule_replan(m);
 }
 
 bool HaMonitor::try_start(HostIndex m, VmIndex v) {

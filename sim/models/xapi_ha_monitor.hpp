@@ -1,6 +1,9 @@
-// The master's HA monitor (xapi_ha.ml, the monitor thread; xapi_ha_vm_failover.ml restart_auto_run_vms): each
-// pass marks the hosts that left the liveset dead and their VMs halted, then restarts the VMs HA must run, by
-// priority and order groups with their start delays, placed by the restart plan or by free memory, retried.
+// The master's HA monitor (xapi_ha.ml Monitor.ha_monitor; xapi_ha_vm_failover.ml restart_auto_run_vms): a thread
+// of the master's xapi. A new one first waits for the live hosts to enable themselves (wait_for_slaves_on_master),
+// then loops: it waits monitor_interval (20 s; nothing but its stop wakes it sooner), then processes the liveset.
+// Each pass marks the hosts that left the liveset dead and their VMs halted, then restarts the VMs HA must run, by
+// priority and order groups with their start delays, placed by the restart plan or by free memory, retried; the
+// loop waits again only once the pass's last VM start has returned.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +25,12 @@ struct RestartState {
   int best_effort_owed = 0;  // start attempts still owed to a best-effort VM (xapi: 1 + 2 retries)
 };
 
+enum class MonitorStage : std::uint8_t {
+  stopped,
+  awaiting_hosts,  // wait_for_slaves_on_master: every live host must have enabled itself
+  monitoring,
+};
+
 class HaMonitor {
  public:
   explicit HaMonitor(PoolContext& context) : ctx(context) {}
@@ -31,30 +40,42 @@ class HaMonitor {
   // A best-effort VM gets one attempt and up to xapi_globs ha_best_effort_max_retries = 2 more, one per pass.
   static constexpr int best_effort_attempts = 3;
 
-  // The monitor starts now: its loop grid is anchored here.
-  void begin();
-  // The master's monitor stops (its host stopped, HA disabled).
+  // Time 0: master m's monitor has been monitoring; its loop is anchored now and a pass runs now.
+  void resume(HostIndex m);
+  // A new monitor thread of master m's xapi (xapi restarted as master, HA enabled): it waits for the hosts first.
+  void start_thread(HostIndex m);
+  // The master's monitor stops (its host stopped, its xapi hung or restarted, HA disabled).
   void stop();
-  bool running() const { return anchor_.has_value(); }
-  SimTime anchor() const { return *anchor_; }
-  // A pass of master m at this instant, after the events already due, unless its term ends first.
-  void schedule_pass_now(HostIndex m);
-  // One pass of the monitor (restart_auto_run_vms).
-  void pass(HostIndex m);
+  bool running() const { return stage_ != MonitorStage::stopped; }
+  // The instant the loop's current wait started: its wakeups are anchor + k * monitor_interval.
+  SimTime anchor() const { return anchor_; }
+  // Something a pass acts on changed, or is due at `due`: master m's loop processes the liveset at its first
+  // wakeup after it. A periodic pass with nothing to do changes nothing, so only these wakeups are scheduled.
+  void wake(HostIndex m);
+  void wake_after(HostIndex m, SimTime due);
 
  private:
+  void wakeup(HostIndex m);
+  void pass(HostIndex m);
+  void pass_done(HostIndex m);
+  bool hosts_enabled(HostIndex m) const;
+  void statefile_warning(HostIndex m);
   void schedule_retry(HostIndex m);
   void start_group(HostIndex m, std::uint64_t term, std::vector<VmIndex> queue_of_vms, std::size_t begin);
-  void restarts_done(HostIndex m);
   bool try_start(HostIndex m, VmIndex v);
 
   PoolContext& ctx;
   std::vector<RestartState> vms_;
-  std::optional<SimTime> anchor_;  // the monitor grid starts when its master becomes master
+  MonitorStage stage_ = MonitorStage::stopped;
+  SimTime anchor_;
+  SimTime thread_start_;  // for monitor_startup_timeout
   EventHandle wakeup_;
-  bool in_pass_ = false;  // a pass is starting its first restart group
+  SimTime wakeup_at_;
+  bool in_pass_ = false;                  // a pass runs: its VM starts have not all returned
+  std::optional<SimTime> deferred_;       // a wakeup asked for while a pass runs
   std::vector<std::optional<HostIndex>> planned_host_;  // the last restart plan, per VM
   bool liveset_grew_ = false;                           // a host became live since the last pass
+  bool statefile_lost_raised_ = false;  // HA_STATEFILE_LOST's edge trigger, cleared when the thread starts
 };
 
 }  // namespace poolsim::models

@@ -46,7 +46,8 @@ with h5py.File(h5_path, "r") as f:
     if x1[0] != "up" or "fenced" not in x1:
         problems.append(f"hosts/xenserver-1/state {x1}")
     summary_vms = {r["name"].decode(): r for r in f["summary/vms"][()]}
-    if abs(summary_vms["dns"]["downtime_s"] - 90.0) > 1e-6 or summary_vms["dns"]["restarts"] != 1:
+    # dns dies with its fenced host at 360 and runs again at 490 (the new master's first pass at 430, a 60 s boot).
+    if abs(summary_vms["dns"]["downtime_s"] - 130.0) > 1e-6 or summary_vms["dns"]["restarts"] != 1:
         problems.append(f"summary/vms dns {summary_vms['dns']}")
     if int(f["summary"].attrs["master_changes"]) != 1:
         problems.append(f"master_changes {f['summary'].attrs['master_changes']}")

@@ -57,8 +57,13 @@ struct HaTimers {
 // xapi's timers (docs/model.md "HA timers" and "Master election").
 struct XapiTimers {
   Duration master_poll_interval = Duration::seconds(20);  // slaves check the liveset for their master
-  Duration become_master_delay = Duration::seconds(10);   // the winner's xapi restarts as master
-  Duration monitor_interval = Duration::seconds(20);      // the master's HA monitor
+  // The fuse: a host that takes the master lock, or learns of a new master, restarts its xapi after
+  // max(5 s, 10 s - the time spent saving its statistics), xapi_fuse.ml light_fuse_and_run; that time is nil here.
+  Duration become_master_delay = Duration::seconds(10);
+  Duration monitor_interval = Duration::seconds(20);  // the HA monitor loop's wait (xapi_globs ha_monitor_interval)
+  // A new master's monitor waits at most this long for the live hosts to enable themselves
+  // (xapi_globs ha_monitor_startup_timeout).
+  Duration monitor_startup_timeout = Duration::minutes(30);
   Duration restart_retry_delay = Duration::seconds(120);  // a failed VM start is not retried sooner
   Duration plan_interval = Duration::minutes(30);  // the master replans at least this often (ha_monitor_plan_interval)
   Duration health_check_interval = Duration::seconds(60);
