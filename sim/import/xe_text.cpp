@@ -12,9 +12,9 @@ using scenario::Diagnostic;
 using scenario::Severity;
 
 const std::vector<XeClass>& xe_classes() {
-  // The lists the mapping reads (import.cpp): every one is needed but host-cpu, which only XenServer before Tampa
-  // (no host cpu_info) needs for the CPU count. vlan-list is not: pif-list's vlan-master-of and vlan-slave-of
-  // give both sides of each VLAN.
+  // The lists the mapping reads (import.cpp): every one is needed but host-cpu, which only versions without host
+  // cpu_info (XenServer 5.5 and older) need for the CPU count. vlan-list is not: pif-list's vlan-master-of and
+  // vlan-slave-of give both sides of each VLAN.
   static const std::vector<XeClass> classes = {
       {"pool", "pool", true},  {"host", "host", true}, {"host-cpu", "host_cpu", false}, {"network", "network", true},
       {"pif", "PIF", true},    {"bond", "Bond", true}, {"sr", "SR", true},              {"pbd", "PBD", true},
@@ -284,12 +284,12 @@ const std::map<std::string_view, std::vector<FieldMap>>& field_maps() {
         {"is-a-template", "is_a_template"},
         {"is-a-snapshot", "is_a_snapshot"},
         {"is-control-domain", "is_control_domain"},
-        {"is-snapshot-from-vmpp", "is_snapshot_from_vmpp"},  // XenServer 6.x
-        {"is-vmss-snapshot", "is_snapshot_from_vmpp"},       // since 7.2: the same flag renamed
+        {"is-snapshot-from-vmpp", "is_snapshot_from_vmpp"},  // before 2016
+        {"is-vmss-snapshot", "is_snapshot_from_vmpp"},       // since 2016 (CP-15502): the same flag renamed
         {"power-state", "power_state"},
         {"resident-on", "resident_on", Kind::ref},
         {"memory-static-max", "memory__static_max"},
-        {"memory-target", "memory__target"},  // "<expensive field>" in a list since xen-api 2012: then memory-actual
+        {"memory-target", "memory__target"},  // "<expensive field>" in a list since CA-33027 (2009): then memory-actual
         {"VCPUs-max", "VCPUs__max"},
         {"ha-restart-priority", "ha_restart_priority"},
         {"ha-always-run", "ha_always_run"},

@@ -171,7 +171,7 @@ int import_main(const std::vector<std::string>& args) {
                  "and are printed on stderr. Names only: no address or password is copied.\n"
                  "With --xe, reads instead the outputs of 'xe pool-list params=all', host-list, network-list, pif-list,\n"
                  "bond-list, sr-list, pbd-list, vdi-list, vm-list, vbd-list and vif-list (host-cpu-list too for XenServer\n"
-                 "before 6.1), saved on the pool master each to a file named after its command. docs/importing.md.\n\n"
+                 "5.5 and older), saved on the pool master each to a file named after its command. docs/importing.md.\n\n"
               << options;
     return exit_ok;
   }
