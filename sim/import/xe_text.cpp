@@ -94,6 +94,12 @@ struct Failure {
 // The records of one file, split at empty lines; a line that is not a field line goes on the value before it
 // (a value with newlines), with the empty lines in between.
 std::vector<Record> split_records(const std::string& display, std::string_view text, std::string_view cls_hint) {
+  if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF")) {
+    throw Failure{{display, 1, 1, Severity::error,
+                   "the file is UTF-16 (PowerShell's '>' writes it so); save the output as UTF-8 or ASCII "
+                   "('| Out-File -Encoding ascii') or run xe on the master"}};
+  }
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte order mark
   std::vector<Record> records;
   bool open = false;
   int blanks = 0;
@@ -512,6 +518,7 @@ std::string xe_class_from_name(std::string_view file_name) {
 }
 
 bool looks_like_xe_text(std::string_view text) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   std::size_t at = 0;
   while (at < text.size()) {
     std::size_t end = text.find('\n', at);

@@ -18,7 +18,8 @@
 #   for two lines: the description and the memory-actual assumption; xe/legacy/ is legacy.xml's pool as XenServer
 #   5.5 xe prints it (a host-cpu-list, memory-target shown, no bond mode, no memory-overhead, no order). The
 #   files given one by one, renamed (classes found from their records) or with CRLF line ends give the same
-#   scenario; an output inside the directory is skipped when run again; each bad case (a copy of xe/modern/ with
+#   scenario; a database among the lists is refused; an output inside the directory is skipped when run again;
+#   `poolsim size` runs on the imported legacy pool; each bad case (a copy of xe/modern/ with
 #   one change, made below) gives exactly xe/bad/NAME.expected on stderr (--update rewrites them) and exit 2.
 set -u
 poolsim=${1:?usage: run.sh POOLSIM IMPORT_DIR goldens|bad_inputs|files|xe [--update]}
@@ -138,6 +139,9 @@ xe)
       lacks "$tmp/$name.err" "$secret" "xe $name: stderr holds a secret"
     done
   done
+  # End to end: the planner and crash runs of poolsim size on a pool imported from xe lists.
+  expect 0 "size of the xe legacy pool" -- "$poolsim" size "$tmp/legacy.yaml" --jobs 1
+  contains "$tmp/out" "planner" "size of the xe legacy pool: report"
   # The same pool as the database: only the description and the control domains' memory-actual note differ.
   diff <(grep -v -e "Imported by poolsim import from" -e "each control domain's memory is its memory-actual" "$dir/xe/modern.yaml") \
     <(grep -v -e "Imported by poolsim import from" "$dir/modern.yaml") >"$tmp/same" || {
@@ -168,6 +172,8 @@ xe)
   cmp -s "$tmp/implied.yaml" "$tmp/files.yaml" || fail "xe implied by several files: not the same scenario"
   expect 2 "a single xe file" -- "$poolsim" import "$dir/xe/modern/vm-list.txt" -o "$tmp/one.yaml"
   contains "$tmp/err" "this is 'xe ... params=all' text, not a XAPI database" "a single xe file: message"
+  expect 2 "a database among xe lists" -- "$poolsim" import "$dir/modern.xml" "$dir/xe/modern/vm-list.txt" -o "$tmp/mixed.yaml"
+  contains "$tmp/err" "modern.xml: error: this is a XAPI database or status report, not an xe list" "a database among xe lists: message"
   # An output inside the directory is left alone when run again; another file there is skipped with a warning.
   cp -r "$dir/xe/modern" "$tmp/again"
   expect 0 "xe output in the directory" -- "$poolsim" import --xe "$tmp/again" -o "$tmp/again/pool.yaml"

@@ -84,6 +84,13 @@ std::optional<std::vector<import::XeFile>> gather_xe(const std::vector<std::stri
       return false;
     }
     import::XeFile f{path, std::move(*text), import::xe_class_from_name(fs::path(path).filename().string())};
+    const std::size_t first = f.text.find_first_not_of(" \t\r\n");
+    const bool database = (first != std::string::npos && f.text[first] == '<') || import::looks_like_archive(f.text);
+    if (!from_directory && f.cls.empty() && database) {
+      std::cerr << path << ": error: this is a XAPI database or status report, not an xe list; give it alone: "
+                           "poolsim import " << path << " -o POOL.yaml\n";
+      return false;
+    }
     if (from_directory && f.cls.empty() && !f.text.empty() && !import::looks_like_xe_text(f.text)) {
       std::cerr << path << ": warning: not xe params=all text and not named after a list; skipped\n";
       return true;

@@ -308,6 +308,13 @@ TEST(XeText, Refusals) {
   files[4].cls.clear();  // an empty file that its name does not name
   files[4].display = "x.txt";
   EXPECT_EQ(message(files).find("x.txt: error: the file is empty and its name does not say which xe list it is"), 0u);
+  files = small_lists(dom0_and_vm);
+  files[8].text = std::string("\xFF\xFEu\0u\0", 6);
+  EXPECT_EQ(message(files).find("vm-list.txt:1:1: error: the file is UTF-16"), 0u);
+  files = small_lists(dom0_and_vm);
+  files[8].text = "\xEF\xBB\xBF" + files[8].text;  // a UTF-8 byte order mark is skipped
+  EXPECT_TRUE(read_xe_lists(files, "dir", true).database);
+  EXPECT_TRUE(looks_like_xe_text(files[8].text));
   const XeReadResult lax = read_xe_lists(small_lists(dom0_and_vm), "dir", false);
   EXPECT_TRUE(lax.database);
 }
