@@ -155,17 +155,20 @@ xe)
   diff <(grep -v "Imported by poolsim import from" "$tmp/files.yaml") <(grep -v "Imported by poolsim import from" "$dir/xe/modern.yaml") >/dev/null ||
     fail "xe files one by one: the scenario differs from xe/modern.yaml"
   contains "$tmp/files.yaml" "from 11 xe lists (xe params=all text)" "xe files one by one: description"
-  # Renamed, so that the class comes from the records; CRLF line ends: the same bytes.
-  mkdir -p "$tmp/renamed/modern" "$tmp/crlf/modern"
-  n=0
-  for f in "$dir"/xe/modern/*; do
-    n=$((n + 1))
-    cp "$f" "$tmp/renamed/modern/out$n"
-    sed 's/$/\r/' "$f" >"$tmp/crlf/modern/$(basename "$f")"
-  done
-  for variant in renamed crlf; do
-    (cd "$tmp/$variant" && "$poolsim" import --xe modern -o "$tmp/$variant.yaml") >"$tmp/out" 2>"$tmp/err" || fail "xe $variant: import failed"
-    cmp -s "$tmp/$variant.yaml" "$dir/xe/modern.yaml" || fail "xe $variant: not the scenario of xe/modern"
+  # Renamed, so that the class comes from the records (of both versions); CRLF line ends: the same bytes.
+  for fixture in modern legacy; do
+    mkdir -p "$tmp/renamed/$fixture" "$tmp/crlf/$fixture"
+    n=0
+    for f in "$dir/xe/$fixture"/*; do
+      n=$((n + 1))
+      cp "$f" "$tmp/renamed/$fixture/out$n"
+      sed 's/$/\r/' "$f" >"$tmp/crlf/$fixture/$(basename "$f")"
+    done
+    for variant in renamed crlf; do
+      (cd "$tmp/$variant" && "$poolsim" import --xe "$fixture" -o "$tmp/$variant-$fixture.yaml") >"$tmp/out" 2>"$tmp/err" ||
+        fail "xe $variant $fixture: import failed"
+      cmp -s "$tmp/$variant-$fixture.yaml" "$dir/xe/$fixture.yaml" || fail "xe $variant $fixture: not the scenario of xe/$fixture"
+    done
   done
   # Several inputs imply --xe; a single xe file is no database.
   expect 0 "xe implied by several files" -- "$poolsim" import "$dir"/xe/modern/*-list.txt -o "$tmp/implied.yaml"
