@@ -183,7 +183,7 @@ int import_main(const std::vector<std::string>& args) {
     return exit_ok;
   }
   if (files.empty() || output.empty()) {
-    std::cerr << "poolsim import: " << (files.empty() ? "no database given" : "no output given (-o POOL.yaml)") << "; "
+    std::cerr << "poolsim import: " << (files.empty() ? "no database or xe lists given" : "no output given (-o POOL.yaml)") << "; "
               << usage << '\n';
     return exit_usage;
   }
