@@ -146,17 +146,40 @@ class Mapper {
   std::map<std::string, std::size_t> sr_index_;       // SR ref -> index in spec.pool.storage
   std::set<std::string> bond_master_pifs_;
 
+  // The file a position is in: the database's, or one of the xe lists.
+  const std::string& file_of(XmlPos pos) const {
+    return pos.file >= 0 && static_cast<std::size_t>(pos.file) < db_.files.size() ? db_.files[static_cast<std::size_t>(pos.file)] : file_;
+  }
   [[noreturn]] void error(XmlPos pos, const std::string& message) {
-    out_.diagnostics.push_back(Diagnostic{file_, pos.line, pos.column, Severity::error, message});
+    out_.diagnostics.push_back(Diagnostic{file_of(pos), pos.line, pos.column, Severity::error, message});
     throw Stop{};
   }
   void warn(XmlPos pos, const std::string& message) {
-    out_.diagnostics.push_back(Diagnostic{file_, pos.line, pos.column, Severity::warning, message});
+    out_.diagnostics.push_back(Diagnostic{file_of(pos), pos.line, pos.column, Severity::warning, message});
   }
   void assume(std::string text) { out_.assumptions.push_back(std::move(text)); }
 
-  static std::string where(const DbTable& t, const DbRow& r, std::string_view field) {
+  // What the user sees of a table or field: the database's names, or the xe list's ("vm-list", "resident-on").
+  std::string label(const std::string& key) const {
+    const auto it = db_.labels.find(key);
+    return it == db_.labels.end() ? key : it->second;
+  }
+  std::string where(const DbTable& t, const DbRow& r, std::string_view field) const {
+    if (db_.from_xe) return label(t.name) + " record '" + r.ref + "' field '" + label(t.name + "." + std::string(field)) + "'";
     return t.name + " row '" + r.ref + "' field '" + std::string(field) + "'";
+  }
+  std::string not_a_row(std::string_view target) const {
+    if (db_.from_xe) return "which is not a record of " + label(std::string(target));
+    return "which is not a row of table '" + std::string(target) + "'";
+  }
+  // How to fix it: the database's hint, or the xe lists'.
+  std::string hint(std::string_view xml, std::string_view xe) const { return std::string(db_.from_xe ? xe : xml); }
+  std::string corrupt() const {
+    return hint("the database is corrupt: dump it again", "xe does not print such a value: give the list as xe printed it");
+  }
+  std::string inconsistent() const {
+    return hint("the database is inconsistent: dump it again with xe pool-dump-database",
+                "the lists disagree (the pool changed between two commands): run the xe commands again, one right after another");
   }
 
   const DbTable& table(std::string_view name) {
@@ -178,13 +201,13 @@ class Mapper {
     if (!f) return fallback;
     if (f->value == "true") return true;
     if (f->value == "false") return false;
-    error(f->pos, where(t, r, field) + " is '" + printable(f->value) + "', not true or false; the database is corrupt: dump it again");
+    error(f->pos, where(t, r, field) + " is '" + printable(f->value) + "', not true or false; " + corrupt());
   }
   long long integer(const DbTable& t, const DbRow& r, std::string_view field, long long fallback) {
     const DbField* f = r.field(field);
     if (!f) return fallback;
     const std::optional<long long> v = to_ll(f->value);
-    if (!v) error(f->pos, where(t, r, field) + " is '" + printable(f->value) + "', not a whole number; the database is corrupt: dump it again");
+    if (!v) error(f->pos, where(t, r, field) + " is '" + printable(f->value) + "', not a whole number; " + corrupt());
     return *v;
   }
   std::vector<std::pair<std::string, std::string>> map(const DbTable& t, const DbRow& r, std::string_view field) {
@@ -192,7 +215,7 @@ class Mapper {
     if (!f) return {};
     std::string why;
     auto m = parse_map(f->value, why);
-    if (!m) error(f->pos, where(t, r, field) + " is not a map: " + why + "; the database is corrupt: dump it again");
+    if (!m) error(f->pos, where(t, r, field) + " is not a map: " + why + "; " + corrupt());
     return *m;
   }
   std::vector<std::string> set(const DbTable& t, const DbRow& r, std::string_view field) {
@@ -200,7 +223,7 @@ class Mapper {
     if (!f) return {};
     std::string why;
     auto s = parse_set(f->value, why);
-    if (!s) error(f->pos, where(t, r, field) + " is not a set: " + why + "; the database is corrupt: dump it again");
+    if (!s) error(f->pos, where(t, r, field) + " is not a set: " + why + "; " + corrupt());
     return *s;
   }
   static bool is_null(std::string_view ref) { return ref.empty() || ref == null_ref; }
@@ -212,8 +235,7 @@ class Mapper {
     if (!f || is_null(f->value)) return nullptr;
     const DbRow* row = table(target).find(f->value);
     if (!row) {
-      error(f->pos, where(t, r, field) + " names '" + printable(f->value) + "', which is not a row of table '" +
-                        std::string(target) + "'; the database is inconsistent: dump it again with xe pool-dump-database");
+      error(f->pos, where(t, r, field) + " names '" + printable(f->value) + "', " + not_a_row(target) + "; " + inconsistent());
     }
     return row;
   }
@@ -265,6 +287,7 @@ pool:
 }
 
 void Mapper::check_schema() {
+  if (db_.from_xe) return;  // xe prints no schema version; its field names are the same in every version
   // ocaml/idl/datamodel_common.ml: schema 5.x since Rio (5.19); 5.909 when this was written.
   if (db_.schema_major == -1) {
     warn({}, "the manifest gives no schema version; importing as the current schema");
@@ -284,11 +307,15 @@ void Mapper::map_hosts(const DbRow& pool, scenario::PoolSpec& spec) {
   const DbTable& hosts = table("host");
   const DbTable& metrics = table("host_metrics");
   const DbTable& vms = table("VM");
-  if (hosts.rows.empty()) error(hosts.pos, "the database has no host; a pool has at least its master: dump the database again");
+  if (hosts.rows.empty()) {
+    error(hosts.pos, hint("the database has no host; a pool has at least its master: dump the database again",
+                          "host-list holds no record; a pool has at least its master: run 'xe host-list params=all' again"));
+  }
   const DbRow* master = deref(table("pool"), pool, "master", "host");
   if (!master) {
     error(pos_of(pool, "master"), where(table("pool"), pool, "master") +
-                                      " is empty: the pool has no master; dump the database on the master (xe pool-dump-database)");
+                                      " is empty: the pool has no master; " + hint("dump the database on the master (xe pool-dump-database)",
+                                                                  "run the xe commands on the pool master"));
   }
   Namer names;
   bool all_uuids = true;
@@ -498,7 +525,8 @@ void Mapper::map_host_interfaces(scenario::PoolSpec& spec) {
       else if (!host.nics.empty()) management = host.nics.front().name;
       else {
         error(info.row->pos, "host row '" + info.row->ref + "' (" + host.name +
-                                 ") has no physical PIF; poolsim needs at least one NIC per host: dump the database again");
+                                 ") has no physical PIF; poolsim needs at least one NIC per host: " +
+                                 hint("dump the database again", "give the whole pif-list"));
       }
       assume("host " + host.name + ": no management PIF in the database; assumed " + management + ": set 'management'");
     }
@@ -752,15 +780,15 @@ void Mapper::map_ha(const DbRow& pool, scenario::PoolSpec& spec) {
     const DbRow* vdi = table("VDI").find(vdi_ref);
     if (!vdi) {
       error(pos_of(pool, "ha_statefiles"), where(pools, pool, "ha_statefiles") + " names VDI '" + printable(vdi_ref) +
-                                               "', which is not a row of table 'VDI'; the database is inconsistent: dump it again");
+                                               "', " + not_a_row("VDI") + "; " + inconsistent());
     }
     const DbRow* sr = deref(table("VDI"), *vdi, "SR", "SR");
     if (sr && sr_index_.count(sr->ref) && ha.heartbeat_sr.name.empty()) ha.heartbeat_sr.name = spec.storage[sr_index_.at(sr->ref)].name;
   }
   if (ha.enabled && ha.heartbeat_sr.name.empty()) {
     error(pos_of(pool, "ha_statefiles"), where(pools, pool, "ha_statefiles") +
-                                             " names no statefile VDI although ha_enabled is true; the heartbeat SR is unknown: "
-                                             "dump the database again with HA enabled");
+                                             " names no statefile VDI although ha_enabled is true; the heartbeat SR is unknown: " +
+                                             hint("dump the database again with HA enabled", "run xe pool-list params=all again with HA enabled"));
   }
   if (ha.enabled && !ha.heartbeat_sr.name.empty()) {
     for (scenario::StorageSpec& hb : spec.storage) {
@@ -802,15 +830,19 @@ void Mapper::run(const std::string& source_label) {
   check_schema();
   const DbTable& pools = table("pool");
   if (pools.rows.size() != 1) {
-    error(pools.pos, "table 'pool' has " + std::to_string(pools.rows.size()) +
-                         " rows, not one; a XAPI database holds exactly one pool row: dump it again on the master");
+    error(pools.pos, db_.from_xe ? "pool-list has " + std::to_string(pools.rows.size()) +
+                                       " records, not one; a pool has exactly one: give the output of 'xe pool-list params=all' on the master"
+                                 : "table 'pool' has " + std::to_string(pools.rows.size()) +
+                                       " rows, not one; a XAPI database holds exactly one pool row: dump it again on the master");
   }
   const DbRow& pool = pools.rows.front();
   scenario::ScenarioSpec spec;
   const std::string label = text(pool, "name__label");
   spec.name = label.empty() ? "imported-pool" : rename("pool", label, sanitize_name(label, "imported-pool"));
-  spec.description = "Imported by poolsim import from " + source_label + " (schema " + std::to_string(db_.schema_major) +
-                     "." + std::to_string(db_.schema_minor) + ").";
+  spec.description = "Imported by poolsim import from " + source_label +
+                     (db_.from_xe ? std::string(" (xe params=all text).")
+                                  : " (schema " + std::to_string(db_.schema_major) + "." + std::to_string(db_.schema_minor) + ").");
+  for (const std::string& note : db_.notes) assume(note);
   spec.seed = 1;
   spec.until = Duration::hours(1);
   map_hosts(pool, spec.pool);
@@ -859,6 +891,18 @@ ImportResult import_xml(std::string_view xml_text, const std::string& display_na
     return result;
   }
   return import_database(*db.database, display_name, source_label);
+}
+
+ImportResult import_xe(const std::vector<XeFile>& files, const std::string& where, bool strict, const std::string& source_label) {
+  XeReadResult read = read_xe_lists(files, where, strict);
+  if (!read.database) {
+    ImportResult result;
+    result.diagnostics = std::move(read.diagnostics);
+    return result;
+  }
+  ImportResult result = import_database(*read.database, where, source_label);
+  result.diagnostics.insert(result.diagnostics.begin(), read.diagnostics.begin(), read.diagnostics.end());
+  return result;
 }
 
 }  // namespace poolsim::import

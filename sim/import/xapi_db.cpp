@@ -200,6 +200,42 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_map(std::s
   return out;
 }
 
+namespace {
+
+// A string as ocaml/libs/sexpr/sExpr.ml writes it (escape_buf): single quotes, a backslash before '\\' and '\''.
+void quote(std::string& out, std::string_view s) {
+  out += '\'';
+  for (const char c : s) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  out += '\'';
+}
+
+}  // namespace
+
+std::string format_set(const std::vector<std::string>& items) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ' ';
+    quote(out, items[i]);
+  }
+  return out + ")";
+}
+
+std::string format_map(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (i > 0) out += ' ';
+    out += '(';
+    quote(out, pairs[i].first);
+    out += ' ';
+    quote(out, pairs[i].second);
+    out += ')';
+  }
+  return out + ")";
+}
+
 const DbField* DbRow::field(std::string_view name) const {
   const auto it = fields.find(std::string(name));
   return it == fields.end() ? nullptr : &it->second;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "poolsim/import/xapi_db.hpp"
+#include "poolsim/import/xe_text.hpp"
 #include "poolsim/scenario/diagnostic.hpp"
 #include "poolsim/scenario/spec.hpp"
 
@@ -33,6 +34,10 @@ ImportResult import_database(const Database& db, const std::string& display_name
 
 // read_database then import_database; XML and layout errors become diagnostics too.
 ImportResult import_xml(std::string_view xml_text, const std::string& display_name, const std::string& source_label);
+
+// read_xe_lists then import_database: the pool from `xe <class>-list params=all` text (xe_text.hpp). `where`
+// names the input as a whole (a directory) and `strict` is read_xe_lists's; the reader's warnings come first.
+ImportResult import_xe(const std::vector<XeFile>& files, const std::string& where, bool strict, const std::string& source_label);
 
 // A poolsim name for a xapi label: each run of characters other than letters, digits, '-', '_' and '.' becomes
 // one '-', leading and trailing '-' are dropped, at most 60 characters are kept; empty gives `fallback`.

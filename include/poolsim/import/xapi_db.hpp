@@ -43,6 +43,10 @@ std::optional<SExpr> parse_sexpr(std::string_view text, std::string& error);
 std::optional<std::vector<std::string>> parse_set(std::string_view text, std::string& error);
 // A map of strings: (('k' 'v') ...); the empty string is the empty map.
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_map(std::string_view text, std::string& error);
+// Their inverses: a set or map written as the database writes it, each string single-quoted with '\\' and '\''
+// escaped by a backslash (parse_set and parse_map read them back). The xe reader stores values so.
+std::string format_set(const std::vector<std::string>& items);
+std::string format_map(const std::vector<std::pair<std::string, std::string>>& pairs);
 
 // One field of a row: its value (unprotected) and where its attribute is.
 struct DbField {
@@ -73,6 +77,14 @@ struct Database {
   int schema_major = -1;  // manifest schema_major_vsn; -1 when absent
   int schema_minor = -1;
   std::map<std::string, DbTable, std::less<>> tables;
+
+  // Filled by the xe reader (include/poolsim/import/xe_text.hpp), empty for the XML database: the files read
+  // (XmlPos::file indexes them), what the reader assumed (stated with the mapping's assumptions), and the names
+  // the user sees: "VM" -> "vm-list", "VM.resident_on" -> "resident-on".
+  bool from_xe = false;
+  std::vector<std::string> files;
+  std::vector<std::string> notes;
+  std::map<std::string, std::string, std::less<>> labels;
 
   // The table of that name, or null when the file has none (an empty table is the same for poolsim).
   const DbTable* table(std::string_view name) const;

@@ -16,10 +16,12 @@
 
 namespace poolsim::import {
 
-// A position in the text, 1-based.
+// A position in the text, 1-based. `file` tells which input it is in when a database is read from several files
+// (the xe lists: an index into Database::files); the XML reader leaves it 0.
 struct XmlPos {
   int line = 0;
   int column = 0;
+  int file = 0;
 };
 
 struct XmlAttribute {
