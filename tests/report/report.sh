@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# report.chromium: `poolsim report` of the tutorial run, of a 200-run batch and of a sizing study, opened in headless
+# Chromium (Debian's chromium): the DOM it parsed holds what the HDF5 file holds (check_report.py) and its screenshot
+# is not blank. Then the refusals: an input that is not HDF5, not poolsim's, or the output itself; exit 2.
+# Skipped (exit 77) without chromium or Debian's python3 with h5py (tools/bootstrap.sh installs both).
+#
+# usage: report.sh POOLSIM SCENARIOS_DIR PYTHON3
+set -u
+poolsim=${1:?usage: report.sh POOLSIM SCENARIOS_DIR PYTHON3}
+scenarios=${2:?}
+python=${3:?}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+chromium=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$chromium" ] || { echo "skipped: no chromium (apt-get install chromium)"; exit 77; }
+"$python" -c 'import h5py' 2>/dev/null || { echo "skipped: no h5py for $python (apt-get install python3-h5py)"; exit 77; }
+# shellcheck source=../cli/lib.sh
+source "$here/../cli/lib.sh"
+
+# One browser profile for the test, removed with $tmp; no GPU, no sandbox (the test may run as root).
+browser() {
+  timeout 60 "$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
+    --user-data-dir="$tmp/profile" --window-size=1240,1800 "$@" 2>>"$tmp/chromium.log"
+}
+
+# render KIND FILE.h5: the report, its DOM and screenshot, and the checks
+render() {
+  local kind=$1 h5=$2 name
+  name=$(basename "$h5" .h5)
+  expect 0 "report of the $kind" -- "$poolsim" report "$h5" -o "$tmp/$name.html"
+  [ -s "$tmp/$name.html" ] || { fail "$kind: no page written"; return; }
+  browser --dump-dom "file://$tmp/$name.html" >"$tmp/$name.dom" || fail "$kind: chromium --dump-dom failed"
+  browser --screenshot="$tmp/$name.png" "file://$tmp/$name.html" >/dev/null || fail "$kind: chromium --screenshot failed"
+  [ -s "$tmp/$name.png" ] || { fail "$kind: no screenshot"; sed 's/^/    /' "$tmp/chromium.log"; return; }
+  "$python" "$here/check_report.py" "$kind" "$h5" "$tmp/$name.dom" "$tmp/$name.png" || fail "$kind: the page's content"
+}
+
+expect 0 "the tutorial run" -- "$poolsim" run "$scenarios/tutorial-cable-pull.yaml" --quiet --h5 "$tmp/run.h5"
+render run "$tmp/run.h5"
+# 200 runs of a year of random failures: about a second with two workers.
+expect 0 "a 200-run batch" -- "$poolsim" batch "$scenarios/random-failures.yaml" --runs 200 --jobs 2 --out "$tmp/batch.h5"
+render batch "$tmp/batch.h5"
+expect 0 "a sizing study" -- "$poolsim" size "$scenarios/size-3-hosts.yaml" --h5 "$tmp/size.h5"
+render size "$tmp/size.h5"
+
+# The same file gives the same page.
+"$poolsim" report "$tmp/run.h5" -o "$tmp/again.html" && cmp -s "$tmp/run.html" "$tmp/again.html" ||
+  fail "two reports of one file differ"
+
+# Refusals, exit 2, the input named; the output untouched.
+printf 'name: x\n' >"$tmp/text.h5"
+expect 2 "not an HDF5 file" -- "$poolsim" report "$tmp/text.h5" -o "$tmp/bad.html"
+contains "$tmp/err" "not an HDF5 file" "not an HDF5 file"
+expect 2 "a missing input" -- "$poolsim" report "$tmp/absent.h5" -o "$tmp/bad.html"
+contains "$tmp/err" "no such file" "a missing input"
+[ -e "$tmp/bad.html" ] && fail "a refused report left an output"
+expect 2 "the output is the input" -- "$poolsim" report "$tmp/run.h5" -o "$tmp/run.h5"
+expect 2 "no output" -- "$poolsim" report "$tmp/run.h5"
+contains "$tmp/err" "no output given" "no output"
+expect 2 "a bad option value" -- "$poolsim" report "$tmp/run.h5" -o "$tmp/x.html" --incident-gap 10
+contains "$tmp/err" "--incident-gap" "a bad option value"
+finish report.chromium
