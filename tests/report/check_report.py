@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""check_report.py KIND FILE.h5 DOM.html SHOT.png: a report as Chromium rendered it holds what the HDF5 file holds.
+"""check_report.py KIND FILE.h5 DOM.html SHOT.png [TOOLS_DIR]: a report as Chromium rendered it holds what the
+HDF5 file holds.
 
 KIND is run, batch or size. DOM.html is `chromium --dump-dom` of the page (the DOM after the browser parsed it and
-ran its script), SHOT.png its screenshot. The expected counts and names are read from FILE.h5 with h5py, not
+ran its script), SHOT.png its screenshot. With TOOLS_DIR (and matplotlib), the legend's state colours of a run's
+page are those of tools/poolsim_plots.py, and cover every state of docs/glossary.md. The expected counts and names are read from FILE.h5 with h5py, not
 written here, so the test follows the run. Exit 0 when every check holds, 1 otherwise (each failure printed).
 """
 import sys
@@ -127,6 +129,32 @@ def check_run(f, dom):
         check(f">{name}</text>" in page_text, f"a lane for {name}")
     check(len(dom.with_class("path", "fault")) >= 1, "fault marks drawn")
     check(len(dom.with_class("rect", "state")) >= len(hosts) + len(vms), "state bars drawn")
+    if len(sys.argv) > 5:
+        check_colours(page_text)
+
+
+def check_colours(page_text):
+    """The report's legend and plot-timeline colour every state alike (sim/report and tools/poolsim_plots.py)."""
+    import re
+    sys.path.insert(0, sys.argv[5])
+    try:
+        import poolsim_plots
+    except ImportError as e:
+        print(f"note: colours not compared ({e})")
+        return
+    legend = dict((tuple(label.split(" ", 1)), colour) for colour, label in
+                  re.findall(r'class="swatch" style="background:\s*(#[0-9a-f]{6});?"></i>([a-z]+ [a-z_]+)<', page_text))
+    check(legend, "the legend lists the state colours")
+    plots = poolsim_plots.state_colours()
+    for key, colour in legend.items():
+        check(plots.get(key) == colour, f"{key}: the report's {colour}, plot-timeline's {plots.get(key)}")
+    glossary = poolsim_plots.glossary_states()
+    check(glossary and glossary["host"] and glossary["vm"], "the glossary's states are read")
+    for subject, states in (glossary or {}).items():
+        for state in states:
+            check((subject, state) in legend, f"the report has a colour for {subject} {state} (docs/glossary.md)")
+    check(("host", "out_of_liveset") in legend, "out_of_liveset has its own colour")
+    check(len(set(legend.values())) == len(legend), "every state has its own colour")
 
 
 def check_batch(f, dom):

@@ -4,11 +4,14 @@
 # is not blank. Then the refusals: an input that is not HDF5, not poolsim's, or the output itself; exit 2.
 # Skipped (exit 77) without chromium or Debian's python3 with h5py (tools/bootstrap.sh installs both).
 #
-# usage: report.sh POOLSIM SCENARIOS_DIR PYTHON3
+# With matplotlib, also tools/plot-timeline: the same state colours as the report, --from/--to, and its refusals.
+#
+# usage: report.sh POOLSIM SCENARIOS_DIR PYTHON3 TOOLS_DIR
 set -u
-poolsim=${1:?usage: report.sh POOLSIM SCENARIOS_DIR PYTHON3}
+poolsim=${1:?usage: report.sh POOLSIM SCENARIOS_DIR PYTHON3 TOOLS_DIR}
 scenarios=${2:?}
 python=${3:?}
+tools=${4:?}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 chromium=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$chromium" ] || { echo "skipped: no chromium (apt-get install chromium)"; exit 77; }
@@ -31,7 +34,8 @@ render() {
   browser --dump-dom "file://$tmp/$name.html" >"$tmp/$name.dom" || fail "$kind: chromium --dump-dom failed"
   browser --screenshot="$tmp/$name.png" "file://$tmp/$name.html" >/dev/null || fail "$kind: chromium --screenshot failed"
   [ -s "$tmp/$name.png" ] || { fail "$kind: no screenshot"; sed 's/^/    /' "$tmp/chromium.log"; return; }
-  "$python" "$here/check_report.py" "$kind" "$h5" "$tmp/$name.dom" "$tmp/$name.png" || fail "$kind: the page's content"
+  "$python" "$here/check_report.py" "$kind" "$h5" "$tmp/$name.dom" "$tmp/$name.png" "$tools" ||
+    fail "$kind: the page's content"
 }
 
 expect 0 "the tutorial run" -- "$poolsim" run "$scenarios/tutorial-cable-pull.yaml" --quiet --h5 "$tmp/run.h5"
@@ -45,6 +49,18 @@ render size "$tmp/size.h5"
 # The same file gives the same page.
 "$poolsim" report "$tmp/run.h5" -o "$tmp/again.html" && cmp -s "$tmp/run.html" "$tmp/again.html" ||
   fail "two reports of one file differ"
+
+# plot-timeline zooms in (--from/--to) and refuses an empty window or a wall-clock time without start:.
+if "$python" -c 'import matplotlib' 2>/dev/null; then
+  expect 0 "plot-timeline --from --to" -- "$python" "$tools/plot-timeline" "$tmp/run.h5" -o "$tmp/zoom.png" --from 5m --to 10m
+  [ -s "$tmp/zoom.png" ] || fail "plot-timeline --from --to wrote no chart"
+  expect 2 "plot-timeline, an empty window" -- "$python" "$tools/plot-timeline" "$tmp/run.h5" -o "$tmp/z.png" --from 10m --to 5m
+  contains "$tmp/err" "is empty" "plot-timeline, an empty window"
+  expect 2 "plot-timeline, a wall-clock time without start" -- "$python" "$tools/plot-timeline" "$tmp/run.h5" -o "$tmp/z.png" \
+    --from 2026-03-01T08:05:00Z
+  contains "$tmp/err" "no start" "plot-timeline, a wall-clock time without start"
+  [ ! -e "$tmp/z.png" ] || fail "a refused plot-timeline wrote its output"
+fi
 
 # Refusals, exit 2, the input named; the output untouched.
 printf 'name: x\n' >"$tmp/text.h5"
