@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 
@@ -165,14 +166,19 @@ namespace {
 constexpr std::int64_t ns_per_s = 1'000'000'000;
 constexpr std::int64_t s_per_day = 86'400;
 
-std::string two_digits(std::int64_t v) { return (v < 10 ? "0" : "") + std::to_string(v); }
+// At least two digits ("05"); snprintf rather than string concatenation, which GCC 12's LTO warns about wrongly.
+std::string two_digits(std::int64_t v) {
+  char buffer[24];
+  std::snprintf(buffer, sizeof buffer, "%02lld", static_cast<long long>(v));
+  return buffer;
+}
 
 // The digits of `ns` (0 .. 1e9-1) as a fraction of a second: `decimals` of them, truncated, after a point; none
 // for 0 decimals.
 std::string fraction(std::int64_t ns, int decimals) {
   if (decimals <= 0) return "";
   std::string digits = std::to_string(ns);
-  digits.insert(0, 9 - digits.size(), '0');
+  if (digits.size() < 9) digits.insert(0, 9 - digits.size(), '0');
   return "." + digits.substr(0, static_cast<std::size_t>(std::min(decimals, 9)));
 }
 
