@@ -6,12 +6,15 @@
 #
 # With matplotlib, also tools/plot-timeline: the same state colours as the report, --from/--to, and its refusals.
 #
-# usage: report.sh POOLSIM SCENARIOS_DIR PYTHON3 TOOLS_DIR
+# With FAIL_WRITES (tests/cli/fail_writes.c, docs/testing.md "Write errors"), a full disk while the page is written.
+#
+# usage: report.sh POOLSIM SCENARIOS_DIR PYTHON3 TOOLS_DIR [FAIL_WRITES]
 set -u
-poolsim=${1:?usage: report.sh POOLSIM SCENARIOS_DIR PYTHON3 TOOLS_DIR}
+poolsim=${1:?usage: report.sh POOLSIM SCENARIOS_DIR PYTHON3 TOOLS_DIR [FAIL_WRITES]}
 scenarios=${2:?}
 python=${3:?}
 tools=${4:?}
+shim=${5:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 chromium=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$chromium" ] || { echo "skipped: no chromium (apt-get install chromium)"; exit 77; }
@@ -74,4 +77,11 @@ expect 2 "no output" -- "$poolsim" report "$tmp/run.h5"
 contains "$tmp/err" "no output given" "no output"
 expect 2 "a bad option value" -- "$poolsim" report "$tmp/run.h5" -o "$tmp/x.html" --incident-gap 10
 contains "$tmp/err" "--incident-gap" "a bad option value"
+# A disk that fills 1000 bytes into the page: exit 2 with the reason, no page and no temporary left.
+if [ -n "$shim" ]; then
+  expect 2 "a full disk" -- env POOLSIM_FAIL_MATCH=full.html POOLSIM_FAIL_AFTER=1000 LD_PRELOAD="$shim" \
+    "$poolsim" report "$tmp/run.h5" -o "$tmp/full.html"
+  contains "$tmp/err" "No space left on device" "a full disk"
+  ls "$tmp" | grep -q '^full\.html' && fail "a full disk left $(ls "$tmp" | grep '^full\.html' | tr '\n' ' ')"
+fi
 finish report.chromium
