@@ -6,6 +6,8 @@
 #include <set>
 #include <variant>
 
+#include "poolsim/scenario/load.hpp"
+
 namespace poolsim::report {
 
 Duration from_seconds(double s) {
@@ -168,6 +170,16 @@ RunData read_run(const Hdf5Reader& file, const std::string& group) {
                             column<double>(file, alerts, "first_s")[i]});
     }
   }
+  // Where each VM runs at 0 s: the file holds the scenario's text, which the scenario layer reads back (a text
+  // that no longer loads, from another version, only loses the labels of the first bars).
+  if (!run.scenario_yaml.empty()) {
+    const scenario::LoadResult loaded = scenario::load_scenario_text(run.scenario_yaml, "scenario_yaml");
+    if (loaded.spec) {
+      for (const scenario::VmSpec& vm : loaded.spec->pool.vms) {
+        if (!vm.host.name.empty()) run.placed_on.emplace_back(vm.name, vm.host.name);
+      }
+    }
+  }
   for (const std::string& h : ordered(file, join(group, "hosts"), host_names)) {
     run.hosts.emplace_back(h, read_states(file, join(group, "hosts/" + h + "/state")));
   }
@@ -268,6 +280,9 @@ std::vector<std::pair<double, std::string>> vm_placements(const RunData& run, co
       if (e.event == "vm_died" || e.event == "vm_halted") initial = e.detail("host");
       if (e.event == "vm_migrated") initial = e.detail("from");
     }
+  }
+  for (const auto& [name, host] : run.placed_on) {
+    if (name == vm) initial = host;
   }
   if (!initial.empty()) out.insert(out.begin(), {0.0, initial});
   return out;

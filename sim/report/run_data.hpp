@@ -78,6 +78,7 @@ struct RunData {
   std::vector<VmSummary> vm_summary;
   std::vector<HostSummary> host_summary;
   std::vector<AlertSummary> alerts;
+  std::vector<std::pair<std::string, std::string>> placed_on;  // VM -> its host at 0 s, from the scenario's text
 };
 
 // Reads the run under `group` ("/" for a run's file). Throws ReportError naming what is missing.
@@ -99,8 +100,8 @@ std::vector<Incident> run_incidents(const RunData& run, const ReportOptions& opt
 // join_failed or join_cancelled record of its daemon until its next state.
 std::vector<Interval> host_lane(const RunData& run, const std::string& host, const std::vector<Interval>& states);
 
-// Where a VM runs: (time, host) from each vm_running and vm_migrated; before the first, the host its first
-// vm_died, vm_halted or vm_migrated names (where it was placed), at 0.
+// Where a VM runs: (time, host) from each vm_running and vm_migrated; before the first, from 0, the host the
+// scenario places it on, else the host its first vm_died, vm_halted or vm_migrated names.
 std::vector<std::pair<double, std::string>> vm_placements(const RunData& run, const std::string& vm);
 
 struct Outage {

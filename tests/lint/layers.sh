@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # lint.layers: each library layer includes only its own headers and those of the layers below it
 # (docs/architecture.md): kernel < models < scenario, recording; import above scenario; analysis above scenario and
-# recording; report above recording. A library layer includes nothing of tools/ (its headers are not on the layer's include path). Scenario and recording do not see each other;
+# recording; report above scenario and recording. A library layer includes nothing of tools/ (its headers are not on the layer's include path). Scenario and recording do not see each other;
 # tools/ and tests/ may include anything. Checks every #include "poolsim/<layer>/..." (public headers) and
 # "<layer>/..." (a layer's private headers under sim/) in include/poolsim/<layer>/ and sim/<layer>/, and that its
 # own pattern still catches an include that goes up.
@@ -17,7 +17,7 @@ allowed() {  # allowed LAYER: the layers LAYER may include
     recording) echo "kernel models recording" ;;
     import) echo "kernel models scenario import" ;;
     analysis) echo "kernel models scenario recording analysis" ;;
-    report) echo "kernel models recording report" ;;
+    report) echo "kernel models scenario recording report" ;;
   esac
 }
 # check LAYER FILE: prints each include of FILE that LAYER may not use

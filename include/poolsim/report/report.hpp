@@ -2,8 +2,9 @@
 // (docs/running.md "poolsim report", docs/hdf5-layout.md). The page holds its CSS, its small script and its
 // figures (inline SVG); it loads nothing, so it opens from a mail attachment.
 //
-// The report layer sits above recording, whose Hdf5Reader reads the file (HDF5 stays private there); it uses the
-// kernel's time formats and nothing of the models or the scenario layer. The same file gives the same bytes.
+// The report layer sits above recording, whose Hdf5Reader reads the file (HDF5 stays private there), and scenario,
+// which reads back the scenario text of a run's file (where each VM starts); it uses the kernel's time formats.
+// The same file gives the same bytes.
 #pragma once
 
 #include <cstddef>

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -127,6 +128,26 @@ TEST(Report, APageOfARun) {
   EXPECT_NE(page.find("class=\"mark repair\""), std::string::npos);
   EXPECT_NE(page.find("class=\"mark consequence\""), std::string::npos);
   EXPECT_NE(page.find(">xs2</text>"), std::string::npos);  // the VM bar names its host
+}
+
+// A VM that no record mentions: its bar names the host the scenario places it on (read back from the file's
+// scenario text).
+TEST(Report, AVmBarNamesTheHostTheScenarioPlacesItOn) {
+  const fs::path path = test_dir() / "quiet.h5";
+  std::ifstream in(fs::path(POOLSIM_SOURCE_DIR) / "scenarios" / "tutorial-cable-pull.yaml");
+  const std::string yaml{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_FALSE(yaml.empty());
+  {
+    Hdf5Timeline timeline(path, Hdf5Header{"tutorial-cable-pull", yaml, 1, at(1200)}, pool_state_rules(),
+                          {{StateSubject::host, "xenserver-1", "up"}, {StateSubject::host, "xenserver-2", "up"},
+                           {StateSubject::vm, "dns", "running"}, {StateSubject::vm, "ad", "running"}});
+    EventBus bus;
+    bus.subscribe(timeline);
+    bus.publish(at(300), "xenserver-2/eth0", "link_down", {{"cause", "unplug"}});
+    bus.finish(at(1200));
+  }
+  const std::string page = render_report(path);
+  EXPECT_NE(page.find("text-anchor=\"middle\">xenserver-1</text>"), std::string::npos);  // dns and ad, placed there
 }
 
 std::string error_of(const fs::path& path) {
