@@ -53,10 +53,24 @@ render size "$tmp/size.h5"
 "$poolsim" report "$tmp/run.h5" -o "$tmp/again.html" && cmp -s "$tmp/run.html" "$tmp/again.html" ||
   fail "two reports of one file differ"
 
+# A scenario with start: (the tutorial from 2026-03-01T08:00:00Z): poolsim run --clock prints UTC times, the HDF5 file
+# keeps the start as an attribute, and the report writes ISO times.
+sed 's/^until: 20m$/until: 20m\nstart: 2026-03-01T08:00:00Z/' "$scenarios/tutorial-cable-pull.yaml" >"$tmp/start.yaml"
+expect 0 "run --clock" -- "$poolsim" run "$tmp/start.yaml" --clock --timeline "$tmp/clock.timeline" --h5 "$tmp/start.h5"
+contains "$tmp/clock.timeline" "start=2026-03-01T08:00:00Z" "run --clock: the header"
+contains "$tmp/clock.timeline" "2026-03-01T08:05:00.000000Z  xenserver-1/eth0       link_down             cause=unplug" \
+  "run --clock: the cable pull at 08:05"
+"$python" -c 'import h5py, sys; sys.exit(h5py.File(sys.argv[1], "r").attrs["start"] != "2026-03-01T08:00:00Z")' \
+  "$tmp/start.h5" || fail "the HDF5 file's start attribute"
+expect 0 "report with a start" -- "$poolsim" report "$tmp/start.h5" -o "$tmp/start.html"
+contains "$tmp/start.html" "<td>2026-03-01T08:05:00Z</td>" "the report's ISO times"
+
 # plot-timeline zooms in (--from/--to) and refuses an empty window or a wall-clock time without start:.
 if "$python" -c 'import matplotlib' 2>/dev/null; then
   expect 0 "plot-timeline --from --to" -- "$python" "$tools/plot-timeline" "$tmp/run.h5" -o "$tmp/zoom.png" --from 5m --to 10m
   [ -s "$tmp/zoom.png" ] || fail "plot-timeline --from --to wrote no chart"
+  expect 0 "plot-timeline, ISO times" -- "$python" "$tools/plot-timeline" "$tmp/start.h5" -o "$tmp/iso.png" \
+    --from 2026-03-01T08:04:00Z --to 2026-03-01T08:10:00Z
   expect 2 "plot-timeline, an empty window" -- "$python" "$tools/plot-timeline" "$tmp/run.h5" -o "$tmp/z.png" --from 10m --to 5m
   contains "$tmp/err" "is empty" "plot-timeline, an empty window"
   expect 2 "plot-timeline, a wall-clock time without start" -- "$python" "$tools/plot-timeline" "$tmp/run.h5" -o "$tmp/z.png" \
