@@ -136,7 +136,7 @@ namespace {
 constexpr std::string_view css = R"(
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:16px 24px;color:#212121;background:#fff;max-width:1200px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:24px 0 8px;border-bottom:1px solid #ccc}h3{font-size:15px;margin:16px 0 6px}
-table{border-collapse:collapse;margin:6px 0 12px}caption{text-align:left;font-weight:600;padding:2px 0}
+table{border-collapse:collapse;margin:6px 0 12px}caption{text-align:left;font-weight:600;padding:2px 0;white-space:nowrap}
 th,td{border:1px solid #ddd;padding:2px 8px;vertical-align:top}th{background:#f3f3f3;cursor:pointer;user-select:none}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}tr.empty td{color:#777;font-style:italic}
 code,pre,.mono{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12px}
