@@ -23,11 +23,13 @@ cd "$root"
 
 # Debian 12 packages poolsim needs to build, test and plot; clang, its libFuzzer runtime and llvm-symbolizer (stacks
 # of sanitizer reports) for the fuzz target (docs/testing.md "Fuzzing"); Open MPI (and ssh, which its mpirun
-# launcher looks for) for MPI batches (docs/cluster.md).
+# launcher looks for) for MPI batches (docs/cluster.md); chromium for the report's test in a headless browser
+# (tests/report/report.sh).
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev llvm
   libopenmpi-dev openmpi-bin openssh-client
   libboost-program-options-dev libboost-random-dev libyaml-cpp-dev libhdf5-dev libarchive-dev libgtest-dev libbenchmark-dev python3-h5py python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel python3-nbformat
+  chromium
 )
 
 missing=()

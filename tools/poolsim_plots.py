@@ -1,8 +1,8 @@
 """Plots of poolsim's HDF5 files (docs/hdf5-layout.md), shared by tools/plot-timeline and notebooks/*.ipynb.
 
     load_run(path)                 a run's file (`poolsim run --h5`) -> Run
-    plot_timeline(run, ax=None)    the Gantt chart: a lane per host and per VM coloured by state, faults, alerts,
-                                   master changes
+    plot_timeline(run, ax=None,    the Gantt chart: a lane per host and per VM coloured by state, faults, alerts,
+      t_from=None, t_to=None)      master changes; t_from/t_to (seconds) zoom in (parse_time reads "5m", ISO)
     load_batch(path)               a batch file (`poolsim batch --out`) -> dict of pandas data frames
     plot_downtime(batch, ax=None)  per protected VM: the distribution of downtime over runs
     plot_availability(batch, ...)  per protected VM: availability (and downtime per year) with the 95 % intervals
@@ -27,16 +27,67 @@ class PlotError(Exception):
     """The input is missing or is not the poolsim file that was expected."""
 
 
-# Colours of the states (docs/hdf5-layout.md "/hosts/<host>/state and /vms/<vm>/state").
-HOST_STATE_COLOURS = {"up": "#43a047", "joining": "#81c784", "booting": "#fbc02d", "down": "#e53935",
-                      "fenced": "#6a1b9a"}
-VM_STATE_COLOURS = {"running": "#81c784", "starting": "#64b5f6", "halted": "#9e9e9e"}
+# Colours of the states: the same table as the HTML report's (sim/report/report.cpp state_colours; unit and
+# report tests compare them). A host that is up but not in the HA liveset (its daemon's join aborted, failed or was
+# cancelled) is `out_of_liveset`, a state of the chart drawn from the records, not a state of the HDF5 tables.
+HOST_STATE_COLOURS = {"up": "#2e7d32", "out_of_liveset": "#c0ca33", "joining": "#4fc3f7", "booting": "#fbc02d",
+                      "down": "#c62828", "fenced": "#6a1b9a", "maintenance": "#8d6e63"}
+VM_STATE_COLOURS = {"running": "#1565c0", "starting": "#ff8f00", "halted": "#9e9e9e"}
 UNKNOWN_STATE_COLOUR = "#000000"
+# Colours for a state of the glossary that the tables above do not have yet (a newer model): matplotlib's tab10,
+# less the hues already used, in order.
+SPARE_COLOURS = ["#17becf", "#e377c2", "#7f7f7f", "#bcbd22", "#8c564b", "#9467bd"]
+# The marks: an injected fault, a repair or operation, a consequence on its lane, an alert, a master change.
+FAULT_COLOUR, REPAIR_COLOUR, CONSEQUENCE_COLOUR = "#d50000", "#00a152", "#212121"
+ALERT_COLOUR, MASTER_COLOUR = "#ff6d00", "#546e7a"
 
-# Timeline tokens that a fault (scripted or random, applied in the fault band) produces, and those of its repair.
+# Timeline tokens that a scenario's fault verbs publish first (scripted or random): the failures, and the repairs
+# and other operations. link_down/link_up are injected only with cause=unplug/replug; host_booting only after a
+# crash (a power_on); otherwise they are consequences.
 FAULT_EVENTS = {"host_crashed", "host_rebooting", "link_down", "switch_down", "array_down", "portal_down",
-                "partition", "xapi_hung"}
-REPAIR_EVENTS = {"link_up", "switch_up", "array_up", "portal_up", "heal", "xapi_restored"}
+                "partition", "xapi_hung", "lacp_silent", "maintenance_started", "ha_disabled", "vm_shutdown",
+                "cd_inserted"}
+REPAIR_EVENTS = {"link_up", "switch_up", "array_up", "portal_up", "heal", "xapi_restored", "lacp_resumed",
+                 "maintenance_exited", "ha_enabled", "vm_start", "cd_ejected", "ntol_set", "host_booting"}
+# Consequences marked on their host's or VM's lane.
+CONSEQUENCE_EVENTS = {"self_fence", "vm_died", "vm_restart_failed", "vm_left_down", "bond_down", "link_down",
+                      "join_failed", "join_aborted", "fault_handler_started", "peer_lost", "io_hangs", "io_fails",
+                      "host_booting"}
+OUT_OF_LIVESET_EVENTS = {"join_aborted", "join_failed", "join_cancelled"}
+
+
+def glossary_states(path: str = None) -> dict:
+    """{"host": [...], "vm": [...]}: the states of the models' table of records, read from docs/glossary.md (the
+    "state it leads to" column, which `poolsim glossary` prints), in order of first appearance; None when the
+    file is not there (an installed copy of this module)."""
+    if path is None:
+        path = os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "docs", "glossary.md")
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    out = {"host": [], "vm": []}
+    for line in lines:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 5 and cells[0].startswith("`"):
+            subject, _, state = cells[3].partition(" ")
+            if subject in out and state and state not in out[subject]:
+                out[subject].append(state)
+    return out
+
+
+def state_colours() -> dict:
+    """{("host"|"vm", state): colour} for every state of the glossary, out_of_liveset and maintenance: the
+    table above, and a spare colour for a state it lacks."""
+    colours = {("host", s): c for s, c in HOST_STATE_COLOURS.items()}
+    colours.update({("vm", s): c for s, c in VM_STATE_COLOURS.items()})
+    spare = iter(SPARE_COLOURS)
+    for subject, states in (glossary_states() or {}).items():
+        for s in states:
+            if (subject, s) not in colours:
+                colours[(subject, s)] = next(spare, UNKNOWN_STATE_COLOUR)
+    return colours
 
 
 @dataclass
@@ -49,6 +100,7 @@ class Run:
     events: pd.DataFrame                       # time_s, seq, source, event, details (str)
     hosts: dict = field(default_factory=dict)  # host -> DataFrame start_s, end_s, state (str), scenario order
     vms: dict = field(default_factory=dict)    # vm -> DataFrame start_s, end_s, state (str), scenario order
+    start: str = None                          # the scenario's start: (ISO 8601, UTC), or None
 
 
 def _decoded(table) -> pd.DataFrame:
@@ -106,9 +158,11 @@ def load_group(group, path: str) -> Run:
         vms = {v: _decoded(group["vms"][v]["state"]) for v in vm_order}
         name = _text(group.attrs.get("scenario_name", os.path.basename(path)))
         seed = int(group.attrs.get("seed", 0))
+        start = _text(group.attrs["start"]) if "start" in group.attrs else None
     except (KeyError, ValueError, TypeError) as e:
         raise PlotError(f"{path}: not a poolsim run file ({e})") from None
-    return Run(path=path, scenario_name=name, seed=seed, end_s=end_s, events=events, hosts=hosts, vms=vms)
+    return Run(path=path, scenario_name=name, seed=seed, end_s=end_s, events=events, hosts=hosts, vms=vms,
+               start=start)
 
 
 def load_run(path: str, group: str = "/") -> Run:
@@ -156,26 +210,122 @@ def _merge_labels(texts) -> str:
     return "; ".join(f"{'+'.join(dict.fromkeys(w))} {rest}" if w else rest for rest, w in merged.items())
 
 
-def plot_timeline(run: Run, ax=None, annotate: int = 16):
+def marks(run: Run) -> list:
+    """A mark per record, in order: "fault" (injected), "repair" (a repair or operation), "consequence" (drawn on
+    its host's or VM's lane) or None; the same rules as the HTML report (sim/report/run_data.cpp)."""
+    out = []
+    last_stop = {}  # host -> the last record that stopped it
+    hosts = set(run.hosts)
+    for r in run.events.itertuples():
+        owner = r.source.split("/")[0]
+        event, mark = r.event, None
+        if event in ("link_down", "link_up"):
+            cause = _details(r.details).get("cause")
+            mark = {"unplug": "fault", "replug": "repair"}.get(cause, "consequence" if event == "link_down" else None)
+        elif event == "host_booting":
+            mark = "repair" if last_stop.get(owner) == "host_crashed" else "consequence"
+        elif event in FAULT_EVENTS:
+            mark = "fault"
+        elif event in REPAIR_EVENTS:
+            mark = "repair"
+        elif event in CONSEQUENCE_EVENTS:
+            mark = "consequence"
+        if owner in hosts and event in ("host_crashed", "host_rebooting", "self_fence"):
+            last_stop[owner] = event
+        out.append(mark)
+    return out
+
+
+def host_lane(run: Run, host: str) -> pd.DataFrame:
+    """The host's states for the chart: `up` becomes `out_of_liveset` from a join_aborted, join_failed or
+    join_cancelled record of its daemon until its next state."""
+    ev = run.events
+    outs = sorted(ev[(ev.source == f"{host}/ha") & ev.event.isin(OUT_OF_LIVESET_EVENTS)].time_s)
+    rows = []
+    for r in run.hosts[host].itertuples():
+        cut = next((t for t in outs if r.start_s <= t < r.end_s), None) if r.state == "up" else None
+        if cut is None:
+            rows.append((r.start_s, r.end_s, r.state))
+            continue
+        if cut > r.start_s:
+            rows.append((r.start_s, cut, "up"))
+        rows.append((cut, r.end_s, "out_of_liveset"))
+    return pd.DataFrame(rows, columns=["start_s", "end_s", "state"])
+
+
+def vm_placements(run: Run, vm: str) -> list:
+    """[(time, host)]: where the VM runs from each vm_running and vm_migrated on; before the first, the host that
+    its first vm_died, vm_halted or vm_migrated names, from 0."""
+    out, initial = [], None
+    for r in run.events[run.events.source == f"vm/{vm}"].itertuples():
+        d = _details(r.details)
+        if r.event == "vm_running":
+            out.append((r.time_s, d.get("host", "")))
+        elif r.event == "vm_migrated":
+            if not out and initial is None:
+                initial = d.get("from")
+            out.append((r.time_s, d.get("to", "")))
+        elif not out and initial is None and r.event in ("vm_died", "vm_halted"):
+            initial = d.get("host")
+    return ([(0.0, initial)] if initial else []) + out
+
+
+_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0,
+          "y": 31536000.0}
+
+
+def parse_time(text: str, run: Run = None) -> float:
+    """A time of the run in seconds: "300" or "300s", a duration as poolsim writes it ("5m", "1h30m", "2d"), or with
+    the run's start: an ISO 8601 UTC time ("2026-03-01T08:05:00Z"). Raises ValueError saying how to write it."""
+    import re
+    t = text.strip()
+    if "T" in t and (t.endswith("Z") or t.endswith("+00:00")):
+        if run is None or not run.start:
+            raise ValueError(f"'{text}' is a wall-clock time, but the run has no start: (give seconds or '5m')")
+        from datetime import datetime
+        fmt = lambda v: datetime.fromisoformat(v.replace("Z", "+00:00").replace("z", "+00:00"))
+        return (fmt(t) - fmt(run.start)).total_seconds()
+    if re.fullmatch(r"\d+(\.\d+)?", t):
+        return float(t)
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h|d|w|y)", t)
+    if not parts or "".join(n + u for n, u in parts) != t:
+        raise ValueError(f"'{text}' is not a time; write seconds (300), a duration (5m, 1h30m) "
+                         "or, when the scenario has a start:, an ISO time (2026-03-01T08:05:00Z)")
+    return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+def plot_timeline(run: Run, ax=None, annotate: int = 16, t_from: float = None, t_to: float = None):
     """Draws the Gantt chart of a run on ax (a new figure when None) and returns the figure.
 
     Lanes from the top: "master" (master changes), one lane per alert name (XenServer's messages), "faults" when
-    there are faults and repairs of switches, arrays, portals or the partition (those of a host or its NICs are on
-    the host's lane), then one lane per host and one per VM, coloured by state. An empty state (start == end, e.g. `fenced` just before the watchdog reboot) is a
-    tick, as is a state other than up/running too short to see at the chart's scale. Fault, repair and
-    master-change markers carry text labels when there are at most `annotate` of them.
+    there are injected records of switches, arrays, portals or the pool (those of a host or its NICs are on the
+    host's lane), then one lane per host and one per VM, coloured by state (state_colours(): a colour per state of
+    docs/glossary.md, and out_of_liveset for a host up outside the HA liveset). A running VM's bar names its host.
+    Injected faults are red crosses with a dotted line through every lane, repairs green pluses, consequences
+    (a fence, a VM dying with its host, a link lost with its switch) black ticks on their lane. `t_from`, `t_to`
+    (seconds) zoom in; a state narrower than 0.3 % of the span shown is drawn that wide, so that short states
+    stay visible at any zoom. Markers carry labels when at most `annotate` of them are shown.
     """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    div, unit = time_unit(run.end_s)
+    lo = 0.0 if t_from is None else max(0.0, float(t_from))
+    hi = run.end_s if t_to is None else min(run.end_s, float(t_to))
+    if hi <= lo:
+        raise PlotError(f"{run.path}: the window from {lo:g} s to {hi:g} s is empty (the run ends at {run.end_s:g} s)")
+    span = hi - lo
+    div, unit = time_unit(span)
+    min_w = 0.003 * span  # about 3 px of a 13-inch figure
+    colours = state_colours()
     ev = run.events
     hosts = set(run.hosts)
-    faults = ev[ev.event.isin(FAULT_EVENTS | REPAIR_EVENTS)]
-    owners = [r.split("/")[0] for r in faults.source]
-    pool_faults = any(o not in hosts for o in owners)
-    alerts = ev[ev.event == "alert"].copy()
+    kinds = marks(run)
+    ev = ev.assign(mark=kinds)
+    shown = ev[(ev.time_s >= lo) & (ev.time_s <= hi)]
+    injected = shown[shown.mark.isin(["fault", "repair"])]
+    pool_faults = any(s.split("/")[0] not in hosts and not s.startswith("vm/") for s in injected.source)
+    alerts = shown[shown.event == "alert"].copy()
     alerts["name"] = [_details(d).get("name", "alert") for d in alerts.details]
     alert_names = list(dict.fromkeys(alerts.name))
     lanes = ["master"] + [f"alert {a}" for a in alert_names] + (["faults"] if pool_faults else [])
@@ -187,34 +337,57 @@ def plot_timeline(run: Run, ax=None, annotate: int = 16):
         fig, ax = plt.subplots(figsize=(13, height))
     fig = ax.figure
 
-    def bars(lane, df, colours):
-        for r in df.itertuples():
-            colour = colours.get(r.state, UNKNOWN_STATE_COLOUR)
-            # A state too short to see at this scale (a VM's minutes of downtime in a year) is drawn as a tick,
-            # unless it is the normal one (up, running).
-            visible = (r.end_s - r.start_s) >= 0.002 * run.end_s or r.state in ("up", "running")
-            if r.end_s > r.start_s and visible:
-                ax.broken_barh([(r.start_s / div, (r.end_s - r.start_s) / div)], (y[lane] - 0.35, 0.7),
-                               facecolors=colour, edgecolors="none")
-            else:  # a state that lasted no time (or too short to see): a tick across the lane
-                ax.plot([r.start_s / div] * 2, [y[lane] - 0.45, y[lane] + 0.45], color=colour, lw=2.5,
-                        solid_capstyle="butt", zorder=3)
+    def bars(lane, rows, subject, labels=None):
+        """rows: (start, end, state); labels: text inside each bar, or None."""
+        late = []  # bars widened to min_w, drawn over their neighbours
+        for i, (a, b, state) in enumerate(rows):
+            if b < lo or a > hi or (b == lo and a < b):
+                continue
+            a, b = max(a, lo), min(b, hi)
+            colour = colours.get((subject, state), UNKNOWN_STATE_COLOUR)
+            narrow = b - a < min_w
+            if narrow:
+                a = min(a, hi - min_w)
+                late.append((a, colour))
+                continue
+            ax.broken_barh([(a / div, (b - a) / div)], (y[lane] - 0.35, 0.7), facecolors=colour, edgecolors="none")
+            text = labels[i] if labels else None
+            if text and (b - a) >= 0.011 * span * (len(text) + 1):
+                ax.text((a + b) / 2 / div, y[lane], text, ha="center", va="center", fontsize=6.5, color="white",
+                        clip_on=True, zorder=4)
+        for a, colour in late:
+            ax.broken_barh([(a / div, min_w / div)], (y[lane] - 0.45, 0.9), facecolors=colour, edgecolors="none",
+                           zorder=3)
 
-    for h, df in run.hosts.items():
-        bars(f"host {h}", df, HOST_STATE_COLOURS)
+    for h in run.hosts:
+        lane = host_lane(run, h)
+        bars(f"host {h}", list(zip(lane.start_s, lane.end_s, lane.state)), "host")
     for v, df in run.vms.items():
-        bars(f"vm {v}", df, VM_STATE_COLOURS)
+        placements = vm_placements(run, v)
+        rows, labels = [], []
+        for r in df.itertuples():
+            if r.state != "running":
+                rows.append((r.start_s, r.end_s, r.state))
+                labels.append(None)
+                continue
+            # One bar per host the VM runs on in the interval (a migration splits it), named by the host.
+            on = [h for t, h in placements if t <= r.start_s]
+            cuts = [(r.start_s, on[-1] if on else "")] + [(t, h) for t, h in placements if r.start_s < t < r.end_s]
+            for i, (t, h) in enumerate(cuts):
+                rows.append((t, cuts[i + 1][0] if i + 1 < len(cuts) else r.end_s, "running"))
+                labels.append(h)
+        bars(f"vm {v}", rows, "vm", labels)
 
-    n_marks = len(set(zip(faults.source.str.split("/").str[0], faults.time_s)))
+    n_marks = len(set(zip(injected.source.str.split("/").str[0], injected.time_s)))
     labelled = n_marks <= annotate
-    for kind, marker, colour in (("fault", "X", "#d50000"), ("repair", "P", "#00897b")):
-        rows = faults[faults.event.isin(FAULT_EVENTS if kind == "fault" else REPAIR_EVENTS)]
+    for kind, marker, colour in (("fault", "X", FAULT_COLOUR), ("repair", "P", REPAIR_COLOUR)):
+        rows = injected[injected.mark == kind]
         labels = {}  # (lane, time) -> labels of the markers drawn there
         for r in rows.itertuples():
             owner, _, part = r.source.partition("/")
-            lane = f"host {owner}" if owner in hosts else "faults"
+            lane = f"host {owner}" if owner in hosts else f"vm {part}" if owner == "vm" else "faults"
             label = _fault_label(r)
-            if lane != "faults":  # on the host's lane: "eth0 link_down (unplug)", or "host_crashed"
+            if lane.startswith("host "):  # on the host's lane: "eth0 link_down (unplug)", or "host_crashed"
                 label = label[len(owner):].lstrip("/ ")
             labels.setdefault((lane, r.time_s), []).append(label)
             if kind == "fault":
@@ -223,48 +396,56 @@ def plot_timeline(run: Run, ax=None, annotate: int = 16):
             ax.scatter(t / div, y[lane], marker=marker, s=70, color=colour, edgecolors="white", linewidths=0.6,
                        zorder=5)
             if labelled:
-                right = t > 0.7 * run.end_s
+                right = t > lo + 0.7 * span
                 ax.annotate(_merge_labels(texts), (t / div, y[lane]),
                             xytext=(-5 if right else 5, 7 if kind == "fault" else -12), textcoords="offset points",
                             ha="right" if right else "left", fontsize=7, color=colour, zorder=6,
                             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+    for r in shown[shown.mark == "consequence"].itertuples():
+        owner, _, part = r.source.partition("/")
+        lane = f"host {owner}" if owner in hosts else f"vm {part}" if owner == "vm" else None
+        if lane in y:
+            ax.plot([r.time_s / div] * 2, [y[lane] + 0.1, y[lane] + 0.45], color=CONSEQUENCE_COLOUR, lw=1.2,
+                    solid_capstyle="butt", zorder=5)
 
     for a in alert_names:
         times = alerts[alerts.name == a].time_s / div
-        ax.scatter(times, [y[f"alert {a}"]] * len(times), marker="^", s=60, color="#ff6f00", zorder=5)
+        ax.scatter(times, [y[f"alert {a}"]] * len(times), marker="D", s=40, color=ALERT_COLOUR, zorder=5)
 
-    masters = ev[ev.event == "master_changed"]
+    masters = shown[shown.event == "master_changed"]
     for r in masters.itertuples():
         d = _details(r.details)
         if d.get("from") == d.get("to"):
             continue
-        ax.scatter(r.time_s / div, y["master"], marker="D", s=50, color="#1565c0", zorder=5)
-        ax.axvline(r.time_s / div, color="#1565c0", lw=0.8, ls="--", alpha=0.6, zorder=1)
+        ax.scatter(r.time_s / div, y["master"], marker="D", s=50, color=MASTER_COLOUR, zorder=5)
+        ax.axvline(r.time_s / div, color=MASTER_COLOUR, lw=0.8, ls="--", alpha=0.6, zorder=1)
         if len(masters) <= annotate:
             ax.annotate(f"{d.get('from', '?')} → {d.get('to', '?')}", (r.time_s / div, y["master"]),
-                        xytext=(5, 6), textcoords="offset points", fontsize=7, color="#0d47a1")
+                        xytext=(5, 6), textcoords="offset points", fontsize=7, color="#263238")
 
     ax.set_yticks(range(len(lanes)))
     ax.set_yticklabels(lanes)
     ax.set_ylim(len(lanes) - 0.4, -0.6)
-    ax.set_xlim(0, run.end_s / div)
-    ax.set_xlabel(f"simulated time ({unit})")
+    ax.set_xlim(lo / div, hi / div)
+    since = f" since {run.start}" if run.start else ""
+    ax.set_xlabel(f"simulated time ({unit}{since})")
     ax.grid(axis="x", color="#dddddd", lw=0.5)
     ax.set_axisbelow(True)
     for sep in (n_top - 0.5, n_top - 0.5 + len(run.hosts)):
         ax.axhline(sep, color="#888888", lw=0.6)
-    ax.set_title(f"{run.scenario_name} (seed {run.seed}): hosts, VMs, faults, alerts and master changes")
+    window = "" if t_from is None and t_to is None else f", {lo:g} s to {hi:g} s"
+    ax.set_title(f"{run.scenario_name} (seed {run.seed}{window}): hosts, VMs, faults, alerts and master changes")
 
-    present_host = {s for df in run.hosts.values() for s in df.state}
+    present_host = {s for h in run.hosts for s in host_lane(run, h).state}
     present_vm = {s for df in run.vms.values() for s in df.state}
-    handles = [Patch(color=c, label=f"host {s}") for s, c in HOST_STATE_COLOURS.items()
-               if s in present_host or s in ("up", "down")]
-    handles += [Patch(color=c, label=f"vm {s}") for s, c in VM_STATE_COLOURS.items()
-                if s in present_vm or s in ("running", "halted")]
-    handles += [Line2D([], [], ls="none", marker="X", color="#d50000", markersize=8, label="fault"),
-                Line2D([], [], ls="none", marker="P", color="#00897b", markersize=8, label="repair"),
-                Line2D([], [], ls="none", marker="^", color="#ff6f00", markersize=8, label="alert"),
-                Line2D([], [], ls="--", marker="D", color="#1565c0", markersize=6, label="master change")]
+    handles = [Patch(color=c, label=f"{subject} {s}") for (subject, s), c in colours.items()
+               if (subject == "host" and (s in present_host or s in ("up", "down")))
+               or (subject == "vm" and (s in present_vm or s in ("running", "halted")))]
+    handles += [Line2D([], [], ls="none", marker="X", color=FAULT_COLOUR, markersize=8, label="injected fault"),
+                Line2D([], [], ls="none", marker="P", color=REPAIR_COLOUR, markersize=8, label="repair, operation"),
+                Line2D([], [], ls="none", marker="|", color=CONSEQUENCE_COLOUR, markersize=8, label="consequence"),
+                Line2D([], [], ls="none", marker="D", color=ALERT_COLOUR, markersize=6, label="alert"),
+                Line2D([], [], ls="--", marker="D", color=MASTER_COLOUR, markersize=6, label="master change")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     fig.tight_layout()
     return fig

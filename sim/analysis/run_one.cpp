@@ -31,7 +31,7 @@ std::vector<InitialState> initial_states(const scenario::Simulation& sim) {
 
 Hdf5Recording::Hdf5Recording(scenario::Simulation& sim, const std::filesystem::path& path,
                              const std::string& scenario_yaml, SimTime until)
-    : timeline_(path, Hdf5Header{sim.spec().name, scenario_yaml, sim.spec().seed, until}, pool_state_rules(),
+    : timeline_(path, Hdf5Header{sim.spec().name, scenario_yaml, sim.spec().seed, until, sim.spec().start}, pool_state_rules(),
                 initial_states(sim)) {
   sim.bus().subscribe(*this);
 }

@@ -1,6 +1,8 @@
 #include "poolsim/kernel/time.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 
@@ -154,6 +156,193 @@ std::string format_duration(Duration d) {
     }
   }
   return out;
+}
+
+}  // namespace poolsim
+
+namespace poolsim {
+namespace {
+
+constexpr std::int64_t ns_per_s = 1'000'000'000;
+constexpr std::int64_t s_per_day = 86'400;
+
+// At least two digits ("05"); snprintf rather than string concatenation, which GCC 12's LTO warns about wrongly.
+std::string two_digits(std::int64_t v) {
+  char buffer[24];
+  std::snprintf(buffer, sizeof buffer, "%02lld", static_cast<long long>(v));
+  return buffer;
+}
+
+// The digits of `ns` (0 .. 1e9-1) as a fraction of a second: `decimals` of them, truncated, after a point; none
+// for 0 decimals.
+std::string fraction(std::int64_t ns, int decimals) {
+  if (decimals <= 0) return "";
+  std::string digits = std::to_string(ns);
+  if (digits.size() < 9) digits.insert(0, 9 - digits.size(), '0');
+  return "." + digits.substr(0, static_cast<std::size_t>(std::min(decimals, 9)));
+}
+
+// As fraction(), or for decimals < 0 the fewest digits that are exact (none for a whole second).
+std::string shortest(std::int64_t ns, int decimals) {
+  if (decimals >= 0) return fraction(ns, decimals);
+  if (ns == 0) return "";
+  std::string f = fraction(ns, 9);
+  while (f.back() == '0') f.pop_back();
+  return f;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's days_from_civil, civil_from_days:
+// the era of 400 years repeats exactly).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146'097 + static_cast<std::int64_t>(doe) - 719'468;
+}
+
+struct Civil {
+  std::int64_t year;
+  unsigned month;
+  unsigned day;
+};
+
+Civil civil_from_days(std::int64_t z) {
+  z += 719'468;
+  const std::int64_t era = (z >= 0 ? z : z - 146'096) / 146'097;
+  const auto doe = static_cast<unsigned>(z - era * 146'097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36'524 - doe / 146'096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
+bool leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned days_in_month(std::int64_t y, unsigned m) {
+  constexpr std::array<unsigned, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
+// The number of exactly `width` digits at `text[at]`, or -1.
+std::int64_t digits_at(std::string_view text, std::size_t at, std::size_t width) {
+  if (at + width > text.size()) return -1;
+  std::int64_t v = 0;
+  for (std::size_t i = at; i < at + width; ++i) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+    v = v * 10 + (text[i] - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+std::string format_hms(Duration d) {
+  std::int64_t ns = d.ns();
+  std::string out;
+  if (ns < 0) {
+    if (ns == std::numeric_limits<std::int64_t>::min()) return format_seconds(d) + "s";
+    out = "-";
+    ns = -ns;
+  }
+  const std::int64_t micros = (ns % ns_per_s) / 1'000;
+  std::int64_t seconds = ns / ns_per_s;
+  const std::int64_t days = seconds / s_per_day;
+  seconds %= s_per_day;
+  const std::int64_t h = seconds / 3'600, m = seconds / 60 % 60, s = seconds % 60;
+  bool leading = true;  // the first unit written is not padded
+  auto unit = [&](std::int64_t v, char name) {
+    out += leading ? std::to_string(v) : two_digits(v);
+    out += name;
+    leading = false;
+  };
+  if (days > 0) unit(days, 'd');
+  if (days > 0 || h > 0) unit(h, 'h');
+  if (days > 0 || h > 0 || m > 0) unit(m, 'm');
+  out += leading ? std::to_string(s) : two_digits(s);
+  if (micros > 0) {
+    std::string f = fraction(micros * 1'000, 6);
+    while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  out += 's';
+  return out;
+}
+
+std::variant<UtcTime, TimeParseError> parse_utc_time(std::string_view text) {
+  const std::string shown(text);
+  const std::string how = "; write an ISO 8601 time in UTC, e.g. '2026-03-01T08:00:00Z'";
+  // YYYY-MM-DDTHH:MM:SS, 19 characters, then an optional fraction and the zone.
+  const std::int64_t year = digits_at(text, 0, 4), month = digits_at(text, 5, 2), day = digits_at(text, 8, 2);
+  const std::int64_t hour = digits_at(text, 11, 2), minute = digits_at(text, 14, 2), second = digits_at(text, 17, 2);
+  if (text.size() < 19 || year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 ||
+      text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') {
+    return TimeParseError{"'" + shown + "' is not a date and time" + how};
+  }
+  std::size_t at = 19;
+  std::int64_t fraction_ns = 0;
+  if (at < text.size() && text[at] == '.') {
+    std::size_t digits = 0;
+    ++at;
+    while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
+      if (++digits > 9) return TimeParseError{"'" + shown + "' is more precise than a nanosecond" + how};
+      fraction_ns = fraction_ns * 10 + (text[at] - '0');
+      ++at;
+    }
+    if (digits == 0) return TimeParseError{"'" + shown + "' has no digits after the point" + how};
+    for (std::size_t i = digits; i < 9; ++i) fraction_ns *= 10;
+  }
+  const std::string_view zone = text.substr(at);
+  if (zone.empty()) return TimeParseError{"'" + shown + "' has no time zone; add 'Z' (UTC) at the end"};
+  if (zone != "Z" && zone != "z" && zone != "+00:00") {
+    return TimeParseError{"'" + shown + "' is not in UTC (zone '" + std::string(zone) +
+                          "'); convert it to UTC and end it with 'Z'"};
+  }
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, static_cast<unsigned>(month)) || hour > 23 ||
+      minute > 59 || second > 59) {
+    return TimeParseError{"'" + shown + "' is not a date and time that exists" + how};
+  }
+  const std::int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  // int64 nanoseconds reach 1677-09-21 to 2262-04-11; keep to whole years inside.
+  if (year < 1678 || year > 2261) return TimeParseError{"'" + shown + "' is outside the years 1678 to 2261" + how};
+  const std::int64_t s = days * s_per_day + hour * 3'600 + minute * 60 + second;
+  return UtcTime{s * ns_per_s + fraction_ns};
+}
+
+std::string format_utc_time(UtcTime t, int decimals) {
+  std::int64_t s = t.ns_since_epoch / ns_per_s;
+  std::int64_t ns = t.ns_since_epoch % ns_per_s;
+  if (ns < 0) {
+    ns += ns_per_s;
+    --s;
+  }
+  std::int64_t days = s / s_per_day;
+  std::int64_t in_day = s % s_per_day;
+  if (in_day < 0) {
+    in_day += s_per_day;
+    --days;
+  }
+  const Civil c = civil_from_days(days);
+  std::string year = std::to_string(c.year);
+  if (year.size() < 4) year.insert(0, 4 - year.size(), '0');
+  return year + "-" + two_digits(c.month) + "-" + two_digits(c.day) + "T" + two_digits(in_day / 3'600) + ":" +
+         two_digits(in_day / 60 % 60) + ":" + two_digits(in_day % 60) + shortest(ns, decimals) + "Z";
+}
+
+std::string format_day_time(Duration since_start, int decimals) {
+  std::int64_t ns = since_start.ns();
+  std::string sign;
+  if (ns < 0) {
+    sign = "-";
+    ns = ns == std::numeric_limits<std::int64_t>::min() ? std::numeric_limits<std::int64_t>::max() : -ns;
+  }
+  const std::int64_t s = ns / ns_per_s;
+  const std::int64_t in_day = s % s_per_day;
+  return sign + "d" + std::to_string(s / s_per_day) + "T" + two_digits(in_day / 3'600) + ":" +
+         two_digits(in_day / 60 % 60) + ":" + two_digits(in_day % 60) + shortest(ns % ns_per_s, decimals);
 }
 
 }  // namespace poolsim

@@ -251,6 +251,8 @@ struct Hdf5Timeline::Impl {
     write_attribute(file, "scenario_yaml", header.scenario_yaml);
     write_attribute(file, "seed", header.seed);
     write_attribute(file, "until_s", seconds(header.until.ns()));
+    // The wall-clock time of 0 s when the scenario gives one: a label; every time in the file stays in seconds.
+    if (header.start) write_attribute(file, "start", format_utc_time(*header.start, -1));
 
     std::vector<EventRow> event_rows;
     event_rows.reserve(records.size());

@@ -1,5 +1,7 @@
 #include "poolsim/recording/text_timeline.hpp"
 
+#include <algorithm>
+
 #include "poolsim/version.hpp"
 
 namespace poolsim {
@@ -15,22 +17,36 @@ void pad_right(std::string& line, std::string_view field, std::size_t width) {
   line += ' ';
 }
 
+// The time column of a record: seconds, or a calendar or day-and-time instant with `clock`.
+std::string time_text(SimTime t, const TimelineHeader& header) {
+  if (!header.clock) return format_seconds(t);
+  if (header.start) return format_utc_time(utc_at(*header.start, t.since_start()), 6);
+  return format_day_time(t.since_start(), 6);
+}
+
 }  // namespace
 
-TextTimeline::TextTimeline(std::ostream& out, const TimelineHeader& header) : out_(out) {
+TextTimeline::TextTimeline(std::ostream& out, const TimelineHeader& header) : out_(out), header_(header) {
   out_ << "# poolsim " << version << "  scenario=" << header.scenario << "  seed=" << header.seed
-       << "  until=" << format_seconds(header.until) << '\n';
+       << "  until=" << format_seconds(header.until);
+  if (header.start) out_ << "  start=" << format_utc_time(*header.start, -1);
+  out_ << '\n';
+  const std::string_view name = header.clock ? "time" : "time_s";
+  const std::size_t width = std::max(time_width, time_text(SimTime::zero(), header).size());
   std::string columns = "#";
-  columns.append(time_width - 1 - std::string_view("time_s").size(), ' ');
-  columns += "time_s  ";
+  columns.append(width - 1 - name.size(), ' ');
+  columns += name;
+  columns += "  ";
   pad_right(columns, "source", source_width);
   pad_right(columns, "event", event_width);
   columns += "details";
   out_ << columns << '\n';
 }
 
-std::string TextTimeline::format_line(const TimelineRecord& record) {
-  const std::string time = format_seconds(record.time);
+std::string TextTimeline::format_line(const TimelineRecord& record) { return format_line(record, TimelineHeader{}); }
+
+std::string TextTimeline::format_line(const TimelineRecord& record, const TimelineHeader& header) {
+  const std::string time = time_text(record.time, header);
   std::string line;
   line.append(time.size() < time_width ? time_width - time.size() : 0, ' ');
   line += time;
@@ -42,7 +58,7 @@ std::string TextTimeline::format_line(const TimelineRecord& record) {
   return line;
 }
 
-void TextTimeline::on_record(const TimelineRecord& record) { out_ << format_line(record) << '\n'; }
+void TextTimeline::on_record(const TimelineRecord& record) { out_ << format_line(record, header_) << '\n'; }
 
 void TextTimeline::on_finish(SimTime) { out_.flush(); }
 

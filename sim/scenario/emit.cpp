@@ -255,7 +255,9 @@ std::string to_yaml(const ScenarioSpec& spec, const std::string& comment) {
     std::istringstream lines(spec.description);
     for (std::string line; std::getline(lines, line);) out << "  " << line << '\n';
   }
-  out << "seed: " << spec.seed << "\nuntil: " << dur(spec.until) << "\n\npool:\n";
+  out << "seed: " << spec.seed << "\nuntil: " << dur(spec.until) << '\n';
+  if (spec.start) out << "start: " << format_utc_time(*spec.start, -1) << '\n';
+  out << "\npool:\n";
   const PoolSpec& pool = spec.pool;
   if (pool.network_backend != NetworkBackend::openvswitch) {
     out << "  network_backend: " << to_string(pool.network_backend) << '\n';

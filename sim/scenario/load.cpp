@@ -508,13 +508,23 @@ ExpectationSpec read_expectation(Reporter& reporter, const YAML::Node& node) {
 
 ScenarioSpec read_scenario(Reporter& reporter, const YAML::Node& root) {
   const MapReader map(reporter, root, "the scenario",
-                      {"name", "description", "seed", "until", "pool", "faults", "random_faults", "expect"});
+                      {"name", "description", "seed", "until", "start", "pool", "faults", "random_faults",
+                       "expect"});
   ScenarioSpec spec;
   if (!map.ok()) return spec;
   spec.name = map.name();
   spec.description = map.text("description");
   spec.seed = map.value(parameter("seed"));
   spec.until = map.duration(parameter("until"));
+  if (map.has("start")) {
+    // A wall-clock label for time 0, read by the timeline and the report only (docs/scenario-format.md).
+    const auto parsed = parse_utc_time(map.text("start"));
+    if (const auto* error = std::get_if<TimeParseError>(&parsed)) {
+      reporter.error(map.key_pos("start"), "'start' in the scenario: " + error->message);
+    } else {
+      spec.start = std::get<UtcTime>(parsed);
+    }
+  }
   if (map.require("pool", "pool: {hosts: [...]}")) spec.pool = read_pool(reporter, map.child("pool"));
   spec.faults = read_list(map, "faults", "fault",
                           {"at", "do", "host", "nic", "switch", "portal", "storage", "groups", "new_master", "vm", "value"},

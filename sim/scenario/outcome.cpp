@@ -9,7 +9,6 @@ namespace poolsim::scenario {
 namespace {
 
 std::string seconds(SimTime t) { return format_seconds(t); }
-std::string seconds(Duration d) { return format_seconds(d); }
 
 // The source of the records about a VM: "vm/<name>" (models/pool.cpp).
 constexpr std::string_view vm_prefix = "vm/";
@@ -257,13 +256,13 @@ std::string OutcomeRecorder::summary() const {
       } else if (running && down_from) {
         outages.push_back("down from " + seconds(*down_from) + " (on " + host_name(was_on) + "), back at " +
                           seconds(changes[i].time) + " on " + host_name(changes[i].host) + " (" +
-                          seconds(changes[i].time - *down_from) + " s down)");
+                          format_hms(changes[i].time - *down_from) + " down)");
         down_from.reset();
       }
     }
     if (down_from) {
       outages.push_back("down from " + seconds(*down_from) + " (on " + host_name(was_on) + "), still down at the end (" +
-                        seconds(end_ - *down_from) + " s down)");
+                        format_hms(end_ - *down_from) + " down)");
     }
     if (outages.empty()) {
       const VmChange& first = changes.front();

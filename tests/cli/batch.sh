@@ -60,7 +60,7 @@ contains "$tmp/err" "32 runs (2 scenarios x 16 seeds from 7): 32 run now, 0 from
 contains "$tmp/out" "scenario tutorial-cable-pull: 16 runs, " "the figures on stdout"
 contains "$tmp/out" "  protected VMs available      " "the figures on stdout"
 contains "$tmp/out" "  fences per run-year          " "the figures on stdout"
-matches "$tmp/out" "worst run: seed [0-9]+, protected VMs down [0-9.]+ s in all; replay: poolsim run .*century.yaml --seed [0-9]+" "the worst run"
+matches "$tmp/out" "worst run: seed [0-9]+, protected VMs down ([0-9]+[dhm])*[0-9.]+s in all; replay: poolsim run .*century.yaml --seed [0-9]+" "the worst run"
 written "batch --quiet" -- "$poolsim" batch "${args[@]}" --jobs 1 --out "$tmp/ref/r.h5" --quiet
 [ -s "$tmp/out" ] && fail "batch --quiet printed on stdout: $(head -3 "$tmp/out")"
 

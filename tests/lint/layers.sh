@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # lint.layers: each library layer includes only its own headers and those of the layers below it
 # (docs/architecture.md): kernel < models < scenario, recording; import above scenario; analysis above scenario and
-# recording. A library layer includes nothing of tools/ (its headers are not on the layer's include path). Scenario and recording do not see each other;
+# recording; report above scenario and recording. A library layer includes nothing of tools/ (its headers are not on the layer's include path). Scenario and recording do not see each other;
 # tools/ and tests/ may include anything. Checks every #include "poolsim/<layer>/..." (public headers) and
 # "<layer>/..." (a layer's private headers under sim/) in include/poolsim/<layer>/ and sim/<layer>/, and that its
 # own pattern still catches an include that goes up.
@@ -17,19 +17,20 @@ allowed() {  # allowed LAYER: the layers LAYER may include
     recording) echo "kernel models recording" ;;
     import) echo "kernel models scenario import" ;;
     analysis) echo "kernel models scenario recording analysis" ;;
+    report) echo "kernel models scenario recording report" ;;
   esac
 }
 # check LAYER FILE: prints each include of FILE that LAYER may not use
 check() {
   local layer=$1 file=$2 ok
   ok=" $(allowed "$layer") "
-  grep -nE '^#include "(poolsim/)?(kernel|models|scenario|recording|import|analysis)/' "$file" | while IFS= read -r line; do
+  grep -nE '^#include "(poolsim/)?(kernel|models|scenario|recording|import|analysis|report)/' "$file" | while IFS= read -r line; do
     target=$(echo "$line" | sed -E 's|^[0-9]+:#include "(poolsim/)?([a-z]+)/.*|\2|')
     case "$ok" in *" $target "*) ;; *) echo "$file:${line%%:*}: layer $layer includes $target: ${line#*:}" ;; esac
   done
 }
 bad=0
-for layer in kernel models scenario recording import analysis; do
+for layer in kernel models scenario recording import analysis report; do
   for file in $(find "$root/include/poolsim/$layer" "$root/sim/$layer" -name '*.hpp' -o -name '*.cpp' 2>/dev/null); do
     out=$(check "$layer" "$file")
     if [ -n "$out" ]; then echo "$out"; bad=1; fi

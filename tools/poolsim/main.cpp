@@ -21,8 +21,8 @@ struct Verb {
   std::string_view missing;                           // for a verb not built yet: what it waits for
 };
 
-constexpr std::array<Verb, 10> verbs{{
-    {"run", "run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet]",
+constexpr std::array<Verb, 11> verbs{{
+    {"run", "run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet] [--clock]",
      "simulate one scenario and print its timeline, summary and expectations", run_main, {}},
     {"check", "check SCENARIO.yaml...", "validate scenario files only; every problem, compiler-style",
      check_main, {}},
@@ -40,6 +40,8 @@ constexpr std::array<Verb, 10> verbs{{
      "fail each resource at each decision instant of a run, checking the invariants", explore_main, {}},
     {"import", "import DB.xml|REPORT.tar.gz -o POOL.yaml", "a XAPI database (or status report) as a scenario file",
      import_main, {}},
+    {"report", "report FILE.h5 -o OUT.html", "one self-contained HTML page of a run's, batch's or size file",
+     report_main, {}},
     {"glossary", "glossary", "every timeline record, alert and refusal reason, as Markdown", glossary_main, {}},
 }};
 

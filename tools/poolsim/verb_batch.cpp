@@ -80,9 +80,10 @@ void print_figures(std::ostream& out, const std::vector<batch::ScenarioFigures>&
         << "  fences per run-year          " << rate(f.fences_per_year) << "\n"
         << "  master changes per run-year  " << rate(f.master_changes_per_year) << "\n";
     if (f.worst_seed) {
-      out << "  worst run: seed " << *f.worst_seed << ", protected VMs down " << std::fixed << std::setprecision(1)
-          << f.worst_protected_down_s << " s in all; replay: poolsim run " << f.file << " --seed " << *f.worst_seed
-          << "\n";
+      // A duration for people (1h02m03s), to the tenth of a second as before.
+      const auto down = Duration::nanoseconds(std::llround(f.worst_protected_down_s * 10) * 100'000'000);
+      out << "  worst run: seed " << *f.worst_seed << ", protected VMs down " << format_hms(down)
+          << " in all; replay: poolsim run " << f.file << " --seed " << *f.worst_seed << "\n";
     }
   }
 }

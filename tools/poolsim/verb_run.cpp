@@ -33,7 +33,7 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: poolsim run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet]\n"
-    "                   [--heartbeats compressed|messages] [--stats]\n";
+    "                   [--heartbeats compressed|messages] [--stats] [--clock]\n";
 
 void print_diagnostics(const std::vector<scenario::Diagnostic>& diagnostics) {
   for (const scenario::Diagnostic& d : diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
@@ -52,7 +52,8 @@ int run_main(const std::vector<std::string>& args) {
       "quiet", "print only the summary and verdicts on stdout, not the timeline")(
       "heartbeats", po::value(&heartbeats),
       "compressed (default): only domain changes are events; messages: every heartbeat is one (the reference)")(
-      "stats", "print '# stats events=N wall_s=S' on stderr (kernel events run, wall time of the run)");
+      "stats", "print '# stats events=N wall_s=S' on stderr (kernel events run, wall time of the run)")(
+      "clock", "timeline times as day and time of day: UTC from the scenario's 'start:', else d0T00:05:00.000000");
   constexpr std::string_view help =
       "\nSimulates the scenario and prints its timeline (one line per state change or decision), then the\n"
       "summary and each expectation's verdict as '#' lines. docs/running.md describes the output.\n"
@@ -138,7 +139,8 @@ int run_main(const std::vector<std::string>& args) {
   }
   std::unique_ptr<TextTimeline> text;
   if (timeline_out) {
-    text = std::make_unique<TextTimeline>(*timeline_out, TimelineHeader{spec.name, spec.seed, until});
+    text = std::make_unique<TextTimeline>(*timeline_out,
+                                          TimelineHeader{spec.name, spec.seed, until, spec.start, vm.count("clock") > 0});
     sim.bus().subscribe(*text);
   }
 

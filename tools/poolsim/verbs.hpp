@@ -21,6 +21,7 @@ int size_main(const std::vector<std::string>& args);
 int swarm_main(const std::vector<std::string>& args);
 int explore_main(const std::vector<std::string>& args);
 int import_main(const std::vector<std::string>& args);
+int report_main(const std::vector<std::string>& args);
 int glossary_main(const std::vector<std::string>& args);
 
 }  // namespace poolsim::cli

@@ -89,4 +89,34 @@ inline std::string format_seconds(SimTime t) { return format_seconds(t.since_sta
 // The shortest written form that parse_duration reads back to the same value: "90s" -> "1m30s", "0s".
 std::string format_duration(Duration d);
 
+// A duration for people to read in summaries: hours, minutes and seconds, every unit after the first two digits
+// wide, days in front past 24 h, a fraction of a second to the microsecond without trailing zeros:
+// "1h02m03s", "1m30s", "45s", "0.25s", "2d03h00m00s", "0s". Truncated toward zero at the microsecond, like
+// format_seconds.
+std::string format_hms(Duration d);
+
+// A wall-clock instant in UTC: nanoseconds since 1970-01-01T00:00:00Z (int64: years 1678 to 2261). The scenario's
+// optional `start:` (docs/scenario-format.md), which puts simulated time 0 on the calendar; the simulation itself
+// never reads it.
+struct UtcTime {
+  std::int64_t ns_since_epoch = 0;
+  friend constexpr auto operator<=>(UtcTime, UtcTime) = default;
+};
+
+// Parses an ISO 8601 date and time in UTC: "2026-03-01T08:00:00Z", with an optional fraction of a second
+// ("08:00:00.5Z") and "+00:00" accepted for "Z". Refuses another offset, a missing zone, and a date or time that
+// does not exist (2026-02-30, 24:00:00), with a message that says how to fix it.
+std::variant<UtcTime, TimeParseError> parse_utc_time(std::string_view text);
+
+// `t` as ISO 8601 in UTC, "2026-03-01T08:05:00Z"; with `decimals` (0 to 9), that many digits of the second after
+// a point, truncated ("2026-03-01T08:05:00.000000Z"); with decimals < 0, the fewest that are exact (what
+// parse_utc_time reads back to the same instant).
+std::string format_utc_time(UtcTime t, int decimals = 0);
+// The instant `offset` after `start`.
+constexpr UtcTime utc_at(UtcTime start, Duration offset) { return UtcTime{start.ns_since_epoch + offset.ns()}; }
+
+// An instant of a run without a calendar, as day and time of day: "d0T00:05:00", "d3T14:02:11" (days counted
+// from 0), with `decimals` as format_utc_time (< 0: the fewest exact digits).
+std::string format_day_time(Duration since_start, int decimals = 0);
+
 }  // namespace poolsim

@@ -1,6 +1,7 @@
 // The HDF5 timeline: what `poolsim run --h5 FILE` writes and notebooks read (docs/hdf5-layout.md).
 //
-//   /                      attributes poolsim_version, scenario_name, scenario_yaml, seed (uint64), until_s (float64)
+//   /                      attributes poolsim_version, scenario_name, scenario_yaml, seed (uint64), until_s (float64),
+//                          start (string, when the scenario has one)
 //   /events                every record: time_s, seq, source, event, details (chunked, compressed)
 //   /hosts/<name>/state    intervals start_s, end_s, state: one row per state a host was in
 //   /vms/<name>/state      the same for each VM
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +68,7 @@ struct Hdf5Header {
   std::string scenario_yaml;  // the scenario file's full text
   std::uint64_t seed = 0;
   SimTime until;
+  std::optional<UtcTime> start = std::nullopt;  // the scenario's `start:`: root attribute `start` (ISO 8601, UTC) when set
 };
 
 // The state table of the Pool model's records: every record of models::record_table that leads a host or VM to

@@ -6,10 +6,12 @@
 //
 // One line per record, in publication order: time in seconds with six decimals (right-aligned, 13 wide), the
 // source (22 wide), the event token (21 wide), then the sorted details. A field longer than its width pushes the
-// rest right by a single space. No wall time, addresses or floating-point noise: the same run gives the same bytes.
+// rest right by a single space. With --clock the time column is a wall-clock or day-and-time instant instead
+// (format_line), wider, and the column is named `time`. No wall time, addresses or floating-point noise: the same run gives the same bytes.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -21,6 +23,8 @@ struct TimelineHeader {
   std::string scenario;
   std::uint64_t seed = 0;
   SimTime until;
+  std::optional<UtcTime> start = std::nullopt;  // the scenario's `start:`; printed in the header as start=... when set
+  bool clock = false;            // times as day and time of day (`poolsim run --clock`) rather than seconds
 };
 
 class TextTimeline : public TimelineObserver {
@@ -33,9 +37,13 @@ class TextTimeline : public TimelineObserver {
 
   // One record as its timeline line, without the newline.
   static std::string format_line(const TimelineRecord& record);
+  // The same with the time column as `header` asks: seconds, or with `clock` the UTC time from the start
+  // ("2026-03-01T08:05:00.000000Z"), or without a start the day and time of day ("d0T00:05:00.000000").
+  static std::string format_line(const TimelineRecord& record, const TimelineHeader& header);
 
  private:
   std::ostream& out_;
+  TimelineHeader header_;
 };
 
 }  // namespace poolsim

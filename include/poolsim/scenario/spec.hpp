@@ -260,6 +260,7 @@ struct ScenarioSpec {
   std::string description;
   std::uint64_t seed = 0;
   Duration until;
+  std::optional<UtcTime> start = std::nullopt;  // the wall-clock time of simulated 0 (`start:`), for the reports only
   PoolSpec pool;
   std::vector<FaultSpec> faults;
   std::vector<RandomFaultSpec> random_faults;

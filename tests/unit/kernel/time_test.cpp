@@ -83,6 +83,56 @@ TEST(Time, FormatsDurationsThatParseBack) {
   EXPECT_EQ(format_duration(Duration::seconds(90)), "1m30s");
 }
 
+TEST(Time, FormatsDurationsForPeople) {
+  EXPECT_EQ(format_hms(Duration::zero()), "0s");
+  EXPECT_EQ(format_hms(Duration::seconds(45)), "45s");
+  EXPECT_EQ(format_hms(Duration::seconds(90)), "1m30s");
+  EXPECT_EQ(format_hms(Duration::seconds(3'723)), "1h02m03s");
+  EXPECT_EQ(format_hms(Duration::seconds(3'600)), "1h00m00s");
+  EXPECT_EQ(format_hms(Duration::days(2) + Duration::hours(3)), "2d03h00m00s");
+  EXPECT_EQ(format_hms(Duration::milliseconds(250)), "0.25s");
+  EXPECT_EQ(format_hms(Duration::seconds(62) + Duration::nanoseconds(500'999)), "1m02.0005s");  // truncated
+  EXPECT_EQ(format_hms(Duration::seconds(-90)), "-1m30s");
+}
+
+UtcTime utc(std::string_view text) {
+  auto result = parse_utc_time(text);
+  if (auto* error = std::get_if<TimeParseError>(&result)) ADD_FAILURE() << text << ": " << error->message;
+  return std::get_if<UtcTime>(&result) ? std::get<UtcTime>(result) : UtcTime{};
+}
+
+std::string utc_error(std::string_view text) {
+  auto result = parse_utc_time(text);
+  return std::get_if<TimeParseError>(&result) ? std::get<TimeParseError>(result).message : "";
+}
+
+TEST(Time, ParsesAndFormatsUtcTimes) {
+  EXPECT_EQ(utc("1970-01-01T00:00:00Z").ns_since_epoch, 0);
+  // 2026-03-01T08:00:00Z: 20513 days after the epoch (date -u -d 2026-03-01T08:00:00Z +%s = 1772352000).
+  EXPECT_EQ(utc("2026-03-01T08:00:00Z").ns_since_epoch, 1'772'352'000LL * 1'000'000'000);
+  EXPECT_EQ(utc("2024-02-29T23:59:59.25+00:00").ns_since_epoch, 1'709'251'199'250'000'000LL);
+  EXPECT_EQ(utc("1969-12-31T23:59:59Z").ns_since_epoch, -1'000'000'000);
+  for (const char* text : {"2026-03-01T08:00:00Z", "2000-02-29T12:34:56Z", "1969-07-20T20:17:40Z", "2261-12-31T23:59:59Z"}) {
+    EXPECT_EQ(format_utc_time(utc(text)), text);
+  }
+  EXPECT_EQ(format_utc_time(utc_at(utc("2026-03-01T08:00:00Z"), Duration::seconds(300) + Duration::milliseconds(5)), 6),
+            "2026-03-01T08:05:00.005000Z");
+  EXPECT_EQ(format_utc_time(utc("2026-03-01T08:00:00.25Z"), -1), "2026-03-01T08:00:00.25Z");
+  EXPECT_NE(utc_error("2026-03-01T08:00:00").find("no time zone"), std::string::npos);
+  EXPECT_NE(utc_error("2026-03-01T08:00:00+01:00").find("not in UTC"), std::string::npos);
+  EXPECT_NE(utc_error("2026-02-29T08:00:00Z").find("exists"), std::string::npos);
+  EXPECT_NE(utc_error("2026-03-01T24:00:00Z").find("exists"), std::string::npos);
+  EXPECT_NE(utc_error("March 1st").find("not a date and time"), std::string::npos);
+  EXPECT_NE(utc_error("2026-03-01T08:00:00.Z").find("no digits"), std::string::npos);
+}
+
+TEST(Time, FormatsDayAndTimeOfDay) {
+  EXPECT_EQ(format_day_time(Duration::zero()), "d0T00:00:00");
+  EXPECT_EQ(format_day_time(Duration::seconds(300), 6), "d0T00:05:00.000000");
+  EXPECT_EQ(format_day_time(Duration::days(3) + Duration::seconds(50'531) + Duration::milliseconds(500), 1),
+            "d3T14:02:11.5");
+}
+
 TEST(Time, ArithmeticBetweenInstantsAndSpans) {
   const SimTime t = SimTime::zero() + Duration::seconds(60);
   EXPECT_EQ(t - SimTime::zero(), Duration::seconds(60));

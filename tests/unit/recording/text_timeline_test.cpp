@@ -30,5 +30,29 @@ TEST(TextTimeline, WritesTheFormatOfFormatsMd) {
   EXPECT_EQ(out.str(), want);
 }
 
+// --clock: the time column as day and time of day, or as UTC from the scenario's start (printed in the header).
+TEST(TextTimeline, WritesClockTimes) {
+  const SimTime t = SimTime::zero() + Duration::days(1) + Duration::seconds(300);
+  for (const bool with_start : {false, true}) {
+    std::ostringstream out;
+    EventBus bus;
+    TimelineHeader header{"s", 2, SimTime::zero() + Duration::days(2)};
+    header.clock = true;
+    if (with_start) header.start = UtcTime{1'772'352'000LL * 1'000'000'000};  // 2026-03-01T08:00:00Z
+    TextTimeline timeline(out, header);
+    bus.subscribe(timeline);
+    bus.publish(t, "xenserver-1/eth0", "link_down", {{"cause", "unplug"}});
+    bus.finish(SimTime::zero() + Duration::days(2));
+    const std::string want =
+        with_start ? std::string("# poolsim ") + version + "  scenario=s  seed=2  until=172800.000000  start=2026-03-01T08:00:00Z\n"
+                         "#                      time  source                 event                 details\n"
+                         "2026-03-02T08:05:00.000000Z  xenserver-1/eth0       link_down             cause=unplug\n"
+                   : std::string("# poolsim ") + version + "  scenario=s  seed=2  until=172800.000000\n"
+                         "#             time  source                 event                 details\n"
+                         "d1T00:05:00.000000  xenserver-1/eth0       link_down             cause=unplug\n";
+    EXPECT_EQ(out.str(), want);
+  }
+}
+
 }  // namespace
 }  // namespace poolsim
