@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 #include "poolsim/analysis/run_one.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/emit.hpp"
@@ -68,7 +70,8 @@ void check_case(std::uint64_t seed, const fs::path& dir) {
 }
 
 TEST(StateTables, FinalStatesAndSummaryAreTheGroundTruthOnSwarmCases) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "poolsim_state_truth";
+  // Per process: two checkouts running the suite at once must not share the files.
+  const fs::path dir = fs::path(::testing::TempDir()) / ("poolsim_state_truth." + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   for (std::uint64_t seed = 6000; seed < 6120; ++seed) check_case(seed, dir);
