@@ -150,7 +150,13 @@ void HaMonitor::pass(HostIndex m) {
   const Duration retry_delay = ctx.config.xapi.restart_retry_delay;
   std::vector<VmIndex> candidates;
   for (VmIndex v = 0; v < ctx.vm_count(); ++v) {
-    const RestartState& state = vms_[v];
+    RestartState& state = vms_[v];
+    // The pass knows the halted protected VMs; it forgets every other VM's last attempt and alert
+    // (restart_auto_run_vms `gc_table last_start_attempt`, `gc_table restart_failed`), a VM running again included.
+    if ((db.vm(v).running || !db.protected_vm(v)) && !state.pending) {
+      state.last_attempt.reset();
+      state.alerted = false;
+    }
     if (db.vm(v).running || state.pending) continue;
     if (db.protected_vm(v)) {
       if (state.last_attempt && ctx.queue.now() < *state.last_attempt + retry_delay) continue;
