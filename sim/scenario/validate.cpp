@@ -377,6 +377,9 @@ class Checker {
 
 }  // namespace
 
-void validate(const ScenarioSpec& spec, Reporter& reporter) { Checker(spec, reporter).run(); }
+void validate(const ScenarioSpec& spec, Reporter& reporter) {
+  Checker(spec, reporter).run();
+  check_sources(spec, reporter);
+}
 
 }  // namespace poolsim::scenario::detail
