@@ -15,6 +15,12 @@ std::string at(SourcePos pos) { return std::to_string(pos.line) + ":" + std::to_
 
 std::string quoted(const std::string& word) { return "'" + word + "'"; }
 
+// A UUID's hex digits in lower case: xapi compares UUIDs as values, so 'ABC...' and 'abc...' are one host.
+std::string lowercase(std::string text) {
+  for (char& c : text) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  return text;
+}
+
 // A NameTable holds the names of one kind of element (in one scope), reports a name defined twice, and checks
 // references: "unknown host 'xs9'; did you mean 'xs1'?" or, in a scope, "host 'xs1' has no nic 'eth9'".
 class NameTable {
@@ -135,11 +141,11 @@ class Checker {
     }
     if (pool_.hosts.empty()) return;
     std::vector<const HostSpec*> masters;
-    NameTable uuids(reporter_, "uuid", "", "");
+    NameTable uuids(reporter_, "uuid (compared without case)", "", "");
     const HostSpec* with_uuid = nullptr;
     for (std::size_t h = 0; h < pool_.hosts.size(); ++h) {
       const HostSpec& host = pool_.hosts[h];
-      uuids.define(host.uuid, host.pos, h);
+      uuids.define(lowercase(host.uuid), host.pos, h);  // the tie-break compares them so too (tie_break_order)
       if (!host.uuid.empty() && !with_uuid) with_uuid = &host;
       if (host.master) masters.push_back(&host);
       if (!host.name.empty()) check_host(host);
