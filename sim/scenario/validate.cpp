@@ -15,6 +15,8 @@ std::string at(SourcePos pos) { return std::to_string(pos.line) + ":" + std::to_
 
 std::string quoted(const std::string& word) { return "'" + word + "'"; }
 
+constexpr std::size_t max_pool_hosts = 64;  // XenServer's documented pool size limit (see check_hosts)
+
 // A UUID's hex digits in lower case: xapi compares UUIDs as values, so 'ABC...' and 'abc...' are one host.
 std::string lowercase(std::string text) {
   for (char& c : text) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -156,6 +158,14 @@ class Checker {
                                       " has one; give every host a uuid, or none (hosts then rank in file order)");
         break;
       }
+    }
+    // XenServer's documented configuration limits allow 64 hosts in a pool (XenServer 8, Citrix Hypervisor 8.2
+    // "Configuration limits": hosts per resource pool). A larger pool is simulated, with a warning.
+    if (pool_.hosts.size() > max_pool_hosts) {
+      reporter_.warning(pool_.hosts[max_pool_hosts].pos,
+                        "the pool has " + std::to_string(pool_.hosts.size()) + " hosts, above XenServer's documented "
+                        "limit of 64 hosts per pool; the simulation runs, but no supported pool is this large "
+                        "(split it into pools of 64 hosts or fewer)");
     }
     if (masters.empty()) {
       reporter_.error(pool_.hosts.front().pos,
