@@ -135,12 +135,8 @@ int batch_main(const std::vector<std::string>& args) {
     err_stream << "poolsim batch: --runs N is required, a whole number from 1 to 100000000; " << usage;
     return exit_usage;
   }
-  const auto seed_base = parse_count(seed_text);
-  if (!seed_base || *seed_base > ~std::uint64_t{0} - *runs) {
-    err_stream << "poolsim batch: --seed-base '" << seed_text << "' is not a whole number that leaves room for "
-               << *runs << " seeds\n";
-    return exit_usage;
-  }
+  const auto seed_base = parse_seed_option("batch", "--seed-base", seed_text, *runs, err_stream);
+  if (!seed_base) return exit_usage;
   const auto jobs = parse_count(jobs_text);
   if (!jobs || *jobs == 0 || *jobs > 1024) {
     err_stream << "poolsim batch: --jobs '" << jobs_text << "' is not a whole number from 1 to 1024\n";

@@ -61,23 +61,12 @@ int run_main(const std::vector<std::string>& args) {
   if (const auto status = parse_scenario_args("run", args, options, usage, help, file, vm)) return *status;
   scenario::Overrides overrides;
   if (vm.count("seed")) {
-    overrides.seed = parse_count(seed_text);
-    if (!overrides.seed) {
-      std::cerr << "poolsim run: --seed '" << seed_text << "' is not a whole number from 0 to 18446744073709551615\n";
-      return exit_usage;
-    }
+    overrides.seed = parse_seed_option("run", "--seed", seed_text, 1, std::cerr);
+    if (!overrides.seed) return exit_usage;
   }
   if (vm.count("until")) {
-    const auto parsed = parse_duration(until_text);
-    if (const auto* error = std::get_if<TimeParseError>(&parsed)) {
-      std::cerr << "poolsim run: --until: " << error->message << '\n';
-      return exit_usage;
-    }
-    overrides.until = std::get<Duration>(parsed);
-    if (*overrides.until <= Duration::zero()) {
-      std::cerr << "poolsim run: --until must be after the start, e.g. '20m'\n";
-      return exit_usage;
-    }
+    overrides.until = parse_until_option("run", until_text, std::cerr);
+    if (!overrides.until) return exit_usage;
   }
 
   scenario::BuildOptions build_options;

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# cli.limits: command-line numbers and durations under the scenario file's limits (docs/running.md "Option
+# limits") and seeds that would wrap refused.
+set -u
+poolsim=${1:?usage: limits.sh POOLSIM SOURCE_DIR}
+root=${2:?}
+source "$(dirname "$0")/lib.sh"
+tutorial=$root/scenarios/tutorial-cable-pull.yaml
+top=18446744073709551615  # 2^64 - 1, the largest seed of a file
+
+# --until: the file's 1s to 100y, not the 292 years a duration can hold
+expect 2 "run --until 200y" -- "$poolsim" run "$tutorial" --until 200y --quiet
+contains "$tmp/err" "poolsim run: --until 200y is out of range: a horizon goes from 1s to 100y, as the scenario's 'until:'" "run --until 200y"
+expect 2 "run --until 0s" -- "$poolsim" run "$tutorial" --until 0s --quiet
+contains "$tmp/err" "from 1s to 100y" "run --until 0s"
+expect 2 "run --until 500ms" -- "$poolsim" run "$tutorial" --until 500ms --quiet
+expect 2 "bench --until 101y" -- "$poolsim" bench heartbeat-mesh --until 101y
+contains "$tmp/err" "poolsim bench: --until 101y is out of range" "bench --until 101y"
+expect 1 "run --until 1s, the lower limit (the tutorial's expectations then fail)" -- "$poolsim" run "$tutorial" --until 1s --quiet
+
+# seeds: 0 to 2^64 - 1; a sign, a fraction or overflow is no seed; consecutive seeds must not wrap
+expect 2 "run --seed -1" -- "$poolsim" run "$tutorial" --seed -1 --quiet
+contains "$tmp/err" "poolsim run: --seed '-1' is not a seed: seeds are whole numbers from 0 to $top" "run --seed -1"
+expect 2 "run --seed 2^64" -- "$poolsim" run "$tutorial" --seed 18446744073709551616 --quiet
+expect 0 "run --seed 2^64-1" -- "$poolsim" run "$tutorial" --seed "$top" --quiet
+expect 2 "swarm --seed 2^64-1 --runs 2 would wrap" -- "$poolsim" swarm --runs 2 --seed "$top"
+contains "$tmp/err" "poolsim swarm: --seed '$top' is not a seed: seeds are whole numbers from 0 to $top, and the 2 seeds S .. S+1 must all be, so --seed S goes from 0 to 18446744073709551614" "swarm seed wrap"
+expect 0 "swarm --runs 0 --seed 2^64-1" -- "$poolsim" swarm --runs 0 --seed "$top"
+expect 2 "swarm --seed -3" -- "$poolsim" swarm --runs 1 --seed -3
+expect 2 "swarm --runs -1" -- "$poolsim" swarm --runs -1 --seed 1
+contains "$tmp/err" "poolsim swarm: --runs '-1' is not a whole number from 0 to 100000000" "swarm --runs -1"
+expect 2 "swarm without --seed" -- "$poolsim" swarm --runs 1
+expect 2 "batch --seed-base wraps" -- "$poolsim" batch "$tutorial" --runs 3 --seed-base 18446744073709551614 --out "$tmp/b.h5"
+contains "$tmp/err" "so --seed-base S goes from 0 to 18446744073709551613" "batch seed wrap"
+[ ! -e "$tmp/b.h5" ] || fail "a refused batch wrote its output"
+expect 2 "explore --seed -1" -- "$poolsim" explore "$tutorial" --seed -1
+expect 2 "explore --max-instants -1" -- "$poolsim" explore "$tutorial" --max-instants -1
+contains "$tmp/err" "poolsim explore: --max-instants '-1' is not a whole number" "explore --max-instants -1"
+expect 2 "size --seed 1.5" -- "$poolsim" size "$tutorial" --seed 1.5
+
+# the other numbers of each verb
+expect 2 "bench --repeat -1" -- "$poolsim" bench heartbeat-mesh --hosts 4 --until 10s --repeat -1
+contains "$tmp/err" "poolsim bench: --repeat '-1' is not a whole number from 1 to 1000" "bench --repeat -1"
+expect 2 "bench --hosts -1" -- "$poolsim" bench heartbeat-mesh --hosts -1 --until 10s
+expect 2 "bench --hosts 5000" -- "$poolsim" bench heartbeat-mesh --hosts 5000 --until 10s
+expect 2 "size --sample 0" -- "$poolsim" size "$tutorial" --sample 0
+expect 2 "size --sample 1000001" -- "$poolsim" size "$tutorial" --sample 1000001
+contains "$tmp/err" "poolsim size: --sample '1000001' is not a whole number from 1 to 1000000" "size --sample"
+expect 2 "size --ntol 64" -- "$poolsim" size "$tutorial" --ntol 64
+contains "$tmp/err" "poolsim size: --ntol '64' is not a whole number from 0 to 63" "size --ntol 64"
+expect 2 "size --ntol above the hosts" -- "$poolsim" size "$tutorial" --ntol 2
+contains "$tmp/err" "poolsim size: --ntol 2 is more than the pool's 2 hosts - 1; give 0 to 1" "size --ntol 2"
+expect 2 "size --jobs 0" -- "$poolsim" size "$tutorial" --jobs 0
+expect 2 "batch --jobs -2" -- "$poolsim" batch "$tutorial" --runs 1 --jobs -2 --out "$tmp/b.h5"
+expect 2 "swarm --hosts-max 65" -- "$poolsim" swarm --runs 1 --seed 1 --hosts-max 65
+
+finish cli.limits
