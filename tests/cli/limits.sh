@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cli.limits: command-line numbers and durations under the scenario file's limits (docs/running.md "Option
-# limits") and seeds that would wrap refused.
+# limits"), seeds that would wrap refused, and the record budget (docs/running.md "Record budget"): a runaway run
+# stops with exit 2 and writes no file, a run within its budget is unchanged by it.
 set -u
 poolsim=${1:?usage: limits.sh POOLSIM SOURCE_DIR}
 root=${2:?}
@@ -53,5 +54,32 @@ contains "$tmp/err" "poolsim size: --ntol 2 is more than the pool's 2 hosts - 1;
 expect 2 "size --jobs 0" -- "$poolsim" size "$tutorial" --jobs 0
 expect 2 "batch --jobs -2" -- "$poolsim" batch "$tutorial" --runs 1 --jobs -2 --out "$tmp/b.h5"
 expect 2 "swarm --hosts-max 65" -- "$poolsim" swarm --runs 1 --seed 1 --hosts-max 65
+expect 2 "run --max-records 0" -- "$poolsim" run "$tutorial" --max-records 0 --quiet
+
+# The record budget. Within it, nothing changes: the tutorial with a budget of exactly its records.
+expect 0 "the tutorial" -- "$poolsim" run "$tutorial"
+cp "$tmp/out" "$tmp/tutorial.out"
+records=$(grep -cv '^#' "$tmp/tutorial.out")
+expect 0 "the tutorial within a budget of its $records records" -- "$poolsim" run "$tutorial" --max-records "$records"
+cmp -s "$tmp/out" "$tmp/tutorial.out" || fail "a budget of exactly the run's records changed its output"
+expect 2 "the tutorial over a budget one short" -- "$poolsim" run "$tutorial" --max-records $((records - 1)) \
+  --timeline "$tmp/t.timeline" --h5 "$tmp/t.h5"
+contains "$tmp/err" "the run reached its record budget of $((records - 1)) timeline records (--max-records)" "budget one short"
+[ ! -e "$tmp/t.timeline" ] && [ ! -e "$tmp/t.h5" ] || fail "a run stopped by its budget left an output"
+
+# The runaway of issue 21: NIC unplugs every second or so, repaired at once, for 100 years.
+sed -e 's/^until: .*/until: 100y/' "$tutorial" >"$tmp/runaway.yaml"
+cat >>"$tmp/runaway.yaml" <<'YAML'
+random_faults:
+  - {target: nics, do: unplug, mtbf: 1s, repair: {distribution: fixed, value: 0s}}
+YAML
+grep -q '^random_faults:' "$tutorial" && fail "the tutorial has random faults of its own; this case needs another base"
+expect 2 "a runaway run with outputs" -- "$poolsim" run "$tmp/runaway.yaml" --max-records 200000 \
+  --timeline "$tmp/r.timeline" --h5 "$tmp/r.h5"
+matches "$tmp/err" "^poolsim run: .*runaway.yaml: stopped at [0-9.]+ s simulated of 3153600000.000000: the run reached its record budget of 200000 timeline records" "runaway"
+ls "$tmp" | grep -q '^r\.' && fail "the runaway left files: $(ls "$tmp" | grep '^r\.')"
+expect 2 "a runaway run on stdout" -- "$poolsim" run "$tmp/runaway.yaml" --max-records 200000
+contains "$tmp/out" "# stopped: record budget of 200000 records reached" "runaway on stdout"
+# (The default budget, 10^7 records, takes this run some 40 s: unit.scenario.Build.RecordBudget checks it is set.)
 
 finish cli.limits
