@@ -56,6 +56,14 @@ expect 2 "batch --jobs -2" -- "$poolsim" batch "$tutorial" --runs 1 --jobs -2 --
 expect 2 "swarm --hosts-max 65" -- "$poolsim" swarm --runs 1 --seed 1 --hosts-max 65
 expect 2 "run --max-records 0" -- "$poolsim" run "$tutorial" --max-records 0 --quiet
 
+# Files the loader refuses (sources that collide, tags, UUIDs in two cases): `run` refuses them as `check` does.
+for bad in source_nic_like_vm yaml_tags uuid_twice_other_case; do
+  expect 2 "run of bad/$bad.yaml" -- "$poolsim" run "$root/tests/scenario/bad/$bad.yaml" --quiet --h5 "$tmp/bad.h5"
+  contains "$tmp/err" "$bad.yaml:" "run of bad/$bad.yaml names the file"
+  [ ! -e "$tmp/bad.h5" ] || fail "run of bad/$bad.yaml wrote its output"
+done
+contains "$tmp/err" "error: uuid (compared without case)" "run of uuid_twice_other_case"
+
 # The record budget. Within it, nothing changes: the tutorial with a budget of exactly its records.
 expect 0 "the tutorial" -- "$poolsim" run "$tutorial"
 cp "$tmp/out" "$tmp/tutorial.out"
@@ -80,6 +88,10 @@ matches "$tmp/err" "^poolsim run: .*runaway.yaml: stopped at [0-9.]+ s simulated
 ls "$tmp" | grep -q '^r\.' && fail "the runaway left files: $(ls "$tmp" | grep '^r\.')"
 expect 2 "a runaway run on stdout" -- "$poolsim" run "$tmp/runaway.yaml" --max-records 200000
 contains "$tmp/out" "# stopped: record budget of 200000 records reached" "runaway on stdout"
+expect 1 "a batch of the runaway" -- "$poolsim" batch "$tmp/runaway.yaml" --runs 1 --max-records 20000 --out "$tmp/rb.h5"
+contains "$tmp/err" "the run published 20000 timeline records, its budget, by" "batch runaway"
+[ ! -e "$tmp/rb.h5" ] || fail "a batch whose run was stopped by its budget wrote its results"
+expect 2 "batch --max-records -1" -- "$poolsim" batch "$tutorial" --runs 1 --max-records -1 --out "$tmp/rb.h5"
 # (The default budget, 10^7 records, takes this run some 40 s: unit.scenario.Build.RecordBudget checks it is set.)
 
 finish cli.limits

@@ -33,7 +33,7 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: poolsim run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet]\n"
-    "                   [--heartbeats compressed|messages] [--stats]\n";
+    "                   [--heartbeats compressed|messages] [--stats] [--max-records N]\n";
 
 void print_diagnostics(const std::vector<scenario::Diagnostic>& diagnostics) {
   for (const scenario::Diagnostic& d : diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
