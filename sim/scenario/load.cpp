@@ -586,6 +586,9 @@ class DocumentCounter final : public YAML::EventHandler {
     std::string message;
   };
 
+  // `text`: the text parsed, to tell a written '!' from a quoted scalar's.
+  explicit DocumentCounter(std::string_view text) : text_(text) {}
+
   std::size_t count() const { return roots_.size(); }
   const YAML::Mark& root(std::size_t document) const { return roots_[document]; }
   // Where the parser is stuck, once it is.
@@ -601,10 +604,13 @@ class DocumentCounter final : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
-  // A plain scalar carries the tag '?', a quoted one '!' (a string): neither is written.
+  // A plain scalar carries the tag '?', a quoted one '!' (a string): neither is written, unless the '!' stands
+  // where the node starts (`! 8`, the non-specific tag written out).
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, const std::string&) override {
     node(mark);
-    if (tag != "?" && tag != "!") written_tag(mark, tag);
+    const auto at = static_cast<std::size_t>(mark.pos);
+    const bool bang_written = mark.pos >= 0 && at < text_.size() && text_[at] == '!';
+    if (tag != "?" && (tag != "!" || bang_written)) written_tag(mark, tag);
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t,
                        YAML::EmitterStyle::value) override {
@@ -650,6 +656,7 @@ class DocumentCounter final : public YAML::EventHandler {
     }
   }
 
+  std::string_view text_;
   std::vector<YAML::Mark> roots_;  // one per document
   YAML::Mark start_;
   bool started_ = false;
@@ -672,7 +679,7 @@ std::optional<YAML::Node> parse_document(const std::string& text, Reporter& repo
     return mark.is_null() ? SourcePos{1, 1} : SourcePos{mark.line + 1, mark.column + 1};
   };
   try {
-    DocumentCounter counter;
+    DocumentCounter counter(text);
     std::istringstream stream(text);
     YAML::Parser parser(stream);
     while (!counter.stuck_at() && parser.HandleNextDocument(counter)) {
