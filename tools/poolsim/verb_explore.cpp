@@ -10,6 +10,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "poolsim/kernel/event_bus.hpp"
+#include "poolsim/kernel/time.hpp"
 #include "poolsim/scenario/emit.hpp"
 #include "poolsim/analysis/explore.hpp"
 #include "poolsim/scenario/load.hpp"
@@ -73,12 +75,18 @@ int explore_main(const std::vector<std::string>& args) {
   }
   const std::vector<scenario::FaultSpec> faults = analysis::exploration_faults(spec);
   std::uint64_t runs = 0, violations = 0;
-  analysis::explore(spec, instants, faults, [&](const analysis::Exploration& e) {
-    ++runs;
-    if (e.violation.empty()) return;
-    ++violations;
-    std::cout << "VIOLATION " << e.violation << "\n  add to faults: " << fault_line(spec, e.fault) << '\n';
-  });
+  try {
+    analysis::explore(spec, instants, faults, [&](const analysis::Exploration& e) {
+      ++runs;
+      if (e.violation.empty()) return;
+      ++violations;
+      std::cout << "VIOLATION " << e.violation << "\n  add to faults: " << fault_line(spec, e.fault) << '\n';
+    });
+  } catch (const RecordBudgetExceeded& e) {  // a run with one more fault can publish more than the first
+    std::cerr << "poolsim explore: " << file << ": a run reached the record budget of " << e.budget()
+              << " records at " << format_seconds(e.at()) << " s simulated (docs/running.md \"Record budget\")\n";
+    return exit_usage;
+  }
   std::cout << "explore: " << file << ": " << instants.size() << " instants x " << faults.size() << " faults = " << runs
             << " runs, " << violations << " invariant violations\n";
   return violations ? exit_failed : exit_ok;
