@@ -45,6 +45,7 @@ void EventBus::publish(SimTime time, std::string source, std::string_view event,
       throw std::logic_error("timeline event '" + std::string(event) + "' has detail '" + details[i].key + "' twice");
     }
   }
+  if (next_seq_ >= budget_) throw RecordBudgetExceeded(time, budget_);
   const TimelineRecord record{time, next_seq_++, std::move(source), event, std::move(details)};
   for (TimelineObserver* observer : observers_) observer->on_record(record);
 }

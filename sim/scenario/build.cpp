@@ -136,6 +136,7 @@ struct SimulationBuilder {
     if (has_errors(diagnostics_)) return {nullptr, std::move(diagnostics_)};
 
     sim_.reset(new Simulation(spec_));
+    sim_->bus_.set_record_budget(options_.record_budget);
     order_ = tie_break_order(spec_.pool);
     for (std::size_t rank = 0; rank < order_.size(); ++rank) {
       host_rank_[spec_.pool.hosts[order_[rank]].name] = static_cast<models::HostIndex>(rank);

@@ -581,12 +581,29 @@ std::optional<std::size_t> first_bad_byte(std::string_view text) {
 // stops advancing: yaml-cpp 0.7 (Debian 12) returns the same empty document forever, without consuming anything, at a
 // token no node can start with, such as a ',' outside brackets (jbeder/yaml-cpp#1040; YAML::LoadAll then fills the
 // memory; fixed upstream by #1319 after 0.8.0). A new document starting where the last one started is that loop.
+// On the way it keeps the YAML tags written (the format has none) and stops the parse, by throwing TreeTooLarge,
+// as soon as the tree outgrows the limits of a scenario (load.hpp), before yaml-cpp builds any of it.
 class DocumentCounter final : public YAML::EventHandler {
  public:
+  // A tag written on a node: where, and as written ('!!str', '!cpus').
+  struct Tag {
+    YAML::Mark mark;
+    std::string tag;
+  };
+  // Thrown when the tree passes a limit: where, and which limit.
+  struct TreeTooLarge {
+    YAML::Mark mark;
+    std::string message;
+  };
+
+  // `text`: the text parsed, to tell a written '!' from a quoted scalar's.
+  explicit DocumentCounter(std::string_view text) : text_(text) {}
+
   std::size_t count() const { return roots_.size(); }
   const YAML::Mark& root(std::size_t document) const { return roots_[document]; }
   // Where the parser is stuck, once it is.
   std::optional<YAML::Mark> stuck_at() const { return stuck_ ? std::optional<YAML::Mark>(start_) : std::nullopt; }
+  const std::vector<Tag>& tags() const { return tags_; }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     stuck_ = started_ && mark.pos == start_.pos;
@@ -597,28 +614,71 @@ class DocumentCounter final : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override { node(mark); }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  // A plain scalar carries the tag '?', a quoted one '!' (a string): neither is written, unless the '!' stands
+  // where the node starts (`! 8`, the non-specific tag written out).
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, const std::string&) override {
     node(mark);
+    const auto at = static_cast<std::size_t>(mark.pos);
+    const bool bang_written = mark.pos >= 0 && at < text_.size() && text_[at] == '!';
+    if (tag != "?" && (tag != "!" || bang_written)) written_tag(mark, tag);
   }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    node(mark);
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    open(mark, tag, false);
   }
-  void OnMapEnd() override {}
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    open(mark, tag, true);
+  }
+  void OnMapEnd() override { close(); }
 
  private:
   void node(const YAML::Mark& mark) {
+    if (++nodes_ > max_yaml_nodes) {
+      throw TreeTooLarge{mark, "the file holds more than " + std::to_string(max_yaml_nodes) +
+                                   " YAML values, the limit for a scenario; keep one pool per file and split the rest"};
+    }
+    if (!open_.empty() && ++open_.back().nodes > max_yaml_list_length * (open_.back().map ? 2 : 1)) {
+      throw TreeTooLarge{mark, "a list or mapping here holds more than " + std::to_string(max_yaml_list_length) +
+                                   " entries, the limit for a scenario, far beyond the hosts or VMs of any real "
+                                   "pool; shorten the list or split the file"};
+    }
     if (root_seen_) return;
     root_seen_ = true;
     roots_.push_back(mark);
   }
+  void open(const YAML::Mark& mark, const std::string& tag, bool map) {
+    node(mark);
+    if (tag != "?") written_tag(mark, tag);
+    open_.push_back({0, map});
+    if (open_.size() > max_yaml_depth) {
+      throw TreeTooLarge{mark, "the YAML nests more than " + std::to_string(max_yaml_depth) +
+                                   " levels deep, the limit for a scenario; a scenario needs a handful"};
+    }
+  }
+  void close() {
+    if (!open_.empty()) open_.pop_back();
+  }
+  void written_tag(const YAML::Mark& mark, const std::string& tag) {
+    constexpr std::string_view core = "tag:yaml.org,2002:";  // how yaml-cpp spells the '!!' of the core schema
+    if (tags_.size() < detail::Reporter::max_problems) {
+      tags_.push_back({mark, tag.starts_with(core) ? "!!" + tag.substr(core.size()) : tag});
+    }
+  }
 
+  std::string_view text_;
   std::vector<YAML::Mark> roots_;  // one per document
   YAML::Mark start_;
   bool started_ = false;
   bool root_seen_ = false;
   bool stuck_ = false;
+  std::size_t nodes_ = 0;
+  struct Open {
+    std::size_t nodes;  // so far; a mapping entry is two (key and value)
+    bool map;
+  };
+  std::vector<Open> open_;  // each list or mapping not closed yet, outermost first
+  std::vector<Tag> tags_;
 };
 
 // Parses `text` into its single YAML document, or reports why not: a syntax error, nesting too deep, a place where
@@ -629,7 +689,7 @@ std::optional<YAML::Node> parse_document(const std::string& text, Reporter& repo
     return mark.is_null() ? SourcePos{1, 1} : SourcePos{mark.line + 1, mark.column + 1};
   };
   try {
-    DocumentCounter counter;
+    DocumentCounter counter(text);
     std::istringstream stream(text);
     YAML::Parser parser(stream);
     while (!counter.stuck_at() && parser.HandleNextDocument(counter)) {
@@ -643,6 +703,12 @@ std::optional<YAML::Node> parse_document(const std::string& text, Reporter& repo
                                            "); check the indentation, quotes and brackets here");
       return std::nullopt;
     }
+    for (const DocumentCounter::Tag& tag : counter.tags()) {
+      reporter.error(position(tag.mark), "YAML tag '" + tag.tag +
+                                             "' here; the scenario format uses no tags, drop it and write the value "
+                                             "alone (quoted, e.g. \"true\", to keep it text)");
+    }
+    if (!counter.tags().empty()) return std::nullopt;
     if (counter.count() > 1) {
       reporter.error(position(counter.root(1)), "the file holds " + std::to_string(counter.count()) +
                                                     " YAML documents; a scenario is one, remove the '---' separators");
@@ -655,6 +721,8 @@ std::optional<YAML::Node> parse_document(const std::string& text, Reporter& repo
       return std::nullopt;
     }
     return root;
+  } catch (const DocumentCounter::TreeTooLarge& e) {
+    reporter.error(position(e.mark), e.message);
   } catch (const YAML::DeepRecursion& e) {
     reporter.error(position(e.mark),
                    "the YAML nests too deeply (yaml-cpp stops at 500 levels); a scenario needs a handful");

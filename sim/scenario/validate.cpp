@@ -15,6 +15,14 @@ std::string at(SourcePos pos) { return std::to_string(pos.line) + ":" + std::to_
 
 std::string quoted(const std::string& word) { return "'" + word + "'"; }
 
+constexpr std::size_t max_pool_hosts = 64;  // XenServer's documented pool size limit (see check_hosts)
+
+// A UUID's hex digits in lower case: xapi compares UUIDs as values, so 'ABC...' and 'abc...' are one host.
+std::string lowercase(std::string text) {
+  for (char& c : text) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  return text;
+}
+
 // A NameTable holds the names of one kind of element (in one scope), reports a name defined twice, and checks
 // references: "unknown host 'xs9'; did you mean 'xs1'?" or, in a scope, "host 'xs1' has no nic 'eth9'".
 class NameTable {
@@ -135,11 +143,11 @@ class Checker {
     }
     if (pool_.hosts.empty()) return;
     std::vector<const HostSpec*> masters;
-    NameTable uuids(reporter_, "uuid", "", "");
+    NameTable uuids(reporter_, "uuid (compared without case)", "", "");
     const HostSpec* with_uuid = nullptr;
     for (std::size_t h = 0; h < pool_.hosts.size(); ++h) {
       const HostSpec& host = pool_.hosts[h];
-      uuids.define(host.uuid, host.pos, h);
+      uuids.define(lowercase(host.uuid), host.pos, h);  // the tie-break compares them so too (tie_break_order)
       if (!host.uuid.empty() && !with_uuid) with_uuid = &host;
       if (host.master) masters.push_back(&host);
       if (!host.name.empty()) check_host(host);
@@ -150,6 +158,14 @@ class Checker {
                                       " has one; give every host a uuid, or none (hosts then rank in file order)");
         break;
       }
+    }
+    // XenServer's documented configuration limits allow 64 hosts in a pool (XenServer 8, Citrix Hypervisor 8.2
+    // "Configuration limits": hosts per resource pool). A larger pool is simulated, with a warning.
+    if (pool_.hosts.size() > max_pool_hosts) {
+      reporter_.warning(pool_.hosts[max_pool_hosts].pos,
+                        "the pool has " + std::to_string(pool_.hosts.size()) + " hosts, above XenServer's documented "
+                        "limit of 64 hosts per pool; the simulation runs, but no supported pool is this large "
+                        "(split it into pools of 64 hosts or fewer)");
     }
     if (masters.empty()) {
       reporter_.error(pool_.hosts.front().pos,
@@ -377,6 +393,9 @@ class Checker {
 
 }  // namespace
 
-void validate(const ScenarioSpec& spec, Reporter& reporter) { Checker(spec, reporter).run(); }
+void validate(const ScenarioSpec& spec, Reporter& reporter) {
+  Checker(spec, reporter).run();
+  check_sources(spec, reporter);
+}
 
 }  // namespace poolsim::scenario::detail

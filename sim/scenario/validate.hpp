@@ -11,4 +11,8 @@ namespace poolsim::scenario::detail {
 
 void validate(const ScenarioSpec& spec, Reporter& reporter);
 
+// Reports two elements whose records would carry the same timeline `source` (a host 'pool', a nic 'web' of host
+// 'vm' beside vm 'web', a host and a switch of one name): the text timeline and HDF5 could not tell them apart.
+void check_sources(const ScenarioSpec& spec, Reporter& reporter);
+
 }  // namespace poolsim::scenario::detail

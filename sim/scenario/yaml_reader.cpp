@@ -90,6 +90,9 @@ bool check_name(Reporter& reporter, SourcePos pos, const std::string& name) {
   } else if (bad != name.end()) {
     reporter.error(pos, "name '" + name + "' holds '" + std::string(1, *bad) +
                             "'; names hold only letters, digits, '-', '_' and '.'");
+  } else if (name.find_first_not_of('.') == std::string::npos) {
+    // '.' and '..' would name the group itself or its parent in HDF5 paths (/hosts/<host>/state).
+    reporter.error(pos, "name '" + name + "' is only dots; give it a letter or digit, e.g. 'xs1'");
   } else if (name.size() > max_length) {
     reporter.error(pos, "name '" + name.substr(0, 16) + "...' is longer than 64 characters; shorten it");
   } else {

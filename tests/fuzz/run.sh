@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# fuzz.scenario: runs the scenario loader's fuzz target over the committed corpus (every input once, the
-# regression inputs of past findings included), then fuzzes from it for SECONDS (docs/testing.md "Fuzzing").
+# fuzz.scenario and fuzz.run: runs a fuzz target (fuzz_scenario: the loader; fuzz_run: a bounded run) over the
+# committed corpus (every input once, the regression inputs of past findings included), then fuzzes from it for
+# SECONDS (docs/testing.md "Fuzzing").
 # Fails on any crash, uncaught exception, sanitizer report, leak, slow input (> 25 s) or memory use > 2 GiB; the
 # input that did it is written to WORK_DIR/artifacts/ and its path printed, with the command that reproduces it.
 #
@@ -15,6 +16,7 @@ work=${2:?usage: run.sh FUZZER WORK_DIR [SECONDS] [SEED]}
 seconds=${3:-60}
 seed=${4:-1}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+name=fuzz.$(basename "$fuzzer" | sed 's/^fuzz_//')  # the test's name: fuzz_run -> fuzz.run
 
 rm -rf "$work/corpus" "$work/artifacts"
 mkdir -p "$work/corpus" "$work/artifacts" || exit 1
@@ -31,7 +33,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_
 status=$?
 
 if [ "$status" -ne 0 ]; then
-  echo "fuzz.scenario: FAIL (libFuzzer exit status $status); the end of $log:"
+  echo "$name: FAIL (libFuzzer exit status $status); the end of $log:"
   tail -n 60 "$log"
   for artifact in "$work"/artifacts/*; do
     [ -e "$artifact" ] || continue
@@ -42,4 +44,4 @@ if [ "$status" -ne 0 ]; then
 fi
 # The summary lines: inputs run, coverage reached, inputs added.
 grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::peak_rss_mb)' "$log"
-echo "fuzz.scenario: no finding in $seconds s (seed $seed, $(ls "$work/corpus" | wc -l) new inputs in $work/corpus)"
+echo "$name: no finding in $seconds s (seed $seed, $(ls "$work/corpus" | wc -l) new inputs in $work/corpus)"

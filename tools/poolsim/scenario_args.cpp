@@ -1,6 +1,10 @@
 #include "poolsim/scenario_args.hpp"
 
 #include <iostream>
+#include <limits>
+#include <variant>
+
+#include "poolsim/scenario/parameters.hpp"
 
 #include "poolsim/verbs.hpp"
 
@@ -52,6 +56,50 @@ std::optional<std::uint64_t> parse_count(std::string_view text) {
     value = value * 10 + digit;
   }
   return value;
+}
+
+std::optional<std::uint64_t> parse_count_option(std::string_view verb, std::string_view option,
+                                                const std::string& text, std::uint64_t low, std::uint64_t high,
+                                                std::ostream& err) {
+  const auto value = parse_count(text);
+  if (value && *value >= low && *value <= high) return value;
+  err << "poolsim " << verb << ": " << option << " '" << text << "' is not a whole number from " << low << " to "
+      << high << "\n";
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> parse_seed_option(std::string_view verb, std::string_view option, const std::string& text,
+                                               std::uint64_t seeds, std::ostream& err) {
+  constexpr std::uint64_t top = std::numeric_limits<std::uint64_t>::max();  // a scenario's `seed` goes as far
+  const std::uint64_t last_first = top - (seeds == 0 ? 0 : seeds - 1);
+  const auto value = parse_count(text);
+  if (value && *value <= last_first) return value;
+  err << "poolsim " << verb << ": " << option << " '" << text << "' is not a seed: seeds are whole numbers from 0 to "
+      << top;
+  if (value && seeds > 1) {
+    err << ", and the " << seeds << " seeds S .. S+" << (seeds - 1) << " must all be, so " << option
+        << " S goes from 0 to " << last_first;
+  }
+  err << "\n";
+  return std::nullopt;
+}
+
+std::optional<Duration> parse_until_option(std::string_view verb, const std::string& text, std::ostream& err) {
+  const scenario::ParameterRow& row = scenario::parameter("until");  // the file's `until:` limits
+  const auto parsed = parse_duration(text);
+  if (const auto* error = std::get_if<TimeParseError>(&parsed)) {
+    err << "poolsim " << verb << ": --until: " << error->message << "\n";
+    return std::nullopt;
+  }
+  const Duration until = std::get<Duration>(parsed);
+  const auto raw = static_cast<std::uint64_t>(until.ns());
+  if (until.ns() < 0 || raw < row.min || raw > row.max) {
+    err << "poolsim " << verb << ": --until " << text << " is out of range: a horizon goes from "
+        << scenario::format_parameter_value(row.kind, row.min) << " to "
+        << scenario::format_parameter_value(row.kind, row.max) << ", as the scenario's 'until:'\n";
+    return std::nullopt;
+  }
+  return until;
 }
 
 }  // namespace poolsim::cli

@@ -11,6 +11,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "poolsim/kernel/time.hpp"
+
 namespace poolsim::cli {
 
 // Parses `args` against the verb's `options` plus positional scenario files into `files` (at most `max_files`;
@@ -29,5 +31,20 @@ std::optional<int> parse_scenario_args(std::string_view verb, const std::vector<
 
 // A whole number written in decimal digits only (no sign, no spaces), up to 2^64 - 1; nothing otherwise.
 std::optional<std::uint64_t> parse_count(std::string_view text);
+
+// The value of the whole-number option `option` (e.g. "--jobs"), from `low` to `high`. Otherwise prints
+// "poolsim VERB: --jobs 'x' is not a whole number from 1 to 1024" (a sign, a fraction, overflow) to `err`.
+std::optional<std::uint64_t> parse_count_option(std::string_view verb, std::string_view option,
+                                                const std::string& text, std::uint64_t low, std::uint64_t high,
+                                                std::ostream& err);
+
+// The first of `seeds` consecutive seeds S .. S + seeds - 1 (1 for a lone seed), each from 0 to 2^64 - 1 as a
+// scenario's `seed`; a first seed that would make them wrap past 2^64 - 1 is refused with the range that fits.
+std::optional<std::uint64_t> parse_seed_option(std::string_view verb, std::string_view option, const std::string& text,
+                                               std::uint64_t seeds, std::ostream& err);
+
+// A simulated horizon (`--until`), under the same limits as a scenario's `until:` (the parameter table's row:
+// 1s to 100y); prints the parse error or the range otherwise.
+std::optional<Duration> parse_until_option(std::string_view verb, const std::string& text, std::ostream& err);
 
 }  // namespace poolsim::cli

@@ -44,7 +44,7 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: poolsim batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5 [--keep-timelines]\n"
-    "                     [--heartbeats compressed|messages]\n";
+    "                     [--heartbeats compressed|messages] [--max-records N]\n";
 
 
 }  // namespace
@@ -101,7 +101,8 @@ int batch_main(const std::vector<std::string>& args) {
   std::ostream& out_stream = coordinator ? std::cout : silent;
   std::ostream& err_stream = coordinator ? std::cerr : silent;
   std::vector<std::string> files;
-  std::string runs_text, seed_text = "1", jobs_text = "1", out, heartbeats = "compressed";
+  std::string runs_text, seed_text = "1", jobs_text = "1", out, heartbeats = "compressed",
+              max_records_text = std::to_string(scenario::default_record_budget);
   po::options_description options("options");
   options.add_options()("help,h", "this help")("runs", po::value(&runs_text), "runs per scenario (seeds S .. S+N-1)")(
       "seed-base", po::value(&seed_text), "first seed (default 1)")(
@@ -110,7 +111,9 @@ int batch_main(const std::vector<std::string>& args) {
       "keep-timelines", "also keep each run's HDF5 timeline as /runs/<scenario>@<seed>")(
       "quiet", "print no table of figures on stdout (the file alone)")(
       "heartbeats", po::value(&heartbeats),
-      "compressed (default) or messages (every heartbeat an event, the reference); the results do not depend on it");
+      "compressed (default) or messages (every heartbeat an event, the reference); the results do not depend on it")(
+      "max-records", po::value(&max_records_text),
+      "record budget of each run (default 10000000): a run past it is lost, exit 1 (docs/running.md)");
   po::variables_map vm;
   if (!parse_args("batch", args, options, files, -1, vm, err_stream)) return exit_usage;
   if (vm.count("help")) {
@@ -136,12 +139,8 @@ int batch_main(const std::vector<std::string>& args) {
     err_stream << "poolsim batch: --runs N is required, a whole number from 1 to 100000000; " << usage;
     return exit_usage;
   }
-  const auto seed_base = parse_count(seed_text);
-  if (!seed_base || *seed_base > ~std::uint64_t{0} - *runs) {
-    err_stream << "poolsim batch: --seed-base '" << seed_text << "' is not a whole number that leaves room for "
-               << *runs << " seeds\n";
-    return exit_usage;
-  }
+  const auto seed_base = parse_seed_option("batch", "--seed-base", seed_text, *runs, err_stream);
+  if (!seed_base) return exit_usage;
   const auto jobs = parse_count(jobs_text);
   if (!jobs || *jobs == 0 || *jobs > 1024) {
     err_stream << "poolsim batch: --jobs '" << jobs_text << "' is not a whole number from 1 to 1024\n";
@@ -156,6 +155,9 @@ int batch_main(const std::vector<std::string>& args) {
   opts.jobs = static_cast<unsigned>(*jobs);
   opts.out = out;
   opts.keep_timelines = vm.count("keep-timelines") > 0;
+  const auto max_records = parse_count_option("batch", "--max-records", max_records_text, 1, ~std::uint64_t{0}, err_stream);
+  if (!max_records) return exit_usage;
+  opts.build.record_budget = *max_records;
   if (heartbeats == "messages") {
     opts.build.heartbeats = models::HeartbeatMode::messages;
   } else if (heartbeats != "compressed") {

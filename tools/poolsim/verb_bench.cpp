@@ -12,6 +12,7 @@
 #include <boost/program_options.hpp>
 
 #include "bench/heartbeat_mesh.hpp"
+#include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 
 namespace poolsim::cli {
@@ -44,12 +45,11 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int bench_main(const std::vector<std::string>& args) {
-  std::string workload, until_text = "3600s";
-  unsigned hosts = 64, repeat = 3;
+  std::string workload, until_text = "3600s", hosts_text = "64", repeat_text = "3";
   po::options_description options("options");
-  options.add_options()("help,h", "this help")("hosts", po::value(&hosts)->default_value(64), "number of hosts (>= 2)")(
-      "until", po::value(&until_text)->default_value("3600s"), "simulated horizon, with a unit")(
-      "repeat", po::value(&repeat)->default_value(3), "timed runs per event loop; the median is reported");
+  options.add_options()("help,h", "this help")("hosts", po::value(&hosts_text), "number of hosts, 2 to 4096 (default 64)")(
+      "until", po::value(&until_text), "simulated horizon, with a unit, 1s to 100y (default 3600s)")(
+      "repeat", po::value(&repeat_text), "timed runs per event loop, 1 to 1000 (default 3); the median is reported");
   po::options_description hidden;
   hidden.add_options()("workload", po::value(&workload));
   po::options_description all;
@@ -76,26 +76,21 @@ int bench_main(const std::vector<std::string>& args) {
               << "; the workload is 'heartbeat-mesh'\n";
     return exit_usage;
   }
-  const auto until = parse_duration(until_text);
-  if (const auto* error = std::get_if<TimeParseError>(&until)) {
-    std::cerr << "poolsim bench: --until: " << error->message << '\n';
-    return exit_usage;
-  }
-  if (hosts < 2 || hosts > 4096 || repeat < 1) {
-    std::cerr << "poolsim bench: --hosts takes 2 to 4096 and --repeat 1 or more\n";
-    return exit_usage;
-  }
+  const auto until = parse_until_option("bench", until_text, std::cerr);  // the limits of a scenario's 'until:'
+  const auto hosts = parse_count_option("bench", "--hosts", hosts_text, 2, 4096, std::cerr);
+  const auto repeat = parse_count_option("bench", "--repeat", repeat_text, 1, 1000, std::cerr);
+  if (!until || !hosts || !repeat) return exit_usage;
   bench::MeshParameters p;
-  p.hosts = hosts;
-  p.until = std::get<Duration>(until);
+  p.hosts = static_cast<unsigned>(*hosts);
+  p.until = *until;
 
   std::cout << "heartbeat-mesh  hosts=" << p.hosts << "  until=" << format_duration(p.until)
             << "  period=" << format_duration(p.period) << "  latency=" << format_duration(p.latency)
-            << "  timeout=" << format_duration(p.detection_timeout) << "  repeat=" << repeat << '\n';
+            << "  timeout=" << format_duration(p.detection_timeout) << "  repeat=" << *repeat << '\n';
 
   std::vector<double> kernel_s, baseline_s;
   bench::MeshFigures kernel, baseline;
-  for (unsigned i = 0; i < repeat; ++i) {  // interleaved, so that machine noise hits both alike
+  for (std::uint64_t i = 0; i < *repeat; ++i) {  // interleaved, so that machine noise hits both alike
     baseline_s.push_back(time_one(bench::run_mesh_on_baseline, p, baseline));
     kernel_s.push_back(time_one(bench::run_mesh_on_kernel, p, kernel));
   }

@@ -3,12 +3,15 @@
 // Exit 0 when no re-run breaks an invariant, 1 when one does, 2 for a usage or input error.
 #include <cstdint>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/program_options.hpp>
 
+#include "poolsim/kernel/event_bus.hpp"
+#include "poolsim/kernel/time.hpp"
 #include "poolsim/scenario/emit.hpp"
 #include "poolsim/analysis/explore.hpp"
 #include "poolsim/scenario/load.hpp"
@@ -38,11 +41,10 @@ std::string fault_line(const scenario::ScenarioSpec& spec, const scenario::Fault
 }  // namespace
 
 int explore_main(const std::vector<std::string>& args) {
-  std::string file, seed_text;
-  std::size_t max_instants = 0;
+  std::string file, seed_text, max_instants_text = "0";
   po::options_description options("options");
   options.add_options()("help,h", "this help")("seed", po::value(&seed_text), "overrides the file's seed")(
-      "max-instants", po::value(&max_instants), "explore at most N instants, evenly sampled (default: all)");
+      "max-instants", po::value(&max_instants_text), "explore at most N instants, evenly sampled (default: all)");
   constexpr std::string_view help =
       "\nRuns the scenario once, then once more per (decision instant, resource): each host crashed, each\n"
       "NIC unplugged, each switch, portal and network array failed at each instant of the first run's\n"
@@ -50,33 +52,41 @@ int explore_main(const std::vector<std::string>& args) {
       "that reproduces it. Exit status: 0 none broke, 1 an invariant broke, 2 usage or input error.\n\n";
   po::variables_map vm;
   if (const auto status = parse_scenario_args("explore", args, options, usage, help, file, vm)) return *status;
+  // 0: all. Written digits only: a sign is refused rather than wrapped round to a huge number.
+  const auto max_instants =
+      parse_count_option("explore", "--max-instants", max_instants_text, 0, std::numeric_limits<std::size_t>::max(), std::cerr);
+  if (!max_instants) return exit_usage;
   scenario::LoadResult loaded = scenario::load_scenario(file);
   for (const scenario::Diagnostic& d : loaded.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
   if (!loaded.spec) return exit_usage;
   scenario::ScenarioSpec& spec = *loaded.spec;
   if (vm.count("seed")) {
-    if (seed_text.empty() || seed_text.size() > 19 || seed_text.find_first_not_of("0123456789") != std::string::npos) {
-      std::cerr << "poolsim explore: --seed takes a whole number\n";
-      return exit_usage;
-    }
-    spec.seed = std::stoull(seed_text);
+    const auto seed = parse_seed_option("explore", "--seed", seed_text, 1, std::cerr);
+    if (!seed) return exit_usage;
+    spec.seed = *seed;
   }
   std::cout << "SEED=" << spec.seed << '\n';
   std::vector<Duration> instants;
   try {
-    instants = analysis::decision_instants(spec, max_instants);
+    instants = analysis::decision_instants(spec, static_cast<std::size_t>(*max_instants));
   } catch (const std::runtime_error& e) {
     std::cerr << "poolsim explore: " << file << ": " << e.what() << '\n';
     return exit_usage;
   }
   const std::vector<scenario::FaultSpec> faults = analysis::exploration_faults(spec);
   std::uint64_t runs = 0, violations = 0;
-  analysis::explore(spec, instants, faults, [&](const analysis::Exploration& e) {
-    ++runs;
-    if (e.violation.empty()) return;
-    ++violations;
-    std::cout << "VIOLATION " << e.violation << "\n  add to faults: " << fault_line(spec, e.fault) << '\n';
-  });
+  try {
+    analysis::explore(spec, instants, faults, [&](const analysis::Exploration& e) {
+      ++runs;
+      if (e.violation.empty()) return;
+      ++violations;
+      std::cout << "VIOLATION " << e.violation << "\n  add to faults: " << fault_line(spec, e.fault) << '\n';
+    });
+  } catch (const RecordBudgetExceeded& e) {  // a run with one more fault can publish more than the first
+    std::cerr << "poolsim explore: " << file << ": a run reached the record budget of " << e.budget()
+              << " records at " << format_seconds(e.at()) << " s simulated (docs/running.md \"Record budget\")\n";
+    return exit_usage;
+  }
   std::cout << "explore: " << file << ": " << instants.size() << " instants x " << faults.size() << " faults = " << runs
             << " runs, " << violations << " invariant violations\n";
   return violations ? exit_failed : exit_ok;

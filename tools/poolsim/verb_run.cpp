@@ -33,7 +33,7 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: poolsim run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet]\n"
-    "                   [--heartbeats compressed|messages] [--stats] [--clock]\n";
+    "                   [--heartbeats compressed|messages] [--stats] [--clock] [--max-records N]\n";
 
 void print_diagnostics(const std::vector<scenario::Diagnostic>& diagnostics) {
   for (const scenario::Diagnostic& d : diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
@@ -43,7 +43,8 @@ void print_diagnostics(const std::vector<scenario::Diagnostic>& diagnostics) {
 }  // namespace
 
 int run_main(const std::vector<std::string>& args) {
-  std::string file, seed_text, until_text, timeline = "-", h5, heartbeats = "compressed";
+  std::string file, seed_text, until_text, timeline = "-", h5, heartbeats = "compressed",
+              max_records_text = std::to_string(scenario::default_record_budget);
   po::options_description options("options");
   options.add_options()("help,h", "this help")("seed", po::value(&seed_text), "seed of every random stream (overrides the file's)")(
       "until", po::value(&until_text), "simulated horizon, e.g. 20m (overrides the file's)")(
@@ -53,7 +54,9 @@ int run_main(const std::vector<std::string>& args) {
       "heartbeats", po::value(&heartbeats),
       "compressed (default): only domain changes are events; messages: every heartbeat is one (the reference)")(
       "stats", "print '# stats events=N wall_s=S' on stderr (kernel events run, wall time of the run)")(
-      "clock", "timeline times as day and time of day: UTC from the scenario's 'start:', else d0T00:05:00.000000");
+      "clock", "timeline times as day and time of day: UTC from the scenario's 'start:', else d0T00:05:00.000000")(
+      "max-records", po::value(&max_records_text),
+      "record budget: stop with exit 2, writing no file, past N timeline records (default 10000000)");
   constexpr std::string_view help =
       "\nSimulates the scenario and prints its timeline (one line per state change or decision), then the\n"
       "summary and each expectation's verdict as '#' lines. docs/running.md describes the output.\n"
@@ -62,26 +65,18 @@ int run_main(const std::vector<std::string>& args) {
   if (const auto status = parse_scenario_args("run", args, options, usage, help, file, vm)) return *status;
   scenario::Overrides overrides;
   if (vm.count("seed")) {
-    overrides.seed = parse_count(seed_text);
-    if (!overrides.seed) {
-      std::cerr << "poolsim run: --seed '" << seed_text << "' is not a whole number from 0 to 18446744073709551615\n";
-      return exit_usage;
-    }
+    overrides.seed = parse_seed_option("run", "--seed", seed_text, 1, std::cerr);
+    if (!overrides.seed) return exit_usage;
   }
   if (vm.count("until")) {
-    const auto parsed = parse_duration(until_text);
-    if (const auto* error = std::get_if<TimeParseError>(&parsed)) {
-      std::cerr << "poolsim run: --until: " << error->message << '\n';
-      return exit_usage;
-    }
-    overrides.until = std::get<Duration>(parsed);
-    if (*overrides.until <= Duration::zero()) {
-      std::cerr << "poolsim run: --until must be after the start, e.g. '20m'\n";
-      return exit_usage;
-    }
+    overrides.until = parse_until_option("run", until_text, std::cerr);
+    if (!overrides.until) return exit_usage;
   }
 
   scenario::BuildOptions build_options;
+  const auto max_records = parse_count_option("run", "--max-records", max_records_text, 1, ~std::uint64_t{0}, std::cerr);
+  if (!max_records) return exit_usage;
+  build_options.record_budget = *max_records;
   if (heartbeats == "messages") {
     build_options.heartbeats = models::HeartbeatMode::messages;
   } else if (heartbeats != "compressed") {
@@ -153,6 +148,15 @@ int run_main(const std::vector<std::string>& args) {
     const scenario::OutcomeRecorder& outcome = sim.outcome();
     ending = outcome.summary();
     for (const scenario::Verdict& v : outcome.verdicts()) failed = failed || !v.passed;
+  } catch (const RecordBudgetExceeded& e) {
+    // Stopped where it stood: the temporaries are removed, nothing is written (docs/running.md "Record budget").
+    if (timeline_on_stdout) std::cout << "# stopped: record budget of " << e.budget() << " records reached\n";
+    std::cout.flush();
+    std::cerr << "poolsim run: " << file << ": stopped at " << format_seconds(e.at()) << " s simulated of "
+              << format_seconds(until) << ": the run reached its record budget of " << e.budget()
+              << " timeline records (--max-records) and would go on; no output file is written. Check the faults "
+                 "(a random fault with a tiny mtbf, a repair of 0s), shorten 'until', or raise --max-records\n";
+    return exit_usage;
   } catch (const models::InvariantViolation& e) {
     failed = violated = true;
     ending = "# invariant violated at " + format_seconds(sim.queue().now()) + " (seed " + std::to_string(spec.seed) +

@@ -22,6 +22,7 @@
 #include "poolsim/analysis/run_one.hpp"
 #include "poolsim/scenario/build.hpp"
 #include "poolsim/scenario/load.hpp"
+#include "poolsim/scenario/parameters.hpp"
 #include "poolsim/scenario/size.hpp"
 #include "poolsim/outputs.hpp"
 #include "poolsim/scenario_args.hpp"
@@ -71,11 +72,10 @@ int size_main(const std::vector<std::string>& args) {
     return exit_usage;
   }
   size_options.jobs = static_cast<unsigned>(*jobs);
-  const auto sample = parse_count(sample_text);
-  if (!sample || *sample == 0) {
-    std::cerr << "poolsim size: --sample '" << sample_text << "' is not a number of sets, 1 or more\n";
-    return exit_usage;
-  }
+  // A bound on the sets run per k, so that a slip of digits does not enumerate C(64, 32) sets: a million sets
+  // of one k already take hours.
+  const auto sample = parse_count_option("size", "--sample", sample_text, 1, 1'000'000, std::cerr);
+  if (!sample) return exit_usage;
   size_options.sample = static_cast<std::size_t>(*sample);
   sizing::WhatIf what_if;
   what_if.remove_hosts = remove_hosts;
@@ -88,20 +88,15 @@ int size_main(const std::vector<std::string>& args) {
     what_if.add_hosts.push_back(std::get<std::uint64_t>(parsed));
   }
   if (vm.count("ntol")) {
-    const auto ntol = parse_count(ntol_text);
-    if (!ntol) {
-      std::cerr << "poolsim size: --ntol '" << ntol_text << "' is not a number of host failures, 0 or more\n";
-      return exit_usage;
-    }
+    const scenario::ParameterRow& row = scenario::parameter("pool.ha.host_failures_to_tolerate");  // the file's limits
+    const auto ntol = parse_count_option("size", "--ntol", ntol_text, row.min, row.max, std::cerr);
+    if (!ntol) return exit_usage;
     what_if.ntol = static_cast<std::int64_t>(*ntol);
   }
   std::optional<std::uint64_t> seed;
   if (vm.count("seed")) {
-    seed = parse_count(seed_text);
-    if (!seed) {
-      std::cerr << "poolsim size: --seed '" << seed_text << "' is not a whole number\n";
-      return exit_usage;
-    }
+    seed = parse_seed_option("size", "--seed", seed_text, 1, std::cerr);
+    if (!seed) return exit_usage;
   }
 
   scenario::LoadResult loaded = scenario::load_scenario(file);
@@ -110,6 +105,11 @@ int size_main(const std::vector<std::string>& args) {
   scenario::ScenarioSpec& spec = *loaded.spec;
   if (const auto error = sizing::apply_what_if(spec, what_if)) {
     std::cerr << "poolsim size: " << *error << '\n';
+    return exit_usage;
+  }
+  if (what_if.ntol && *what_if.ntol > static_cast<std::int64_t>(spec.pool.hosts.size()) - 1) {  // as the loader
+    std::cerr << "poolsim size: --ntol " << *what_if.ntol << " is more than the pool's " << spec.pool.hosts.size()
+              << " hosts - 1; give 0 to " << (spec.pool.hosts.size() - 1) << '\n';
     return exit_usage;
   }
   size_options.seed = seed.value_or(spec.seed);

@@ -26,6 +26,9 @@ namespace po = boost::program_options;
 
 namespace {
 
+// The most runs of one swarm: batch's limit, so that a swarm line and a batch line take the same figures.
+constexpr std::uint64_t max_runs = 100'000'000;
+
 constexpr std::string_view usage =
     "usage: poolsim swarm --runs N --seed S [--hosts-max H] [--out DIR] [--no-shrink] [--verbose]\n"
     "       poolsim swarm --replay CASE.yaml\n";
@@ -121,12 +124,14 @@ int swarm_main(const std::vector<std::string>& args) {
     return exit_ok;
   }
   if (!replay.empty()) return replay_file(replay);
-  const std::optional<std::uint64_t> runs = parse_count(runs_text);
-  const std::optional<std::uint64_t> seed = parse_count(seed_text);
-  if (!runs || !seed) {
-    std::cerr << "poolsim swarm: --runs and --seed take whole numbers, e.g. '--runs 100 --seed 1'; " << usage;
+  if (!vm.count("runs") || !vm.count("seed")) {
+    std::cerr << "poolsim swarm: --runs and --seed are required, e.g. '--runs 100 --seed 1'; " << usage;
     return exit_usage;
   }
+  const std::optional<std::uint64_t> runs = parse_count_option("swarm", "--runs", runs_text, 0, max_runs, std::cerr);
+  if (!runs) return exit_usage;
+  const std::optional<std::uint64_t> seed = parse_seed_option("swarm", "--seed", seed_text, *runs, std::cerr);
+  if (!seed) return exit_usage;
   analysis::SwarmOptions swarm;
   if (vm.count("hosts-max")) {
     const std::optional<std::uint64_t> hosts = parse_count(hosts_text);

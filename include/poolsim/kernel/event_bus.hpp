@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,8 +43,29 @@ class TimelineObserver {
   virtual void on_finish(SimTime end) { (void)end; }
 };
 
+// Thrown by EventBus::publish when a run would publish more records than its budget: the run cannot finish
+// within the bounds it was given, so it stops there (docs/running.md "Record budget").
+class RecordBudgetExceeded : public std::runtime_error {
+ public:
+  RecordBudgetExceeded(SimTime at, std::uint64_t budget)
+      : std::runtime_error("the run published " + std::to_string(budget) + " timeline records, its budget, by " +
+                           std::to_string(at.ns() / 1'000'000'000) + " s simulated"),
+        at_(at), budget_(budget) {}
+  SimTime at() const { return at_; }
+  std::uint64_t budget() const { return budget_; }
+
+ private:
+  SimTime at_;
+  std::uint64_t budget_;
+};
+
 class EventBus {
  public:
+  // No more than `most` records: the one after them throws RecordBudgetExceeded instead of being published.
+  // Unlimited until set.
+  void set_record_budget(std::uint64_t most) { budget_ = most; }
+  std::uint64_t record_budget() const { return budget_; }
+
   // Observers are called in subscription order and must outlive the bus's use.
   void subscribe(TimelineObserver& observer) { observers_.push_back(&observer); }
 
@@ -57,6 +79,7 @@ class EventBus {
  private:
   std::vector<TimelineObserver*> observers_;
   std::uint64_t next_seq_ = 0;
+  std::uint64_t budget_ = ~std::uint64_t{0};
 };
 
 }  // namespace poolsim

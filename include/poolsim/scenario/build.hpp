@@ -85,10 +85,18 @@ struct BuildResult {
 };
 
 // How to build, beyond what the file says: choices that must not change what a run records.
+// The record budget of a run unless raised (`poolsim run --max-records`): 10^7 records, some 0.8 GB of text
+// timeline and a few GB of memory for HDF5, far above the longest run of the library or the swarm (a few hundred
+// thousand records), and reached within seconds by a runaway fault process (docs/running.md "Record budget").
+inline constexpr std::uint64_t default_record_budget = 10'000'000;
+
 struct BuildOptions {
   // Heartbeats simulated as domain changes computed from their grids (compressed, the default) or one event per
   // heartbeat and statefile cycle (messages, the reference); both give the same timeline (docs/model.md).
   models::HeartbeatMode heartbeats = models::HeartbeatMode::compressed;
+  // The most timeline records the run may publish; one more stops it with RecordBudgetExceeded
+  // (docs/running.md "Record budget").
+  std::uint64_t record_budget = default_record_budget;
 };
 
 // Builds `spec`, a spec that load_scenario accepted; diagnostics name the file `file`.

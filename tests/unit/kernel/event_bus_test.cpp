@@ -32,6 +32,25 @@ TEST(EventBus, NumbersRecordsAndSortsDetails) {
   EXPECT_EQ(bus.published(), 2u);
 }
 
+// The budget lets exactly its records through; the next is not published and says when and which budget.
+TEST(EventBus, RecordBudgetStopsTheRecordPastIt) {
+  EventBus bus;
+  Collector c;
+  bus.subscribe(c);
+  bus.set_record_budget(2);
+  bus.publish(SimTime::zero(), "pool", "ha_enabled");
+  bus.publish(SimTime::zero() + Duration::seconds(1), "pool", "ha_disabled");
+  try {
+    bus.publish(SimTime::zero() + Duration::seconds(7), "pool", "ha_enabled");
+    FAIL() << "the third record passed a budget of two";
+  } catch (const RecordBudgetExceeded& e) {
+    EXPECT_EQ(e.at(), SimTime::zero() + Duration::seconds(7));
+    EXPECT_EQ(e.budget(), 2u);
+  }
+  EXPECT_EQ(c.records.size(), 2u);
+  EXPECT_EQ(bus.published(), 2u);
+}
+
 TEST(EventBus, EveryObserverHearsEveryRecordInOrder) {
   EventBus bus;
   Collector a, b;

@@ -106,6 +106,19 @@ TEST(Build, TieBreakOrderIsFileOrderWithoutUuids) {
   EXPECT_EQ(tie_break_order(spec.pool), (std::vector<std::size_t>{0, 1}));
 }
 
+// The budget given is the bus's; by default 10^7. A run past it stops at the record after it.
+TEST(Build, RecordBudget) {
+  const BuildResult defaulted = build_simulation(loaded(std::string(pool_text)), "two.yaml");
+  ASSERT_TRUE(defaulted.simulation);
+  EXPECT_EQ(defaulted.simulation->bus().record_budget(), std::uint64_t{10'000'000});
+  BuildOptions options;
+  options.record_budget = 3;
+  BuildResult result = build_simulation(loaded(std::string(pool_text)), "two.yaml", options);
+  ASSERT_TRUE(result.simulation);
+  EXPECT_THROW(result.simulation->run(SimTime::zero() + Duration::minutes(20)), RecordBudgetExceeded);
+  EXPECT_EQ(result.simulation->bus().published(), 3u);
+}
+
 TEST(Build, StartPlacesVmsOnTheirHostsAndTheMaster) {
   BuildResult result = build_simulation(loaded(std::string(pool_text)), "two.yaml");
   ASSERT_TRUE(result.simulation);

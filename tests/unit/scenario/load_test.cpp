@@ -144,6 +144,17 @@ TEST(Load, WarningsDoNotFailTheLoad) {
   EXPECT_FALSE(has_errors(result.diagnostics));
 }
 
+// A quoted scalar carries yaml-cpp's tag '!' as a written '!' does; only the written one is refused.
+TEST(Load, AQuotedBangIsNoTag) {
+  const LoadResult quoted = load_scenario_text(replaced(pool_text, "seed: 7", "seed: 7\ndescription: \"!x\""), "q.yaml");
+  EXPECT_TRUE(quoted.spec) << ::testing::PrintToString(quoted.diagnostics.size());
+  const LoadResult written = load_scenario_text(replaced(pool_text, "seed: 7", "seed: ! 7"), "w.yaml");
+  ASSERT_FALSE(written.spec);
+  EXPECT_EQ(format_diagnostic(written.diagnostics.at(0)),
+            "w.yaml:2:7: error: YAML tag '!' here; the scenario format uses no tags, drop it and write the value alone "
+            "(quoted, e.g. \"true\", to keep it text)");
+}
+
 TEST(Load, FormatsDiagnostics) {
   EXPECT_EQ(format_diagnostic({"a.yaml", 9, 3, Severity::error, "host 'xs4' is defined twice (first at 8:3)"}),
             "a.yaml:9:3: error: host 'xs4' is defined twice (first at 8:3)");
