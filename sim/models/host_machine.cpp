@@ -48,12 +48,12 @@ void HostMachines::boot(HostIndex h) {
     ctx.publish(ctx.name(h), Rec::host_up);
     ctx.network.set_host_powered(ctx.name(h), true);
     ctx.xapi.resync_vms(h);
-    if (booted.was_fenced) {
-      // Raised by the fenced host's own xapi once it is back (docs/research/real-behaviour.md §5).
-      booted.was_fenced = false;
-      ctx.alert(Alert::ha_host_was_fenced, {{"host", ctx.name(h)}});
-    }
+    // After an unclean stop with HA on, the host's xapi raises HA_HOST_WAS_FENCED when it synchronises with the
+    // master (xapi_host_crashdump.ml resynchronise, from dbsync_slave): no crashdump, not shut down cleanly.
+    if (booted.stopped_uncleanly && ctx.config.ha_enabled) ctx.xapi.await_master_sync(h);
+    booted.stopped_uncleanly = false;
     ctx.xapi.start(h);
+    ctx.xapi.sync_with_master();
     ctx.xhad.start(h);
   });
 }
@@ -61,7 +61,7 @@ void HostMachines::boot(HostIndex h) {
 void HostMachines::fence(HostIndex h, std::string_view reason) {
   ctx.publish(ctx.ha_source(h), Rec::self_fence, {{"reason", std::string(reason)}});
   stop(h, HostState::fenced);
-  machines_[h].was_fenced = true;
+  machines_[h].stopped_uncleanly = true;
   boot(h);
 }
 

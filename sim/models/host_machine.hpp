@@ -23,7 +23,8 @@ struct Machine {
   HostState state = HostState::up;
   std::uint64_t life = 0;  // bumped at each power loss, fence or reboot: events of an older life are void
   EventHandle boot;
-  bool was_fenced = false;      // its xapi says so when it is back (HA_HOST_WAS_FENCED)
+  bool stopped_uncleanly = false;   // fenced or lost power: its xapi says so when it is back (HA_HOST_WAS_FENCED)
+  bool fence_alert_pending = false;  // back from an unclean stop, its xapi not yet synchronised with the master
   bool disabled = false;        // in (or entering) maintenance: no VM is placed on it
   bool in_maintenance = false;  // evacuated
 };

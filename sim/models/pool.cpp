@@ -94,6 +94,7 @@ bool PoolContext::reaches(HostIndex from, HostIndex to) const {
 void PoolContext::refresh() {
   invariants.world_changed();
   transport->refresh();
+  xapi.sync_with_master();  // a host cut off from the master may reach it now
 }
 
 // Every host's daemon starts now with every host in its liveset and its domains full where links deliver (at
@@ -168,6 +169,7 @@ void Pool::crash(HostIndex host) {
   if (p.machines[host].state == HostState::down) return;
   p.publish(p.name(host), Rec::host_crashed);
   p.machines.stop(host, HostState::down);
+  p.machines[host].stopped_uncleanly = true;
 }
 
 void Pool::power_on(HostIndex host) {

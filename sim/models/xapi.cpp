@@ -74,6 +74,7 @@ void Xapi::restore(HostIndex h) {
   ctx.queue.cancel(xapi.health_fence);
   ctx.publish(ctx.name(h), Rec::xapi_restored);
   schedule_bond_warning(h);
+  sync_with_master();
   // A master's xapi that starts again still holds the lock (on_server_restart: propose_master) and starts a new
   // monitor, which waits for the hosts: they re-enable themselves once they have restarted with it (assumed one
   // fuse later, as when they follow a new master).
@@ -176,6 +177,7 @@ void Xapi::restart_as_master(HostIndex h) {
   xapi.enabled_at = ctx.queue.now();
   ctx.alert(Alert::pool_master_transition, {{"host", ctx.name(h)}});
   if (ctx.config.ha_enabled && ctx.xhad[h].running()) ctx.monitor.start_thread(h);
+  sync_with_master();
 }
 
 void Xapi::liveset_changed(HostIndex h) {
@@ -219,6 +221,28 @@ void Xapi::schedule_bond_warning(HostIndex h) {
     if (daemon.bond_error && !read.bond_error_raised) ctx.alert(Alert::ha_network_bonding_error, {{"host", ctx.name(h)}});
     read.bond_error_raised = daemon.bond_error;
   });
+}
+
+// dbsync_slave runs Xapi_host_crashdump.resynchronise once the host's xapi talks to the master's database: a host
+// cut off from the master (or with no master) raises its alert only once it reaches one.
+void Xapi::await_master_sync(HostIndex h) {
+  Machine& machine = ctx.machines[h];
+  if (!machine.fence_alert_pending) ++awaiting_sync_;
+  machine.fence_alert_pending = true;
+}
+
+void Xapi::sync_with_master() {
+  if (awaiting_sync_ == 0) return;
+  const std::optional<HostIndex> m = master();
+  if (!m || !toolstacks_[*m].alive) return;
+  for (HostIndex h = 0; h < ctx.n(); ++h) {
+    Machine& machine = ctx.machines[h];
+    if (!machine.fence_alert_pending || machine.state != HostState::up || !toolstacks_[h].alive) continue;
+    if (h != *m && !ctx.reaches(h, *m)) continue;
+    machine.fence_alert_pending = false;
+    --awaiting_sync_;
+    if (ctx.config.ha_enabled) ctx.alert(Alert::ha_host_was_fenced, {{"host", ctx.name(h)}});
+  }
 }
 
 void Xapi::start_vm(VmIndex v, HostIndex host) {

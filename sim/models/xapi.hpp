@@ -57,6 +57,9 @@ class Xapi {
   void resync_vms(HostIndex h);
   // The bonding warning is read at xapi's next monitor loop.
   void schedule_bond_warning(HostIndex h);
+  // Hosts back from an unclean stop whose xapi reaches the master's now raise HA_HOST_WAS_FENCED.
+  void sync_with_master();
+  void await_master_sync(HostIndex h);
   // xapi starts VM v on `host`: the database has it running there, the host creates its domain.
   void start_vm(VmIndex v, HostIndex host);
 
@@ -72,6 +75,7 @@ class Xapi {
 
   PoolContext& ctx;
   std::vector<Toolstack> toolstacks_;
+  std::size_t awaiting_sync_ = 0;  // hosts whose HA_HOST_WAS_FENCED waits for the master
   std::uint64_t master_term_ = 0;
 };
 
