@@ -135,12 +135,10 @@ Pool::Pool(EventQueue& queue, EventBus& bus, Network& network, Storage& storage,
     : impl_(std::make_unique<Impl>(queue, bus, network, storage, std::move(config))) {
   network.on_change([this] {
     impl_->refresh();
-    impl_->xhad.retry_failed_joins();
     impl_->xhad.bonds_changed();
   });
   storage.on_change([this] {
     impl_->statefile.storage_changed();
-    impl_->xhad.retry_failed_joins();
   });
 }
 
@@ -215,7 +213,6 @@ void Pool::heal() {
   for (auto& row : p.cut) std::fill(row.begin(), row.end(), false);
   p.publish("pool", Rec::heal);
   p.refresh();
-  p.xhad.retry_failed_joins();
 }
 
 HostState Pool::host_state(HostIndex host) const {

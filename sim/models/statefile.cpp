@@ -36,7 +36,7 @@ void Statefile::storage_changed() {
     io_[h] = io;
     Daemon& daemon = ctx.xhad[h];
     if (!daemon.running()) {
-      if (daemon.awaiting_statefile && io == IoOutcome::completes) ctx.xhad.start(h);
+      if (daemon.awaiting_statefile && io == IoOutcome::completes) ctx.xhad.statefile_back(h);
       continue;
     }
     ctx.queue.cancel(watchdog_[h]);

@@ -182,7 +182,6 @@ void Xapi::restart_as_master(HostIndex h) {
 
 void Xapi::liveset_changed(HostIndex h) {
   schedule_master_poll(h);
-  ctx.xhad.retry_failed_joins();
   if (toolstacks_[h].is_master) ctx.plan.out_of_date = true;  // "Liveset looks different; ... rerun the planner"
   if (toolstacks_[h].is_master && ctx.config.ha_enabled) ctx.monitor.wake(h);
 }

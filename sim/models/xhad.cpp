@@ -51,6 +51,7 @@ void Xhad::start(HostIndex h) {
   if (!ctx.config.ha_enabled) return;
   if (ctx.config.heartbeat_sr && ctx.statefile.io(h) != IoOutcome::completes) {
     d.awaiting_statefile = true;
+    d.start_failed_at = ctx.queue.now();
     ctx.publish(ctx.ha_source(h), Rec::join_aborted, {{"reason", "statefile_unreachable"}});
     return;
   }
@@ -69,7 +70,7 @@ void Xhad::start(HostIndex h) {
     ctx.publish(ctx.ha_source(h), Rec::join_failed, {{"reason", "not_accepted_by_live_hosts"}});
     stop(h);
     daemons_[h].join_failed = true;
-    // xapi tries again: at the next change of the world, or after join_retry_interval at the latest.
+    // xapi starts the daemon again join_retry_interval later (on_server_restart).
     ctx.queue.schedule_in(ctx.config.xapi.join_retry_interval, Phase::decision, [this, h, life] {
       if (ctx.machines[h].life == life) retry_failed_joins();
     });
@@ -104,6 +105,22 @@ void Xhad::halt(HostIndex h) {
   ctx.queue.cancel(d.join_timeout);
   ctx.queue.cancel(d.bond_check);
   ctx.transport->reset_links(h);
+}
+
+// xapi's retries of a daemon that could not reach the statefile (MTC_EXIT_CAN_NOT_ACCESS_STATEFILE, every
+// join_retry_interval): each one fails while the I/O does not complete, so only the first retry after the
+// statefile is back is scheduled.
+void Xhad::statefile_back(HostIndex h) {
+  Daemon& d = daemons_[h];
+  if (!d.awaiting_statefile || ctx.queue.pending(d.start_retry)) return;
+  const Duration every = ctx.config.xapi.join_retry_interval;
+  const SimTime at = grid_at_or_after(d.start_failed_at, every, std::max(ctx.queue.now(), d.start_failed_at + every), true);
+  const std::uint64_t life = ctx.machines[h].life;
+  d.start_retry = ctx.queue.schedule_at(at, Phase::decision, [this, h, life] {
+    Daemon& waiting = daemons_[h];
+    if (ctx.machines[h].life != life || !waiting.awaiting_statefile) return;
+    if (ctx.statefile.io(h) == IoOutcome::completes) start(h);  // else the I/O failed again meanwhile
+  });
 }
 
 void Xhad::retry_failed_joins() {

@@ -26,6 +26,8 @@ struct Daemon {
   EventHandle join_timeout;
   bool join_failed = false;         // gave up at the join timeout; xapi starts it again when the world changes
   bool awaiting_statefile = false;  // booted, HA join aborted until the statefile returns
+  SimTime start_failed_at;          // xapi's retries of the daemon's start run every join_retry_interval from here
+  EventHandle start_retry;
   bool bond_error = false;          // what the bond monitor's last check found
   EventHandle bond_check;
 
@@ -58,6 +60,8 @@ class Xhad {
   void halt(HostIndex h);
   // After a change in the world, a host whose join failed tries again (xapi retries the join).
   void retry_failed_joins();
+  // h's statefile I/O completes again: xapi's next retry starts its daemon.
+  void statefile_back(HostIndex h);
 
   // A domain change found by the transport in the protocol band; all of an instant's are applied together.
   void found(HostIndex h, HostIndex p, Channel c, bool enter);

@@ -21,6 +21,9 @@ chromium=$(command -v chromium || command -v chromium-browser || true)
 "$python" -c 'import h5py' 2>/dev/null || { echo "skipped: no h5py for $python (apt-get install python3-h5py)"; exit 77; }
 # shellcheck source=../cli/lib.sh
 source "$here/../cli/lib.sh"
+# Under AddressSanitizer (the dev preset) the write-failure shim comes before ASan's runtime: allowed here, as in
+# tests/cli/outputs.sh.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 
 # One browser profile for the test, removed with $tmp; no GPU, no sandbox (the test may run as root).
 browser() {

@@ -69,9 +69,9 @@ struct XapiTimers {
   Duration health_check_interval = Duration::seconds(60);
   Duration health_check_timeout = Duration::seconds(120);
   Duration restart_timeout = Duration::seconds(300);  // xhad's attempt to restart a dead xapi
-  // After a failed HA join, xapi starts the daemon again at the latest this long after (a typical value; it also
-  // retries at once when the network, the storage or a liveset changes).
-  Duration join_retry_interval = Duration::seconds(60);
+  // After a failed HA daemon start (a join that failed, no statefile access), xapi starts it again this long
+  // after (xapi_ha.ml on_server_restart: "will retry in 10s").
+  Duration join_retry_interval = Duration::seconds(10);
 };
 
 // How heartbeats are simulated: `compressed` schedules only the instants where a peer enters or leaves a domain,

@@ -153,7 +153,10 @@ TEST_F(Tutorial, BothCablesOfTheMasterPulled) {
            // Back at 540 with its cables still out, its xapi reaches the master only at 900 (xapi_host_crashdump.ml
            // resynchronise runs in dbsync_slave): HA_HOST_WAS_FENCED then, not while it is cut off.
            "900.000000 pool alert host=xenserver-1 name=HA_HOST_WAS_FENCED",
-           "900.000000 xenserver-2/ha liveset_joined hosts=xenserver-1 live=2",
+           // Its daemon's start failed at 540 (no statefile); xapi's retries every 10 s from there reach 900 as the
+           // statefile returns, and the daemon hears its peer at the next heartbeats.
+           "900.000000 xenserver-1/ha daemon_started",
+           "903.000000 xenserver-2/ha liveset_joined hosts=xenserver-1 live=2",
   });
   EXPECT_TRUE(missing.empty()) << missing << log.dump();
   EXPECT_EQ(pool->master(), 1u);
@@ -354,8 +357,9 @@ TEST_F(Tutorial, WithHaDisabledAMasterCrashLeavesThePoolWithoutMaster) {
 }
 
 // The loser of a partition reboots while the partition lasts: it must not form a pool of its own (two masters).
-// It reads the liveset {xenserver-1} from the statefile, is never accepted, gives up at 342 + 120 = 462, and
-// joins once the partition heals.
+// It reads the liveset {xenserver-1} from the statefile, is never accepted, gives up at 342 + 120 = 462; xapi
+// starts its daemon again 10 s later (xapi_ha.ml on_server_restart: "will retry in 10s"), 472, which fails at 592;
+// the next start, 602, comes after the heal at 600 and joins at the next heartbeats, 605.
 TEST_F(Tutorial, AFencedHostCannotJoinAcrossAPartition) {
   build({});
   at(at_s(100), [&] { pool->partition({{0}, {1}}); });
@@ -363,8 +367,11 @@ TEST_F(Tutorial, AFencedHostCannotJoinAcrossAPartition) {
   queue.run_until(at_s(1200));
   EXPECT_TRUE(log.has("342.000000 xenserver-2/ha daemon_started")) << log.dump();
   EXPECT_TRUE(log.has("462.000000 xenserver-2/ha join_failed reason=not_accepted_by_live_hosts")) << log.dump();
-  EXPECT_TRUE(log.has("600.000000 xenserver-2/ha joined hosts=xenserver-1 live=2")) << log.dump();
-  EXPECT_TRUE(log.has("600.000000 xenserver-1/ha liveset_joined hosts=xenserver-2 live=2")) << log.dump();
+  EXPECT_TRUE(log.has("472.000000 xenserver-2/ha daemon_started")) << log.dump();
+  EXPECT_TRUE(log.has("592.000000 xenserver-2/ha join_failed reason=not_accepted_by_live_hosts")) << log.dump();
+  EXPECT_TRUE(log.has("602.000000 xenserver-2/ha daemon_started")) << log.dump();
+  EXPECT_TRUE(log.has("605.000000 xenserver-2/ha joined hosts=xenserver-1 live=2")) << log.dump();
+  EXPECT_TRUE(log.has("605.000000 xenserver-1/ha liveset_joined hosts=xenserver-2 live=2")) << log.dump();
   EXPECT_EQ(pool->master(), 0u);
 }
 
@@ -579,6 +586,20 @@ struct SplitWorld {
   }
   void at(SimTime t, std::function<void()> f) { queue.schedule_at(t, Phase::fault, std::move(f)); }
 };
+
+// xapi starts a daemon that could not reach the statefile again every 10 s (xapi_ha.ml on_server_restart): xs2,
+// fenced by its statefile watchdog at 174 (AHungStatefileFencesByItsWatchdog), is back at 354 with its storage
+// NIC still out; the NIC is back at 381, multipath reinstates the path at its next check (385), and the daemon
+// starts at the first retry after that on the grid 354 + 10k: 394, not at once.
+TEST(Xapi, ADaemonStartThatFailedIsRetriedEveryTenSeconds) {
+  SplitWorld w(3);
+  w.at(at_s(100), [&] { w.net.unplug(w.storage_nics[1]); });
+  w.at(at_s(381), [&] { w.net.replug(w.storage_nics[1]); });
+  w.queue.run_until(at_s(500));
+  EXPECT_TRUE(w.log.has("354.000000 xs2/ha join_aborted reason=statefile_unreachable")) << w.log.dump();
+  EXPECT_TRUE(w.log.has("385.000000 xs2/iscsi-sr io_completes")) << w.log.dump();
+  EXPECT_TRUE(w.log.has("394.000000 xs2/ha daemon_started")) << w.log.dump();
+}
 
 // The new master's first pass (xapi_ha.ml, xapi_fuse.ml, xapi_pool_transition.ml). xs1, the master, loses power
 // at 100; xs2 and xs3 drop it at 180 and xs2 takes the lock at its 200 poll. xs3 learns of it at its own 200 poll
