@@ -13,10 +13,12 @@
 #include "poolsim/scenario/parameters.hpp"
 #include "poolsim/scenario/size.hpp"
 
+#include "mapper.hpp"
+
 namespace poolsim::import {
 
-using scenario::Diagnostic;
-using scenario::Severity;
+using detail::lookup;
+using detail::to_ll;
 
 std::string sanitize_name(std::string_view label, std::string_view fallback) {
   std::string out;
@@ -38,25 +40,6 @@ std::string sanitize_name(std::string_view label, std::string_view fallback) {
   return out.empty() ? std::string(fallback) : out;
 }
 
-namespace {
-
-std::optional<long long> to_ll(std::string_view s) {
-  long long v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
-}
-
-const std::string* lookup(const std::vector<std::pair<std::string, std::string>>& map, std::string_view key) {
-  for (const auto& [k, v] : map) {
-    if (k == key) return &v;
-  }
-  return nullptr;
-}
-// A temporary map would die before the pointer is used: keep the map in a variable.
-const std::string* lookup(std::vector<std::pair<std::string, std::string>>&& map, std::string_view key) = delete;
-
-}  // namespace
 
 std::optional<HaTimeout> resolve_ha_timeout(const std::vector<std::pair<std::string, std::string>>& ha_configuration,
                                             const std::vector<std::pair<std::string, std::string>>& other_config,
@@ -77,188 +60,7 @@ std::optional<HaTimeout> resolve_ha_timeout(const std::vector<std::pair<std::str
   return HaTimeout{60, "default"};
 }
 
-namespace {
-
-constexpr std::string_view null_ref = "OpaqueRef:NULL";
-
-struct Stop {};
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-// A label as a comment shows it: printable ASCII kept, anything else as '?'.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    out += (u >= 0x20 && u < 0x7f) ? c : '?';
-  }
-  return out;
-}
-
-bool valid_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash != (s[i] == '-')) return false;
-    if (!dash && !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
-}
-
-// Names unique within one namespace: a second "web" becomes "web-2".
-class Namer {
- public:
-  std::string take(std::string base) {
-    std::string name = base;
-    for (int n = 2; used_.count(name); ++n) name = base + "-" + std::to_string(n);
-    used_.insert(name);
-    return name;
-  }
-
- private:
-  std::set<std::string> used_;
-};
-
-struct HostInfo {
-  const DbRow* row = nullptr;
-  std::size_t index = 0;  // in spec.pool.hosts
-  bool live = true;
-  std::map<std::string, std::string> iface_of_pif;  // PIF ref -> NIC or bond name
-};
-
-class Mapper {
- public:
-  Mapper(const Database& db, std::string file, ImportResult& out) : db_(db), file_(std::move(file)), out_(out) {}
-
-  void run(const std::string& source_label);
-
- private:
-  const Database& db_;
-  std::string file_;
-  ImportResult& out_;
-  scenario::ScenarioSpec defaults_;
-  std::map<std::string, HostInfo> hosts_;             // host ref -> info
-  std::map<std::string, std::string> network_name_;   // network ref -> name
-  std::map<std::string, std::size_t> sr_index_;       // SR ref -> index in spec.pool.storage
-  std::set<std::string> bond_master_pifs_;
-
-  // The file a position is in: the database's, or one of the xe lists.
-  const std::string& file_of(XmlPos pos) const {
-    return pos.file >= 0 && static_cast<std::size_t>(pos.file) < db_.files.size() ? db_.files[static_cast<std::size_t>(pos.file)] : file_;
-  }
-  [[noreturn]] void error(XmlPos pos, const std::string& message) {
-    out_.diagnostics.push_back(Diagnostic{file_of(pos), pos.line, pos.column, Severity::error, message});
-    throw Stop{};
-  }
-  void warn(XmlPos pos, const std::string& message) {
-    out_.diagnostics.push_back(Diagnostic{file_of(pos), pos.line, pos.column, Severity::warning, message});
-  }
-  void assume(std::string text) { out_.assumptions.push_back(std::move(text)); }
-
-  // What the user sees of a table or field: the database's names, or the xe list's ("vm-list", "resident-on").
-  std::string label(const std::string& key) const {
-    const auto it = db_.labels.find(key);
-    return it == db_.labels.end() ? key : it->second;
-  }
-  std::string where(const DbTable& t, const DbRow& r, std::string_view field) const {
-    if (db_.from_xe) return label(t.name) + " record '" + r.ref + "' field '" + label(t.name + "." + std::string(field)) + "'";
-    return t.name + " row '" + r.ref + "' field '" + std::string(field) + "'";
-  }
-  std::string not_a_row(std::string_view target) const {
-    if (db_.from_xe) return "which is not a record of " + label(std::string(target));
-    return "which is not a row of table '" + std::string(target) + "'";
-  }
-  // How to fix it: the database's hint, or the xe lists'.
-  std::string hint(std::string_view xml, std::string_view xe) const { return std::string(db_.from_xe ? xe : xml); }
-  std::string corrupt() const {
-    return hint("the database is corrupt: dump it again", "xe does not print such a value: give the list as xe printed it");
-  }
-  std::string inconsistent() const {
-    return hint("the database is inconsistent: dump it again with xe pool-dump-database",
-                "the lists disagree (the pool changed between two commands): run the xe commands again, one right after another");
-  }
-
-  const DbTable& table(std::string_view name) {
-    static const DbTable empty;
-    const DbTable* t = db_.table(name);
-    return t ? *t : empty;
-  }
-
-  std::string text(const DbRow& r, std::string_view field, std::string fallback = {}) {
-    const DbField* f = r.field(field);
-    return f ? f->value : fallback;
-  }
-  XmlPos pos_of(const DbRow& r, std::string_view field) {
-    const DbField* f = r.field(field);
-    return f ? f->pos : r.pos;
-  }
-  bool boolean(const DbTable& t, const DbRow& r, std::string_view field, bool fallback) {
-    const DbField* f = r.field(field);
-    if (!f) return fallback;
-    if (f->value == "true") return true;
-    if (f->value == "false") return false;
-    error(f->pos, where(t, r, field) + " is '" + printable(f->value) + "', not true or false; " + corrupt());
-  }
-  long long integer(const DbTable& t, const DbRow& r, std::string_view field, long long fallback) {
-    const DbField* f = r.field(field);
-    if (!f) return fallback;
-    const std::optional<long long> v = to_ll(f->value);
-    if (!v) error(f->pos, where(t, r, field) + " is '" + printable(f->value) + "', not a whole number; " + corrupt());
-    return *v;
-  }
-  std::vector<std::pair<std::string, std::string>> map(const DbTable& t, const DbRow& r, std::string_view field) {
-    const DbField* f = r.field(field);
-    if (!f) return {};
-    std::string why;
-    auto m = parse_map(f->value, why);
-    if (!m) error(f->pos, where(t, r, field) + " is not a map: " + why + "; " + corrupt());
-    return *m;
-  }
-  std::vector<std::string> set(const DbTable& t, const DbRow& r, std::string_view field) {
-    const DbField* f = r.field(field);
-    if (!f) return {};
-    std::string why;
-    auto s = parse_set(f->value, why);
-    if (!s) error(f->pos, where(t, r, field) + " is not a set: " + why + "; " + corrupt());
-    return *s;
-  }
-  static bool is_null(std::string_view ref) { return ref.empty() || ref == null_ref; }
-
-  // The row a reference field names, or null when the field is empty or OpaqueRef:NULL; a reference to a row that
-  // does not exist is an error.
-  const DbRow* deref(const DbTable& t, const DbRow& r, std::string_view field, std::string_view target) {
-    const DbField* f = r.field(field);
-    if (!f || is_null(f->value)) return nullptr;
-    const DbRow* row = table(target).find(f->value);
-    if (!row) {
-      error(f->pos, where(t, r, field) + " names '" + printable(f->value) + "', " + not_a_row(target) + "; " + inconsistent());
-    }
-    return row;
-  }
-  std::string ref_of(const DbRow& r, std::string_view field) {
-    const DbField* f = r.field(field);
-    return (!f || is_null(f->value)) ? std::string() : f->value;
-  }
-
-  std::string rename(std::string_view kind, const std::string& label, const std::string& name) {
-    if (label != name) out_.renames.push_back(std::string(kind) + " \"" + printable(label) + "\" -> " + name);
-    return name;
-  }
-
-  void load_defaults();
-  void check_schema();
-  bool vm_imported(const DbRow& vm);
-  void map_hosts(const DbRow& pool, scenario::PoolSpec& spec);
-  void map_networks(scenario::PoolSpec& spec, const std::set<std::string>& vm_refs);
-  void map_host_interfaces(scenario::PoolSpec& spec);
-  void map_storage(const DbRow& pool, scenario::PoolSpec& spec, const std::set<std::string>& vm_refs);
-  void map_vms(scenario::PoolSpec& spec);
-  void map_ha(const DbRow& pool, scenario::PoolSpec& spec);
-};
+namespace detail {
 
 // The defaults the loader applies (boot times, bond timing, multipath, xapi timing): read from a skeleton
 // scenario so that they follow the parameter table.
@@ -403,161 +205,6 @@ void Mapper::map_networks(scenario::PoolSpec& spec, const std::set<std::string>&
     network_name_.emplace(n.ref, net.name);
     spec.networks.push_back(std::move(net));
   }
-}
-
-void Mapper::map_host_interfaces(scenario::PoolSpec& spec) {
-  const DbTable& pifs = table("PIF");
-  const DbTable& bonds = table("Bond");
-  const DbTable& vlans = table("VLAN");
-  for (const DbRow& b : bonds.rows) {
-    if (const DbRow* master = deref(bonds, b, "master", "PIF")) bond_master_pifs_.insert(master->ref);
-  }
-  bool any_lacp = false;
-  for (auto& [host_ref, info] : hosts_) {
-    scenario::HostSpec& host = spec.hosts[info.index];
-    std::vector<const DbRow*> mine;
-    for (const DbRow& p : pifs.rows) {
-      if (ref_of(p, "host") == host_ref) mine.push_back(&p);
-    }
-    for (const DbRow* p : mine) {
-      deref(pifs, *p, "network", "network");
-      deref(pifs, *p, "bond_slave_of", "Bond");
-    }
-    Namer names;
-    // Physical PIFs are the NICs (the field exists since Miami; without it, a PIF with no VLAN that masters no bond).
-    for (const DbRow* p : mine) {
-      const bool physical = p->field("physical") ? boolean(pifs, *p, "physical", false)
-                                                 : integer(pifs, *p, "VLAN", -1) < 0 && !bond_master_pifs_.count(p->ref);
-      if (!physical) continue;
-      scenario::NicSpec nic;
-      const std::string device = text(*p, "device");
-      nic.name = names.take(sanitize_name(device, "nic-" + std::to_string(host.nics.size())));
-      if (nic.name != device) rename("nic of " + host.name, device, nic.name);
-      nic.on_switch.name = "sw0";
-      if (const DbRow* pm = deref(pifs, *p, "metrics", "PIF_metrics")) {
-        const long long mbit = integer(table("PIF_metrics"), *pm, "speed", 0);
-        if (mbit >= 10 && mbit <= 800000) nic.speed = static_cast<std::uint64_t>(mbit) * 1'000'000;
-      }
-      if (!bond_master_pifs_.count(p->ref) && ref_of(*p, "bond_slave_of").empty()) info.iface_of_pif[p->ref] = nic.name;
-      info.iface_of_pif["nic:" + p->ref] = nic.name;
-      host.nics.push_back(std::move(nic));
-    }
-    // Bonds whose master PIF is on this host.
-    for (const DbRow& b : bonds.rows) {
-      const DbRow* master = deref(bonds, b, "master", "PIF");
-      if (!master || ref_of(*master, "host") != host_ref) continue;
-      std::vector<scenario::Ref> members;
-      for (const DbRow* p : mine) {
-        if (ref_of(*p, "bond_slave_of") == b.ref && info.iface_of_pif.count("nic:" + p->ref)) {
-          members.push_back({info.iface_of_pif["nic:" + p->ref], {}});
-        }
-      }
-      const std::string device = text(*master, "device");
-      if (members.size() < 2) {
-        if (members.size() == 1) {
-          info.iface_of_pif[master->ref] = members.front().name;
-          assume("host " + host.name + ": bond " + printable(device) + " has one member; its networks are taken as carried by " +
-                 members.front().name);
-        }
-        continue;
-      }
-      scenario::BondSpec bond = defaults_.pool.hosts.front().bonds.front();
-      bond.name = names.take(sanitize_name(device, "bond-" + std::to_string(host.bonds.size())));
-      if (bond.name != device) rename("bond of " + host.name, device, bond.name);
-      bond.members = members;
-      // Bond.mode (datamodel.ml bond_mode): balance-slb, active-backup, lacp; lacp hashes by
-      // properties:hashing_algorithm (tcpudp_ports by default, or src_mac) and times out by lacp-time
-      // (xapi_bond.ml requirements_of_mode).
-      const std::string mode = text(b, "mode", "balance-slb");
-      const auto props = map(bonds, b, "properties");
-      if (mode == "active-backup") {
-        bond.mode = scenario::BondMode::active_backup;
-      } else if (mode == "lacp") {
-        const std::string* hashing = lookup(props, "hashing_algorithm");
-        bond.mode = hashing && *hashing == "src_mac" ? scenario::BondMode::lacp_mac : scenario::BondMode::lacp_tcp;
-        const std::string* rate = lookup(props, "lacp-time");
-        bond.lacp_rate = rate && *rate == "fast" ? scenario::LacpRate::fast : scenario::LacpRate::slow;
-        any_lacp = true;
-      } else {
-        if (mode != "balance-slb") {
-          warn(pos_of(b, "mode"), "bond mode '" + printable(mode) + "' of host " + host.name + " is not one xapi defines; taken as balance-slb (active_active)");
-        }
-        bond.mode = scenario::BondMode::active_active;
-      }
-      // nm.ml: miimon 100, downdelay 200, updelay 31000, rebalance-interval 1800000 ms, each overridable by the
-      // master PIF's other_config:bond-<name>.
-      const auto other = map(pifs, *master, "other_config");
-      const std::pair<std::string_view, Duration*> timings[] = {{"bond-miimon", &bond.miimon},
-                                                                 {"bond-downdelay", &bond.downdelay},
-                                                                 {"bond-updelay", &bond.updelay},
-                                                                 {"bond-rebalance-interval", &bond.rebalance_interval}};
-      for (const auto& [key, value] : timings) {
-        if (const std::string* v = lookup(other, key)) {
-          const std::optional<long long> ms = to_ll(*v);
-          if (ms && *ms >= 0 && *ms <= 86'400'000) *value = Duration::milliseconds(*ms);
-          else warn(pos_of(*master, "other_config"), "PIF other_config " + std::string(key) + " '" + printable(*v) + "' is not milliseconds; the default is kept");
-        }
-      }
-      info.iface_of_pif[master->ref] = bond.name;
-      host.bonds.push_back(std::move(bond));
-    }
-    // VLANs: the untagged PIF's traffic leaves through its tagged PIF (VLAN table, or the same device).
-    for (const DbRow* p : mine) {
-      if (integer(pifs, *p, "VLAN", -1) < 0 || info.iface_of_pif.count(p->ref)) continue;
-      std::string tagged;
-      for (const DbRow& v : vlans.rows) {
-        if (ref_of(v, "untagged_PIF") == p->ref) tagged = ref_of(v, "tagged_PIF");
-      }
-      if (tagged.empty()) {
-        for (const DbRow* q : mine) {
-          if (q != p && text(*q, "device") == text(*p, "device") && integer(pifs, *q, "VLAN", -1) < 0) tagged = q->ref;
-        }
-      }
-      if (const auto it = info.iface_of_pif.find(tagged); it != info.iface_of_pif.end()) info.iface_of_pif[p->ref] = it->second;
-    }
-    // The management interface, the storage interfaces, the networks each interface carries.
-    std::string management;
-    for (const DbRow* p : mine) {
-      if (boolean(pifs, *p, "management", false) && info.iface_of_pif.count(p->ref)) management = info.iface_of_pif[p->ref];
-    }
-    if (management.empty()) {
-      if (!host.bonds.empty()) management = host.bonds.front().name;
-      else if (!host.nics.empty()) management = host.nics.front().name;
-      else {
-        error(info.row->pos, "host row '" + info.row->ref + "' (" + host.name +
-                                 ") has no physical PIF; poolsim needs at least one NIC per host: " +
-                                 hint("dump the database again", "give the whole pif-list"));
-      }
-      assume("host " + host.name + ": no management PIF in the database; assumed " + management + ": set 'management'");
-    }
-    host.management.name = management;
-    host.storage_via.push_back(host.management);
-    for (const DbRow* p : mine) {
-      const auto it = info.iface_of_pif.find(p->ref);
-      if (it == info.iface_of_pif.end() || boolean(pifs, *p, "management", false)) continue;
-      const std::string v4 = text(*p, "ip_configuration_mode", "None");
-      const std::string v6 = text(*p, "ipv6_configuration_mode", "None");
-      const bool addressed = (!v4.empty() && !iequals(v4, "None")) || (!v6.empty() && !iequals(v6, "None"));
-      const bool listed = std::any_of(host.storage_via.begin(), host.storage_via.end(),
-                                      [&](const scenario::Ref& r) { return r.name == it->second; });
-      if (addressed && !listed) host.storage_via.push_back({it->second, {}});
-    }
-    for (const DbRow* p : mine) {
-      const auto it = info.iface_of_pif.find(p->ref);
-      const auto net = network_name_.find(ref_of(*p, "network"));
-      if (it == info.iface_of_pif.end() || net == network_name_.end()) continue;
-      const bool mapped = std::any_of(host.pif_networks.begin(), host.pif_networks.end(),
-                                      [&](const scenario::PifSpec& s) { return s.network.name == net->second; });
-      if (!mapped) host.pif_networks.push_back({{net->second, {}}, {it->second, {}}});
-    }
-  }
-  scenario::SwitchSpec sw;
-  sw.name = "sw0";
-  sw.lacp = any_lacp;
-  spec.switches.push_back(sw);
-  assume("every NIC of every host, and every storage portal, is cabled to one switch sw0" +
-         std::string(any_lacp ? " that negotiates LACP" : "") +
-         " (the database does not know the cabling): add switches and set each NIC's 'switch'");
 }
 
 void Mapper::map_storage(const DbRow& pool, scenario::PoolSpec& spec, const std::set<std::string>& vm_refs) {
@@ -868,7 +515,13 @@ std::string comment_of(const ImportResult& r) {
   return c;
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::comment_of;
+using detail::Stop;
+using scenario::Diagnostic;
+using scenario::Severity;
+using detail::Mapper;
 
 ImportResult import_database(const Database& db, const std::string& display_name, const std::string& source_label) {
   ImportResult result;
