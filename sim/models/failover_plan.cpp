@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "grid.hpp"
 #include "pool_context.hpp"
 
 namespace poolsim::models {

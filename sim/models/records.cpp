@@ -146,7 +146,7 @@ constexpr std::array<AlertSpec, 8> alert_table{{
     {Alert::pool_master_transition, "POOL_MASTER_TRANSITION", "host", "a host became master"},
     {Alert::ha_host_failed, "HA_HOST_FAILED", "host", "the master's monitor found a host gone from the liveset"},
     {Alert::ha_host_was_fenced, "HA_HOST_WAS_FENCED", "host", "raised by a host's xapi back from a fence or power loss, once it reaches the master"},
-    {Alert::ha_statefile_lost, "HA_STATEFILE_LOST", "", "the master survives by rule 2: every live host lost the statefile"},
+    {Alert::ha_statefile_lost, "HA_STATEFILE_LOST", "", "the master's monitor found every host of the pool live and without statefile access"},
     {Alert::ha_network_bonding_error, "HA_NETWORK_BONDING_ERROR", "host",
      "xhad's bond monitor found a member of a Linux management bond down"},
     {Alert::ha_pool_overcommitted, "HA_POOL_OVERCOMMITTED", "",

@@ -47,8 +47,6 @@ class HaMonitor {
   // The master's monitor stops (its host stopped, its xapi hung or restarted, HA disabled).
   void stop();
   bool running() const { return stage_ != MonitorStage::stopped; }
-  // The instant the loop's current wait started: its wakeups are anchor + k * monitor_interval.
-  SimTime anchor() const { return anchor_; }
   // Something a pass acts on changed, or is due at `due`: master m's loop processes the liveset at its first
   // wakeup after it. A periodic pass with nothing to do changes nothing, so only these wakeups are scheduled.
   void wake(HostIndex m);
@@ -67,7 +65,7 @@ class HaMonitor {
   PoolContext& ctx;
   std::vector<RestartState> vms_;
   MonitorStage stage_ = MonitorStage::stopped;
-  SimTime anchor_;
+  SimTime anchor_;  // the instant the loop's current wait started: its wakeups are anchor + k * monitor_interval
   SimTime thread_start_;  // for monitor_startup_timeout
   EventHandle wakeup_;
   SimTime wakeup_at_;
