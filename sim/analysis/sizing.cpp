@@ -178,7 +178,13 @@ std::optional<std::string> apply_what_if(scenario::ScenarioSpec& spec, const Wha
     hosts.push_back(std::move(host));
   }
   if (what_if.ntol) {
+    // The loader's range (validate.cpp check_ntol): 0 to the pool's hosts - 1, once hosts are added or removed.
+    const auto most = static_cast<std::int64_t>(hosts.size()) - 1;
     if (*what_if.ntol < 0) return "--ntol: a number of host failures is 0 or more";
+    if (*what_if.ntol > most) {
+      return "--ntol " + std::to_string(*what_if.ntol) + " is more than the pool's " + std::to_string(hosts.size()) +
+             " hosts - 1; give 0 to " + std::to_string(most);
+    }
     spec.pool.ha.host_failures_to_tolerate = *what_if.ntol;
   }
   return std::nullopt;
@@ -408,6 +414,13 @@ SizeResult analyse(const scenario::ScenarioSpec& spec, const std::string& file, 
     r.protected_memory += vm.memory;
     if (!vm.host.name.empty()) ++r.protected_running;
   }
+  const std::uint64_t largest = scenario::largest_host_vm_memory(spec.pool);
+  r.largest_host_vm_memory = largest;
+  for (const scenario::VmSpec& vm : spec.pool.vms) {
+    if (vm.ha.restart_priority == scenario::RestartPriority::restart && vm.memory > largest) {
+      r.too_large.emplace_back(vm.name, vm.memory);
+    }
+  }
   const models::Planner planner(planner_input(spec));
   const std::size_t n = r.hosts.size();
   r.max_ntol = planner.max_host_failures_to_tolerate();
@@ -484,6 +497,12 @@ void print_report(const SizeResult& r, std::ostream& out) {
       << " protected VMs (" << r.protected_running << " running at 0s, " << scenario::format_size(r.protected_memory)
       << "), simulation seed " << r.simulation_seed << ", sample " << options.sample << " sets per k, sample seed "
       << options.seed << "\n";
+  // A protected VM no host can hold (the loader warns too): never started, so never restored, whatever k is.
+  for (const auto& [name, memory] : r.too_large) {
+    out << "warning: VM " << name << " (restart priority restart, " << scenario::format_size(memory)
+        << ") fits no host: the largest has " << scenario::format_size(r.largest_host_vm_memory)
+        << " for VMs; it can never start, so no number of host failures leaves it running\n";
+  }
   out << "planner: max host failures to tolerate " << r.max_ntol << "; ntol " << r.ntol << ": plan status "
       << models::to_token(r.ntol_status) << "\n";
   for (std::size_t k = 1; k < r.hosts.size(); ++k) {

@@ -77,7 +77,14 @@ std::string expectation_text(const ExpectationSpec& e) {
     case ExpectKind::vm_state:
       return "vm " + e.vm.name + " " + std::string(to_string(e.vm_state)) +
              (e.on.name.empty() ? "" : " on " + e.on.name) + " by " + format_duration(e.latest);
-    case ExpectKind::vm_order: return "vm " + e.vm.name + " started after " + e.started_after.name;
+    case ExpectKind::vm_order:
+      return "vm " + e.vm.name + " started after " + e.started_after.name +
+             (e.at_least > Duration::zero() ? " by at least " + format_duration(e.at_least) : "");
+    case ExpectKind::vm_never: return "vm " + e.vm.name + " never " + std::string(to_string(e.vm_never));
+    case ExpectKind::vm_downtime:
+      return "vm " + e.vm.name + " down at most " + format_duration(e.downtime_at_most);
+    case ExpectKind::alert_by: return "alert " + e.alert.name + " by " + format_duration(e.latest);
+    case ExpectKind::alert_never: return "alert " + e.alert.name + " never";
   }
   return "?";
 }
@@ -501,6 +508,10 @@ struct SimulationBuilder {
       if (!spec.started_after.name.empty()) e.started_after = vm_index_.at(spec.started_after.name);
       e.host_state = to_model(spec.host_state);
       e.vm_state = to_model(spec.vm_state);
+      e.vm_never = spec.vm_never;
+      e.alert = spec.alert.name;
+      e.at_least = spec.at_least;
+      e.downtime_at_most = spec.downtime_at_most;
       e.earliest = SimTime::zero() + spec.earliest;
       e.latest = SimTime::zero() + spec.latest;
       e.pos = spec.pos;

@@ -235,6 +235,23 @@ std::string expectation_line(const ExpectationSpec& x) {
     case ExpectKind::vm_order:
       entry(e, "vm", x.vm.name);
       entry(e, "started_after", x.started_after.name);
+      if (x.at_least > Duration::zero()) entry(e, "at_least", dur(x.at_least));
+      break;
+    case ExpectKind::vm_never:
+      entry(e, "vm", x.vm.name);
+      entry(e, "never", std::string(to_string(x.vm_never)));
+      break;
+    case ExpectKind::vm_downtime:
+      entry(e, "vm", x.vm.name);
+      entry(e, "downtime_at_most", dur(x.downtime_at_most));
+      break;
+    case ExpectKind::alert_by:
+      entry(e, "alert", x.alert.name);
+      entry(e, "by", dur(x.latest));
+      break;
+    case ExpectKind::alert_never:
+      entry(e, "alert", x.alert.name);
+      entry(e, "never", "true");
       break;
   }
   return flow(e);

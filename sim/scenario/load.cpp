@@ -432,14 +432,72 @@ void read_window(const MapReader& map, ExpectationSpec& spec) {
   }
 }
 
+// {vm: V, ...}: a state at an instant, an order of starts, a condition that never holds, a bound on downtime.
+void read_vm_expectation(const MapReader& map, ExpectationSpec& spec) {
+  auto allow_only = [&](const std::vector<std::string>& keys, std::string_view fix) {
+    for (const std::string& key : map.present_keys()) {
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) map.refuse(key, fix);
+    }
+  };
+  spec.vm = map.ref("vm", true);
+  if (map.has("started_after")) {
+    spec.kind = ExpectKind::vm_order;
+    allow_only({"vm", "started_after", "at_least"}, "'started_after' takes 'vm' and optionally 'at_least'");
+    spec.started_after = map.ref("started_after", true);
+    spec.at_least = map.duration(parameter("expect[].at_least"));
+  } else if (map.has("never")) {
+    spec.kind = ExpectKind::vm_never;
+    allow_only({"vm", "never"}, "write 'never: " + enum_words<VmNeverState>() + "' alone with 'vm'");
+    spec.vm_never = map.choice("never", VmNeverState::halted);
+  } else if (map.has("downtime_at_most")) {
+    spec.kind = ExpectKind::vm_downtime;
+    allow_only({"vm", "downtime_at_most"}, "'downtime_at_most' stands alone with 'vm'");
+    spec.downtime_at_most = map.duration(parameter("expect[].downtime_at_most"));
+  } else {
+    spec.kind = ExpectKind::vm_state;
+    allow_only({"vm", "state", "on", "by"},
+               "a vm expectation takes state, by and on; or started_after; or never; or downtime_at_most");
+    map.require("state", "state: running");
+    map.require("by", "by: 9m");
+    spec.vm_state = map.choice("state", VmExpectState::running);
+    spec.on = map.ref("on", false);
+    spec.latest = map.duration(parameter("expect[].by"));
+  }
+}
+
+// {alert: NAME, by: T} or {alert: NAME, never: true}; the name is checked against the alert table later.
+void read_alert_expectation(const MapReader& map, ExpectationSpec& spec) {
+  spec.alert = map.ref("alert", true);
+  for (const std::string& key : map.present_keys()) {
+    if (key != "alert" && key != "by" && key != "never") {
+      map.refuse(key, "an alert expectation takes 'by: T' or 'never: true'");
+    }
+  }
+  if (map.has("never") && map.has("by")) {
+    map.reporter().error(map.key_pos("by"), "give 'by' or 'never' in " + map.what() + ", not both");
+  } else if (map.has("never")) {
+    spec.kind = ExpectKind::alert_never;
+    if (!map.flag("never", true)) {
+      map.reporter().error(map.key_pos("never"), "'never: false' in " + map.what() +
+                                                     " expects nothing; write 'never: true', or 'by: T' for an "
+                                                     "alert that must be raised");
+    }
+  } else {
+    spec.kind = ExpectKind::alert_by;
+    map.require("by", "by: 10m");
+    spec.latest = map.duration(parameter("expect[].by"));
+  }
+}
+
 ExpectationSpec read_expectation(Reporter& reporter, const YAML::Node& node) {
-  const std::vector<std::string> subjects{"host", "master", "vm"};
+  const std::vector<std::string> subjects{"host", "master", "vm", "alert"};
   std::string what = "an expectation";
   for (const std::string& subject : subjects) {
     if (const auto name = detail::scalar_at(node, subject)) what = "expectation on " + subject + " '" + *name + "'";
   }
   const MapReader map(reporter, node, what,
-                      {"host", "master", "vm", "state", "within", "by", "never", "on", "started_after"});
+                      {"host", "master", "vm", "alert", "state", "within", "by", "never", "on", "started_after",
+                       "at_least", "downtime_at_most"});
   ExpectationSpec spec;
   spec.pos = map.pos();
   if (!map.ok()) return spec;
@@ -448,9 +506,10 @@ ExpectationSpec read_expectation(Reporter& reporter, const YAML::Node& node) {
     if (map.has(subject)) named.push_back(subject);
   }
   if (named.size() != 1) {
-    reporter.error(map.pos(), named.empty() ? "an expectation names a host, a master or a vm; add one, e.g. 'host: xs1'"
-                                            : "an expectation names one of host, master or vm, not " +
-                                                  detail::join_words(named) + "; write one expectation for each");
+    reporter.error(map.pos(), named.empty()
+                                  ? "an expectation names a host, a master, a vm or an alert; add one, e.g. 'host: xs1'"
+                                  : "an expectation names one of host, master, vm or alert, not " +
+                                        detail::join_words(named) + "; write one expectation for each");
     return spec;
   }
   const ParameterRow& by = parameter("expect[].by");
@@ -485,21 +544,10 @@ ExpectationSpec read_expectation(Reporter& reporter, const YAML::Node& node) {
         read_window(map, spec);
       }
     }
+  } else if (named.front() == "vm") {
+    read_vm_expectation(map, spec);
   } else {
-    spec.vm = map.ref("vm", true);
-    if (map.has("started_after")) {
-      spec.kind = ExpectKind::vm_order;
-      allow_only({"vm", "started_after"}, "'started_after' stands alone with 'vm'");
-      spec.started_after = map.ref("started_after", true);
-    } else {
-      spec.kind = ExpectKind::vm_state;
-      allow_only({"vm", "state", "on", "by"}, "a vm expectation takes state, by and on, or started_after");
-      map.require("state", "state: running");
-      map.require("by", "by: 9m");
-      spec.vm_state = map.choice("state", VmExpectState::running);
-      spec.on = map.ref("on", false);
-      spec.latest = map.duration(by);
-    }
+    read_alert_expectation(map, spec);
   }
   return spec;
 }

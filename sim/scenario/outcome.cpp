@@ -13,8 +13,6 @@ std::string seconds(SimTime t) { return format_seconds(t); }
 // The source of the records about a VM: "vm/<name>" (models/pool.cpp).
 constexpr std::string_view vm_prefix = "vm/";
 
-std::string pos_text(SourcePos pos) { return std::to_string(pos.line) + ":" + std::to_string(pos.column); }
-
 }  // namespace
 
 OutcomeRecorder::OutcomeRecorder(EventQueue& queue, const models::Pool& pool, std::vector<Expectation> expectations)
@@ -218,14 +216,95 @@ Verdict OutcomeRecorder::judge(const Expectation& e) const {
         v.reason = "it did not start during the run";
       } else if (!theirs) {
         v.reason = other + " did not start during the run";
-      } else {
+      } else if (e.at_least == Duration::zero()) {
         v.passed = mine->order > theirs->order;
         // Within one instant, the start published later counts as after (xapi starts VMs one by one).
         v.reason = "it started at " + seconds(mine->time) + (v.passed ? ", after " : ", not after ") + other +
                    " at " + seconds(theirs->time);
+      } else if (mine->order < theirs->order) {
+        v.reason = "it started at " + seconds(mine->time) + ", before " + other + " at " + seconds(theirs->time) +
+                   "; wanted at least " + format_duration(e.at_least) + " after";
+      } else {
+        // A gap, so the order of publication within one instant does not matter here: 0s is less than any bound.
+        const Duration gap = mine->time - theirs->time;
+        v.passed = gap >= e.at_least;
+        v.reason = "it started at " + seconds(mine->time) + ", " + format_hms(gap) + " after " + other + " at " +
+                   seconds(theirs->time) + (v.passed ? "" : "; wanted at least " + format_duration(e.at_least));
       }
       return v;
     }
+    case ExpectKind::vm_never: return judge_vm_never(e, v);
+    case ExpectKind::vm_downtime: return judge_downtime(e, v);
+    case ExpectKind::alert_by:
+    case ExpectKind::alert_never: return judge_alert(e, v);
+  }
+  return v;
+}
+
+Verdict OutcomeRecorder::judge_vm_never(const Expectation& e, Verdict v) const {
+  // The condition's name and whether a recorded state is in it. A new condition (VmNeverState) is a case here.
+  const std::string condition(to_string(e.vm_never));
+  auto holds = [&](const VmChange& c) {
+    switch (e.vm_never) {
+      case VmNeverState::halted: return c.state == models::VmState::halted;
+    }
+    return false;
+  };
+  std::vector<SimTime> entered;
+  const std::vector<VmChange>& changes = vms_[e.vm];
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    if (holds(changes[i]) && (i == 0 || !holds(changes[i - 1]))) entered.push_back(changes[i].time);
+  }
+  if (entered.empty()) {
+    v.passed = true;
+    v.reason = "never " + condition + " until " + seconds(end_);
+  } else {
+    v.reason = condition + " at " + seconds(entered.front());
+    if (entered.size() > 1) v.reason += " and " + std::to_string(entered.size() - 1) + " more time" +
+                                        (entered.size() > 2 ? "s" : "");
+  }
+  return v;
+}
+
+Verdict OutcomeRecorder::judge_downtime(const Expectation& e, Verdict v) const {
+  // The downtime of the batch figures (VmFigures::downtime): time not running once first running, to the end.
+  const Duration down = figures(end_).vms[e.vm].downtime;
+  const std::vector<VmChange>& changes = vms_[e.vm];
+  std::size_t outages = 0;
+  bool ran = false;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    const bool running = changes[i].state == models::VmState::running;
+    ran = ran || running;
+    if (!running && i > 0 && changes[i - 1].state == models::VmState::running) ++outages;
+  }
+  v.passed = down <= e.downtime_at_most;
+  if (!ran) {
+    v.reason = "it never ran, so it has no downtime (downtime counts from its first run)";
+  } else {
+    v.reason = "down " + format_hms(down) + " in all, in " + std::to_string(outages) +
+               (outages == 1 ? " outage" : " outages") +
+               (v.passed ? "" : "; wanted at most " + format_duration(e.downtime_at_most));
+  }
+  return v;
+}
+
+Verdict OutcomeRecorder::judge_alert(const Expectation& e, Verdict v) const {
+  const auto it = std::find_if(alerts_.begin(), alerts_.end(), [&](const Alert& a) { return a.name == e.alert; });
+  const std::string times = it == alerts_.end() ? "" : " (" + std::to_string(it->count) +
+                                                         (it->count == 1 ? " time)" : " times)");
+  if (e.kind == ExpectKind::alert_never) {
+    v.passed = it == alerts_.end();
+    v.reason = v.passed ? "never raised until " + seconds(end_) : "raised at " + seconds(it->first) + times;
+    return v;
+  }
+  v.passed = it != alerts_.end() && it->first <= e.latest;
+  if (v.passed) {
+    v.reason = "raised at " + seconds(it->first) + times;
+  } else if (it != alerts_.end()) {
+    v.reason = "first raised at " + seconds(it->first) + ", after " + seconds(e.latest);
+  } else {
+    v.reason = "never raised until " + seconds(end_);
+    if (e.latest >= end_) v.reason += " (the run ended at " + seconds(end_) + ", before " + seconds(e.latest) + ")";
   }
   return v;
 }
@@ -312,10 +391,13 @@ std::string OutcomeRecorder::summary() const {
   // Expectations.
   const std::vector<Verdict> judged = verdicts();
   std::size_t passed = 0;
-  for (const Verdict& v : judged) {
+  // Each is named by its number in the file's list and its text, not by its line:col, so that a comment or a
+  // blank line added to the file leaves the output as it was; poolsim run gives the positions on stderr.
+  for (std::size_t i = 0; i < judged.size(); ++i) {
+    const Verdict& v = judged[i];
     passed += v.passed ? 1 : 0;
-    out += std::string("# expect ") + (v.passed ? "pass" : "FAIL") + " " + pos_text(v.pos) + " " + v.text + ": " +
-           v.reason + "\n";
+    out += std::string("# expect ") + (v.passed ? "pass" : "FAIL") + " " + std::to_string(i + 1) + " " + v.text +
+           ": " + v.reason + "\n";
   }
   out += "# expectations: " + std::to_string(passed) + " of " + std::to_string(judged.size()) + " passed\n";
   return out;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 
+#include "poolsim/models/records.hpp"
 #include "poolsim/scenario/parameters.hpp"
 #include "poolsim/scenario/size.hpp"
 
@@ -322,6 +323,20 @@ class Checker {
         reporter_.warning(vm.pos, message + "; it may not come back after a host failure");
       }
     }
+    // A VM HA should restart that fits no host: xapi accepts the priority (it is a field), but every start is
+    // refused by the memory check (memory_check.ml host_compute_free_memory_with_policy), so it never runs.
+    // One placed on a host at start is already an error below (its host is overcommitted).
+    const std::uint64_t largest = largest_host_vm_memory(pool_);
+    for (const VmSpec& vm : pool_.vms) {
+      if (vm.ha.restart_priority != RestartPriority::restart || vm.memory <= largest || pool_.hosts.empty() ||
+          !vm.host.name.empty()) {
+        continue;
+      }
+      reporter_.warning(vm.pos, "vm " + quoted(vm.name) + " has restart_priority restart and " +
+                                    format_size(vm.memory) + " of memory, but the largest host has " +
+                                    format_size(largest) + " for vms; it can never start; give it less memory "
+                                    "or a host more");
+    }
     for (std::size_t h = 0; h < pool_.hosts.size(); ++h) {
       const HostSpec& host = pool_.hosts[h];
       if (host.memory > 0 && host.control_domain_memory >= host.memory) {
@@ -368,6 +383,41 @@ class Checker {
     }
   }
 
+  // An alert expectation names one of XenServer's messages that the model raises (models::alert_table).
+  void check_alert_name(const Ref& alert) {
+    if (alert.name.empty()) return;  // already reported
+    std::vector<std::string> names;
+    for (const models::AlertSpec& a : models::alert_table) names.emplace_back(a.name);
+    if (std::find(names.begin(), names.end(), alert.name) != names.end()) return;
+    std::string upper = alert.name;
+    for (char& c : upper) c = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    std::string fix;
+    if (std::find(names.begin(), names.end(), upper) != names.end()) {
+      fix = "; alert names are upper case: write " + quoted(upper);
+    } else if (const auto close = closest_word(upper, names)) {
+      fix = "; did you mean " + quoted(*close) + "?";
+    } else {
+      // The alerts that share a word with it ('HOST' in 'HA_HOST_DOWN'), else all of them.
+      std::vector<std::string> near;
+      for (const std::string& name : names) {
+        std::size_t start = 0;
+        while (start <= upper.size()) {
+          const std::size_t end = std::min(upper.find('_', start), upper.size());
+          const std::string word = "_" + upper.substr(start, end - start) + "_";
+          if (end > start + 2 && ("_" + name + "_").find(word) != std::string::npos &&
+              word != "_HA_" && word != "_POOL_") {
+            near.push_back(name);
+            break;
+          }
+          start = end + 1;
+        }
+      }
+      fix = near.empty() ? "; the alerts poolsim raises are " + join_words(names)
+                         : "; close names: " + join_words(near) + " (docs/model.md \"Alerts\")";
+    }
+    reporter_.error(alert.pos, "unknown alert " + quoted(alert.name) + fix);
+  }
+
   void check_expectation(const ExpectationSpec& expectation) {
     hosts_.resolve(expectation.host);
     hosts_.resolve(expectation.on);
@@ -375,6 +425,9 @@ class Checker {
     if (vms_.resolve(expectation.started_after) && expectation.started_after.name == expectation.vm.name) {
       reporter_.error(expectation.started_after.pos,
                       "vm " + quoted(expectation.vm.name) + " cannot start after itself; name another vm");
+    }
+    if (expectation.kind == ExpectKind::alert_by || expectation.kind == ExpectKind::alert_never) {
+      check_alert_name(expectation.alert);
     }
     if (spec_.until > Duration::zero() && expectation.latest > spec_.until) {
       reporter_.warning(expectation.pos, "expectation at " + format_duration(expectation.latest) +

@@ -1,6 +1,7 @@
 #include "yaml_reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <variant>
 
@@ -245,6 +246,28 @@ YAML::Node MapReader::child(std::string_view key) const {
   return value ? *value : YAML::Node(YAML::NodeType::Map);
 }
 
+// Memory written in a decimal unit ('256GB'): legal, and what disk vendors mean, but RAM is sold and reported
+// by xapi in powers of 1024 (memory_static_max is bytes; XenCenter shows GiB), so '256GB' almost always means
+// 256GiB and is 7% short of it. A warning, with the binary spelling.
+void MapReader::warn_decimal_memory(const std::string& key, const std::string& text, SourcePos at,
+                                    std::uint64_t bytes) const {
+  constexpr std::array<std::string_view, 5> decimal{"KB", "MB", "GB", "TB", "PB"};
+  const auto unit = std::find_if(decimal.begin(), decimal.end(), [&](std::string_view u) { return text.ends_with(u); });
+  if (unit == decimal.end()) return;
+  const std::string binary = text.substr(0, text.size() - 1) + "iB";
+  // GiB to one decimal, rounded half up, in integers (no locale, no floating point).
+  std::uint64_t whole = bytes >> 30;
+  std::uint64_t tenths = (((bytes & ((1ULL << 30) - 1)) * 10) + (1ULL << 29)) >> 30;
+  if (tenths == 10) {
+    ++whole;
+    tenths = 0;
+  }
+  const std::string approx = std::to_string(whole) + "." + std::to_string(tenths);
+  reporter_.warning(at, "'" + key + "' in " + what_ + " is '" + text + "', in powers of 1000 (" +
+                            std::to_string(bytes) + " bytes, about " + approx + "GiB); memory is almost always meant "
+                            "in powers of 1024: write '" + binary + "' if that is what you mean");
+}
+
 std::optional<std::uint64_t> MapReader::parse_parameter(const ParameterRow& row, const YAML::Node& value) const {
   const std::string key(row.key());
   const std::string text = value.Scalar();
@@ -269,6 +292,7 @@ std::optional<std::uint64_t> MapReader::parse_parameter(const ParameterRow& row,
         return std::nullopt;
       }
       parsed = std::get<std::uint64_t>(result);
+      if (row.kind == ParamKind::size && key.ends_with("memory")) warn_decimal_memory(key, text, at, *parsed);
       break;
     }
     case ParamKind::count: {

@@ -97,6 +97,8 @@ class MapReader {
   // "'key' in what must be ...".
   std::optional<std::string> scalar(std::string_view key, const std::string& expected) const;
   std::optional<std::uint64_t> raw(const ParameterRow& row) const;
+  // Warns about a memory size written in a decimal unit, e.g. '256GB' for what is almost surely 256GiB.
+  void warn_decimal_memory(const std::string& key, const std::string& text, SourcePos at, std::uint64_t bytes) const;
 
   Reporter& reporter_;
   std::string what_;

@@ -57,6 +57,20 @@ cp "$tmp/out" "$tmp/stdout.timeline"
 expect 1 "run --until before the expectations" -- "$poolsim" run "$tutorial" --until 6m --seed 9
 contains "$tmp/out" "scenario=tutorial-cable-pull  seed=9  until=360.000000" "--seed and --until in the header"
 contains "$tmp/out" "# expect FAIL" "a failed expectation"
+# ... and stderr gives each failed one with its position, compiler-style (the output names it by number only).
+matches "$tmp/err" "^$tutorial:[0-9]+:5: expectation 2 failed: master xenserver-2 by 7m: the run ended at 360.000000, before 420.000000$" \
+  "a failed expectation's position on stderr"
+
+# The output does not depend on where in the file an expectation is written: a comment line and a blank line
+# added above the expectations (here at the top and before 'expect:') leave it byte for byte the same.
+{ echo "# a comment added by a user"; echo; sed 's/^expect:$/# another comment\n\nexpect:/' "$tutorial"; } \
+  >"$tmp/commented.yaml"
+grep -q '^# another comment$' "$tmp/commented.yaml" || fail "the commented copy lacks the comment before 'expect:'"
+expect 0 "run of the tutorial with comment lines added" -- "$poolsim" run "$tmp/commented.yaml"
+if ! cmp -s "$tmp/out" "$tmp/stdout.timeline"; then
+  fail "a comment line changed the run's output:"
+  diff "$tmp/stdout.timeline" "$tmp/out" | head -n 20 | sed 's/^/    /'
+fi
 
 # --timeline FILE: the same text in FILE, no temporary left; stdout has the summary only.
 expect 0 "run --timeline FILE" -- "$poolsim" run "$tutorial" --timeline "$tmp/run.timeline"

@@ -214,6 +214,21 @@ matches "$tmp/out" "; ntol 2: plan status none$" "--ntol"
 expect 0 "--add-host" -- "$poolsim" size "$s" --add-host 64GiB --sample 2
 matches "$tmp/out" "^# poolsim size: size-3-hosts: 4 hosts" "--add-host"
 
+# The loader's range for --ntol, on the pool after the what-if: 0 to hosts - 1 (2 once xs3 is removed).
+expect 2 "--ntol above the hosts left" -- "$poolsim" size "$s" --remove-host xs3 --ntol 2 --sample 1
+contains "$tmp/err" "poolsim size: --ntol 2 is more than the pool's 2 hosts - 1; give 0 to 1" "--ntol after --remove-host"
+# A VM with restart priority restart that fits no host: the loader warns, the report says it can never start; a
+# host large enough (--add-host) makes both go.
+sed 's/^  vms:$/&\n    - {name: big, memory: 96GiB, vcpus: 8, disks: [nfs-sr], networks: [lan], ha: {restart_priority: restart}}/' \
+  "$s" >"$tmp/big.yaml"
+expect 0 "size with a VM larger than every host" -- "$poolsim" size "$tmp/big.yaml" --sample 1
+contains "$tmp/err" "big.yaml:33:7: warning: vm 'big' has restart_priority restart and 96GiB of memory, but the largest host has 64GiB for vms" \
+  "the loader's warning"
+matches "$tmp/out" "^warning: VM big \(restart priority restart, 96GiB\) fits no host: the largest has 64GiB for VMs; it can never start" \
+  "the report's warning"
+expect 0 "size with a VM larger than every host, and a larger host" -- "$poolsim" size "$tmp/big.yaml" --sample 1 --add-host 128GiB
+lacks "$tmp/out" "fits no host" "a larger host added"
+
 expect 2 "no scenario" -- "$poolsim" size
 expect 2 "missing file" -- "$poolsim" size "$tmp/none.yaml"
 expect 2 "bad --jobs" -- "$poolsim" size "$s" --jobs 0

@@ -147,7 +147,16 @@ int run_main(const std::vector<std::string>& args) {
     sim.run(until);
     const scenario::OutcomeRecorder& outcome = sim.outcome();
     ending = outcome.summary();
-    for (const scenario::Verdict& v : outcome.verdicts()) failed = failed || !v.passed;
+    // A failed expectation also goes to stderr with its position in the file, compiler-style: the verdict
+    // lines of the output name it by number and text only (docs/running.md "Expectations").
+    const std::vector<scenario::Verdict> verdicts = outcome.verdicts();
+    for (std::size_t i = 0; i < verdicts.size(); ++i) {
+      const scenario::Verdict& v = verdicts[i];
+      if (v.passed) continue;
+      failed = true;
+      std::cerr << file << ':' << v.pos.line << ':' << v.pos.column << ": expectation " << i + 1
+                << " failed: " << v.text << ": " << v.reason << '\n';
+    }
   } catch (const RecordBudgetExceeded& e) {
     // Stopped where it stood: the temporaries are removed, nothing is written (docs/running.md "Record budget").
     if (timeline_on_stdout) std::cout << "# stopped: record budget of " << e.budget() << " records reached\n";

@@ -107,11 +107,6 @@ int size_main(const std::vector<std::string>& args) {
     std::cerr << "poolsim size: " << *error << '\n';
     return exit_usage;
   }
-  if (what_if.ntol && *what_if.ntol > static_cast<std::int64_t>(spec.pool.hosts.size()) - 1) {  // as the loader
-    std::cerr << "poolsim size: --ntol " << *what_if.ntol << " is more than the pool's " << spec.pool.hosts.size()
-              << " hosts - 1; give 0 to " << (spec.pool.hosts.size() - 1) << '\n';
-    return exit_usage;
-  }
   size_options.seed = seed.value_or(spec.seed);
   // The pool as every run builds it, without crashes: refuse now what would not build.
   {

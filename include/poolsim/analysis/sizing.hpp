@@ -31,7 +31,8 @@ struct WhatIf {
 // Applies `what_if` to `spec`. A removed host's VMs become halted there (a protected one then has to be placed,
 // by the planner and by the pool); the master moves to the first host left. An added host is named
 // "added-1", "added-2"..., a copy of the last host of the file (NICs, bonds, networks) with the given memory and
-// no uuid. Returns an error message (for exit 2) or nothing.
+// no uuid. An ntol is checked against the loader's range for the pool after the hosts change: 0 to hosts - 1.
+// Returns an error message (for exit 2) or nothing.
 std::optional<std::string> apply_what_if(scenario::ScenarioSpec& spec, const WhatIf& what_if);
 
 // The planner's view of the pool at time 0, as the builder sets it up: hosts in tie-break order, every host live,
@@ -135,6 +136,9 @@ struct SizeResult {
   std::size_t protected_total = 0;
   std::size_t protected_running = 0;  // placed on a host at 0 s
   std::uint64_t protected_memory = 0;  // bytes, all protected VMs
+  // The VMs with restart priority `restart` larger than any host's memory for VMs: they can never start.
+  std::vector<std::pair<std::string, std::uint64_t>> too_large;  // name, memory in bytes
+  std::uint64_t largest_host_vm_memory = 0;  // bytes: scenario::largest_host_vm_memory of the pool sized
   std::size_t max_ntol = 0;            // the planner's max host failures to tolerate
   std::size_t ntol = 0;                // the scenario's host_failures_to_tolerate (after --ntol)
   models::PlanStatus ntol_status = models::PlanStatus::none;

@@ -137,6 +137,12 @@ inline constexpr EnumTable<VmExpectState, 2> vm_expect_states{
     "vm state", {{{VmExpectState::running, "running"}, {VmExpectState::halted, "halted"}}}};
 constexpr const auto& enum_table(VmExpectState) { return vm_expect_states; }
 
+// What `{vm: V, never: STATE}` names: a VM state, or a condition of the VM, that must never hold during the
+// run. A new one is an entry here and its case in OutcomeRecorder::judge (scenario/outcome.cpp).
+enum class VmNeverState { halted };
+inline constexpr EnumTable<VmNeverState, 1> vm_never_states{"vm condition", {{{VmNeverState::halted, "halted"}}}};
+constexpr const auto& enum_table(VmNeverState) { return vm_never_states; }
+
 // The word of an enum value.
 template <typename E>
 constexpr std::string_view to_string(E value) {

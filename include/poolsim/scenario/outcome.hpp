@@ -43,11 +43,15 @@ struct Expectation {
   models::VmIndex vm = 0;                     // vm_state, vm_order
   std::optional<models::HostIndex> on;        // vm_state
   models::VmIndex started_after = 0;          // vm_order
+  std::string alert;                          // alert_by, alert_never
   models::HostState host_state = models::HostState::up;
   models::VmState vm_state = models::VmState::running;
+  VmNeverState vm_never = VmNeverState::halted;  // vm_never
   SimTime earliest;
   SimTime latest;
-  SourcePos pos;
+  Duration at_least;          // vm_order
+  Duration downtime_at_most;  // vm_downtime
+  SourcePos pos;               // for diagnostics only: verdict lines name an expectation by number and text
   std::string text;  // the expectation as the summary names it: "master xenserver-2 by 7m"
 };
 
@@ -127,6 +131,9 @@ class OutcomeRecorder : public TimelineObserver {
   void sample(SimTime now, bool all_vms);
   void record_vm(models::VmIndex vm, SimTime now);
   Verdict judge(const Expectation& e) const;
+  Verdict judge_vm_never(const Expectation& e, Verdict v) const;
+  Verdict judge_downtime(const Expectation& e, Verdict v) const;
+  Verdict judge_alert(const Expectation& e, Verdict v) const;
   models::HostState host_state_at(models::HostIndex host, SimTime t) const;
   std::optional<models::HostIndex> master_at(SimTime t) const;
   const VmChange& vm_at(models::VmIndex vm, SimTime t) const;

@@ -167,6 +167,10 @@ inline constexpr auto parameter_table = [] {
        "scenario format"},
       {"expect[].within", K::duration, 0, y(100), none, "see expect",
        "[earliest, latest]: the window a host enters its expected state in", "scenario format"},
+      {"expect[].at_least", K::duration, 0, y(100), none, "see expect",
+       "with started_after: the least time from the other VM's last start to this VM's", "scenario format"},
+      {"expect[].downtime_at_most", K::duration, 0, y(100), none, "see expect",
+       "the most time a VM may spend not running once it first ran, over the whole run", "scenario format"},
   });
 }();
 

@@ -6,6 +6,7 @@
 // (a host, a switch, an SR...) is a Ref: the name as written and where; an empty name means "not given".
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -194,6 +195,16 @@ struct PoolSpec {
   SourcePos pos;
 };
 
+// The most memory one host has for VMs: its memory less the control domain's (xapi's memory_check.ml
+// host_compute_free_memory_with_policy, before any VM). A VM above it starts on no host of the pool.
+inline std::uint64_t largest_host_vm_memory(const PoolSpec& pool) {
+  std::uint64_t most = 0;
+  for (const HostSpec& host : pool.hosts) {
+    if (host.memory > host.control_domain_memory) most = std::max(most, host.memory - host.control_domain_memory);
+  }
+  return most;
+}
+
 // A scripted fault: a verb at a time, with the arguments its verb takes (fault_verbs.hpp); unused ones empty.
 struct FaultSpec {
   Duration at;
@@ -237,7 +248,11 @@ enum class ExpectKind {
   host_never,  // {host, never: state}: the host never enters the state
   master,      // {master, by}: that host is the master at `latest`
   vm_state,    // {vm, state, on?, by}: the VM is in the state (on that host) at `latest`
-  vm_order     // {vm, started_after}: the VM's last start comes after the other VM's
+  vm_order,    // {vm, started_after, at_least?}: the VM's last start comes after the other VM's (by `at_least`)
+  vm_never,    // {vm, never: condition}: the condition never holds for the VM
+  vm_downtime, // {vm, downtime_at_most}: the VM's downtime over the run is at most `downtime_at_most`
+  alert_by,    // {alert, by}: the alert is raised at or before `latest`
+  alert_never  // {alert, never: true}: the alert is never raised
 };
 
 // An expectation checked at the end of a run; failing one gives exit status 1.
@@ -247,10 +262,14 @@ struct ExpectationSpec {
   Ref vm;        // vm_state, vm_order
   Ref on;        // vm_state, optional
   Ref started_after;
+  Ref alert;     // alert_by, alert_never: XenServer's message name (models::alert_table)
   HostExpectState host_state = HostExpectState::up;
   VmExpectState vm_state = VmExpectState::running;
+  VmNeverState vm_never = VmNeverState::halted;
   Duration earliest;
   Duration latest;
+  Duration at_least;          // vm_order: the least time from the other VM's last start to this one's
+  Duration downtime_at_most;  // vm_downtime
   SourcePos pos;
 };
 
