@@ -7,15 +7,27 @@
 
 namespace poolsim::models {
 
-void FaultHandler::init(std::size_t hosts) { runs_.assign(hosts, FaultHandlerRun{}); }
+void FaultHandler::init(std::size_t hosts) {
+  runs_.assign(hosts, FaultHandlerRun{});
+  last_hbd_.assign(hosts, std::vector<bool>(hosts, false));
+  last_sfd_.assign(hosts, std::vector<bool>(hosts, false));
+}
 
 void FaultHandler::halt(HostIndex h) {
+  // What h last wrote: its peers read these domains from its statefile slot and heartbeats until it leaves
+  // their domains.
+  for (HostIndex q = 0; q < ctx.n(); ++q) {
+    last_hbd_[h][q] = in_view(h, q, Channel::network);
+    last_sfd_[h][q] = in_view(h, q, Channel::statefile);
+  }
   FaultHandlerRun& run = runs_[h];
   ctx.queue.cancel(run.event);
   run.phase = FaultHandlerPhase::idle;
   run.surviving_by_rule2 = false;
   run.requesting_fence = false;
   run.awaiting_reports = false;
+  run.merged = false;
+  release_meetings();  // a host meeting it no longer waits for it
 }
 
 bool FaultHandler::in_view(HostIndex h, HostIndex p, Channel c) const {
@@ -29,6 +41,7 @@ void FaultHandler::left(HostIndex h, HostIndex p, Channel c) {
   FaultHandlerRun& run = runs_[h];
   if (run.phase == FaultHandlerPhase::idle) return;
   (c == Channel::network ? run.held_hbd : run.held_sfd)[p] = false;
+  release_meetings();  // a host meeting no longer waits for one that left its view
 }
 
 // xhad runs a fault handler to its end; a fault after phase 1 runs the handler again afterwards (sm.c: the state
@@ -41,6 +54,7 @@ void FaultHandler::start(HostIndex h) {
     check_stable(h);
     return;
   }
+  if (run.phase == FaultHandlerPhase::meeting) return;  // the leave already reached the rendezvous (left)
   if (run.phase != FaultHandlerPhase::idle) {
     run.rerun = true;
     return;
@@ -90,18 +104,53 @@ void FaultHandler::check_stable(HostIndex h) {
     }
     return;
   }
-  // Phase 2: wait until every host in the heartbeat domain reports the same domains; without agreement within T,
-  // go on with this host's own view (xhad merges the views then: research §4b).
+  // Met at the end of this instant, once every host that loses a peer now has started its handler.
+  run.phase = FaultHandlerPhase::meeting;
+  release_meetings();
+}
+
+// The rendezvous into phase 2 (sm.c rendezvous(SM_PHASE_FH1DONE, SM_PHASE_FH2, ...) on heartbeat and statefile,
+// rendezvous_wait): phase 2 starts once no live host of h's domains is still in its phase 1. The rendezvous has no
+// timeout; a host that falls silent leaves the domain after T. A host running no fault handler does not hold it
+// (xhad would pull it into one with its FHREADY heartbeats: not modelled).
+void FaultHandler::meet(HostIndex h) {
+  if (runs_[h].phase != FaultHandlerPhase::meeting) return;
+  const std::vector<bool>& liveset = ctx.xhad[h].liveset;
+  for (HostIndex p = 0; p < ctx.n(); ++p) {
+    if (p == h || !liveset[p] || !ctx.xhad[p].running() || runs_[p].phase != FaultHandlerPhase::waiting) continue;
+    if (in_view(h, p, Channel::network) || in_view(h, p, Channel::statefile)) return;
+  }
+  start_agreeing(h);
+}
+
+void FaultHandler::release_meetings() {
+  bool any = false;
+  for (const FaultHandlerRun& run : runs_) any = any || run.phase == FaultHandlerPhase::meeting;
+  if (!any) return;
+  ctx.queue.schedule_in(Duration::zero(), Phase::decision, [this] {
+    for (HostIndex x = 0; x < ctx.n(); ++x) {
+      if (ctx.xhad[x].running()) meet(x);
+    }
+  });
+}
+
+// Phase 2: wait until every live host of h's domains reports the same domains; without agreement within
+// max(T1, T2), merge the views (sm.c wait_until_all_hosts_have_consistent_view) and go on.
+void FaultHandler::start_agreeing(HostIndex h) {
+  FaultHandlerRun& run = runs_[h];
   run.phase = FaultHandlerPhase::agreeing;
   run.agreed = false;
   run.awaiting_reports = false;
-  // xhad waits max(T1, T2) for a consistent view (sm.c fault_handler).
+  run.merged = false;
+  const std::uint64_t life = ctx.machines[h].life;
   const HaTimers& ha = ctx.config.ha;
+  ctx.queue.cancel(run.event);
   run.event = ctx.queue.schedule_in(std::max(ha.heartbeat_timeout, ha.statefile_timeout), Phase::decision,
                                     [this, h, life] {
                                       if (ctx.machines[h].life != life) return;
                                       runs_[h].agreed = true;
                                       take_stable_view(h);
+                                      merge_views(h);
                                       survival_test(h);
                                     });
   try_agree(h);
@@ -123,12 +172,17 @@ void FaultHandler::try_agree(HostIndex h) {
                                     });
 }
 
-// Whether every live host h hears reports the same heartbeat and statefile domains as h.
+// Whether every live host of h's heartbeat or statefile domain reports the same two domains as h, both within h's
+// liveset (sm.c wait_until_all_hosts_have_consistent_view: a host h hears on the heartbeat and one it sees only on
+// the statefile alike, so the two sides of a partition never agree and phase 2 runs to its timeout).
 bool FaultHandler::views_agree(HostIndex h) const {
   const Xhad& xhad = ctx.xhad;
+  const std::vector<bool>& liveset = xhad[h].liveset;
   for (HostIndex p = 0; p < ctx.n(); ++p) {
-    if (p == h || !xhad[h].liveset[p] || !in_view(h, p, Channel::network) || !xhad[p].running()) continue;
+    if (p == h || !liveset[p] || !xhad[p].running()) continue;
+    if (!in_view(h, p, Channel::network) && !in_view(h, p, Channel::statefile)) continue;
     for (HostIndex q = 0; q < ctx.n(); ++q) {
+      if (!liveset[q]) continue;
       for (const Channel c : {Channel::network, Channel::statefile}) {
         if (in_view(p, q, c) != in_view(h, q, c)) return false;
       }
@@ -159,6 +213,82 @@ void FaultHandler::take_stable_view(HostIndex h) {
   wake_deciders();  // a host whose phase 3 waited for this report decides again
 }
 
+// Phase 2 timed out: xhad merges the views it holds (sm.c wait_until_all_hosts_have_consistent_view, after the
+// timeout). Every host's report is taken within h's liveset; hosts whose report has an empty statefile domain
+// leave h's statefile domain; hosts outside it leave every heartbeat domain; then, until the host with the
+// smallest heartbeat domain hears all hosts not yet dropped, that host is dropped (get_partition_score: the
+// smallest domain, and of equal ones the one whose lowest host has the highest index; the highest index first
+// among equals). What is left is a clique of the heartbeat graph, the same on every host that reads the same
+// reports; h's heartbeat domain becomes its row of it (empty if h was dropped).
+void FaultHandler::merge_views(HostIndex h) {
+  FaultHandlerRun& run = runs_[h];
+  const Xhad& xhad = ctx.xhad;
+  const std::size_t n = ctx.n();
+  const std::vector<bool>& liveset = xhad[h].liveset;
+  std::vector<std::vector<bool>> hb(n, std::vector<bool>(n, false)), sf(n, std::vector<bool>(n, false));
+  for (HostIndex x = 0; x < n; ++x) {
+    if (x == h) {
+      hb[x] = run.stable_hbd;
+      sf[x] = run.stable_sfd;
+      continue;
+    }
+    if (!liveset[x]) continue;
+    if (xhad[x].live()) {
+      for (HostIndex q = 0; q < n; ++q) {
+        hb[x][q] = liveset[q] && in_view(x, q, Channel::network);
+        sf[x][q] = liveset[q] && in_view(x, q, Channel::statefile);
+      }
+    } else if (!xhad[x].running() && (in_view(h, x, Channel::network) || in_view(h, x, Channel::statefile))) {
+      // A daemon that stopped while h still hears it: its last report stands. A joining one reports no liveset.
+      for (HostIndex q = 0; q < n; ++q) {
+        hb[x][q] = liveset[q] && last_hbd_[x][q];
+        sf[x][q] = liveset[q] && last_sfd_[x][q];
+      }
+    }
+  }
+  std::vector<bool> my_sfd = run.stable_sfd;
+  for (HostIndex x = 0; x < n; ++x) {
+    if (x != h && std::none_of(sf[x].begin(), sf[x].end(), [](bool b) { return b; })) my_sfd[x] = false;
+  }
+  std::vector<bool> dropped(n, false);
+  auto drop = [&](HostIndex x) {
+    dropped[x] = true;
+    hb[x].assign(n, false);
+    for (HostIndex y = 0; y < n; ++y) hb[y][x] = false;
+  };
+  for (HostIndex x = 0; x < n; ++x) {
+    if (!my_sfd[x]) drop(x);
+  }
+  while (true) {
+    std::optional<HostIndex> selected;
+    std::pair<std::size_t, std::size_t> minimum;
+    for (HostIndex x = static_cast<HostIndex>(n); x-- > 0;) {
+      if (dropped[x]) continue;
+      std::size_t size = 0, lowest = n;
+      for (HostIndex q = static_cast<HostIndex>(n); q-- > 0;) {
+        if (!hb[x][q]) continue;
+        ++size;
+        lowest = q;
+      }
+      const std::pair<std::size_t, std::size_t> score{size, size == 0 ? 0 : n - lowest};
+      if (!selected || score < minimum) {
+        selected = x;
+        minimum = score;
+      }
+    }
+    bool all = true;
+    for (HostIndex q = 0; q < n && all; ++q) all = dropped[q] || (selected && hb[*selected][q]);
+    if (all) break;
+    drop(*selected);
+  }
+  run.stable_hbd = hb[h];
+  run.stable_sfd = my_sfd;
+  sf[h] = my_sfd;
+  run.merged = true;
+  run.merged_hbd = std::move(hb);
+  run.merged_sfd = std::move(sf);
+}
+
 // Whether x has not yet reported the partition of its current fault-handler run: it is in phase 1 or 2.
 bool FaultHandler::report_pending(HostIndex x) const {
   const FaultHandlerRun& run = runs_[x];
@@ -187,28 +317,17 @@ void FaultHandler::survival_test(HostIndex h) {
   } else if (!sfd_empty) {
     // The largest partition, each host's as it reports it on the statefile; ties to the lowest index. Every host
     // of the statefile domain takes part (phase 2's rendezvous runs on the statefile too): one still in its phases
-    // 1-2 is waited for, so that both sides of a partition compare the same reports.
-    for (HostIndex x = 0; x < n; ++x) {
+    // 1-2 is waited for, so that both sides of a partition compare the same reports. After a merge the reports
+    // are those phase 2 merged.
+    for (HostIndex x = 0; x < n && !run.merged; ++x) {
       if (x != h && sfd[x] && report_pending(x)) {
         run.awaiting_reports = true;
         return;
       }
     }
     std::optional<HostIndex> winner;
-    std::size_t best = 0;
-    for (HostIndex x = 0; x < n; ++x) {
-      if (!sfd[x]) continue;
-      const std::size_t size = partition_of(x).size();
-      if (size > best) {
-        best = size;
-        winner = x;
-      }
-    }
-    // I win if I am the winner, or it reports me in both its domains and I have it in both of mine
-    // (am_I_in_largest_partition).
-    const std::vector<HostIndex> part = partition_of(*winner);
-    const bool with_winner = *winner == h || (std::find(part.begin(), part.end(), h) != part.end() &&
-                                              hbd[*winner] && sfd[*winner]);
+    bool with_winner = false;
+    largest_partition(h, winner, with_winner);
     if (!with_winner) return fence_by_rule(h, "smaller_partition");
     rule = "largest_partition";
     for (HostIndex p = 0; p < n; ++p) remaining[p] = hbd[p] && sfd[p];
@@ -273,6 +392,39 @@ void FaultHandler::survival_test(HostIndex h) {
     finish(h);
     ctx.xapi.liveset_changed(h);
   });
+}
+
+// xhad's am_I_in_largest_partition: the partition of each host of h's statefile domain is the hosts in both
+// domains of its report (h's own view for h); the strictly largest wins, the lowest index among equals. h wins if
+// it is that host, or the winner reports h in both domains and h has the winner in both of its own.
+void FaultHandler::largest_partition(HostIndex h, std::optional<HostIndex>& winner, bool& with_winner) const {
+  const FaultHandlerRun& run = runs_[h];
+  const std::vector<bool>& hbd = run.stable_hbd;
+  const std::vector<bool>& sfd = run.stable_sfd;
+  const std::size_t n = ctx.n();
+  auto merged_size = [&](HostIndex x) {
+    std::size_t size = 0;
+    for (HostIndex q = 0; q < n; ++q) if (run.merged_hbd[x][q] && run.merged_sfd[x][q]) ++size;
+    return size;
+  };
+  std::size_t best = 0;
+  for (HostIndex x = 0; x < n; ++x) {
+    if (!sfd[x]) continue;
+    const std::size_t size = run.merged ? merged_size(x) : partition_of(x).size();
+    if (size > best) {
+      best = size;
+      winner = x;
+    }
+  }
+  if (!winner) return;
+  if (*winner == h) {
+    with_winner = true;
+  } else if (run.merged) {
+    with_winner = run.merged_hbd[*winner][h] && run.merged_sfd[*winner][h] && hbd[*winner] && sfd[*winner];
+  } else {
+    const std::vector<HostIndex> part = partition_of(*winner);
+    with_winner = std::find(part.begin(), part.end(), h) != part.end() && hbd[*winner] && sfd[*winner];
+  }
 }
 
 void FaultHandler::fence_by_rule(HostIndex h, std::string_view reason) {

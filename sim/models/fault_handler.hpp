@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct PoolContext;
 enum class FaultHandlerPhase : std::uint8_t {
   idle,
   waiting,   // phase 1: until no peer in a domain is stale
+  meeting,   // phase 1 done: until every host of its domains has ended its phase 1 (the rendezvous into phase 2)
   agreeing,  // phase 2: until the views of the hosts heard agree (or T), then one heartbeat round
   sleeping,  // phase 4: before removing the lost hosts from the liveset
 };
@@ -28,6 +30,10 @@ struct FaultHandlerRun {
   SimTime start;        // when this run began (phase 1's staleness counts from it)
   bool agreed = false;  // phase 2 ended (agreement or T): its stable view is taken, phase 3 is scheduled
   bool awaiting_reports = false;  // phase 3 waits for a statefile peer still in its phases 1-2
+  // Phase 2 ended without agreement: the stable view is xhad's merge of every host's reports, and phase 3 compares
+  // the partitions of those merged reports (merged_hbd/merged_sfd, one row per host, h's own row its stable view).
+  bool merged = false;
+  std::vector<std::vector<bool>> merged_hbd, merged_sfd;
   // The hosts in its heartbeat and statefile domains since the run began: xhad sets join_block for the whole
   // fault handler, and no host enters a domain meanwhile (sm.c fault_handler, update_sfdomain_sub; heartbeat.c
   // update_hbdomain), so one that leaves and comes back stays out of the view the run decides from.
@@ -72,8 +78,13 @@ class FaultHandler {
   std::vector<HostIndex> partition_of(HostIndex x) const;
 
  private:
+  void meet(HostIndex h);
+  void release_meetings();
+  void start_agreeing(HostIndex h);
   bool views_agree(HostIndex h) const;
   void take_stable_view(HostIndex h);
+  void merge_views(HostIndex h);
+  void largest_partition(HostIndex h, std::optional<HostIndex>& winner, bool& with_winner) const;
   bool report_pending(HostIndex x) const;
   void survival_test(HostIndex h);
   void fence_by_rule(HostIndex h, std::string_view reason);
@@ -81,6 +92,8 @@ class FaultHandler {
 
   PoolContext& ctx;
   std::vector<FaultHandlerRun> runs_;
+  // Each host's heartbeat and statefile domains when its daemon last stopped: the report its peers still hold.
+  std::vector<std::vector<bool>> last_hbd_, last_sfd_;
 };
 
 }  // namespace poolsim::models

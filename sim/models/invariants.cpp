@@ -11,12 +11,17 @@ void Invariants::world_changed() { world_changed_ = ctx.queue.now(); }
 // Checked when nothing has changed for longer than the views can lag (T + one heartbeat round); within that window
 // a view may rightly be behind the world. The clear cases: h writes the statefile and hears every liveset host
 // that does (rule 1, no partition), or nobody writes it and h hears every configured host not shut down cleanly
-// (rule 2).
+// (rule 2). Views are also behind the world in a fault handler that began before it settled.
 void Invariants::check_fence_justified(HostIndex h) const {
   const HaTimers& ha = ctx.config.ha;
   const Duration lag = std::max(ha.heartbeat_timeout, ha.statefile_timeout) +
                        std::max(ha.network_interval, ha.statefile_interval);
   if (ctx.queue.now() - world_changed_ <= lag) return;
+  // A fault handler holds the domains it began with (join_block): one that began before the world had settled
+  // decides, and merges its peers' reports, from views older than the world.
+  for (HostIndex x = 0; x < ctx.n(); ++x) {
+    if (!ctx.fault_handler.idle(x) && ctx.fault_handler[x].start - world_changed_ <= lag) return;
+  }
   const Statefile& statefile = ctx.statefile;
   bool any_writer = statefile.writes(h), hears_writers = true, hears_all = true;
   for (HostIndex p = 0; p < ctx.n(); ++p) {

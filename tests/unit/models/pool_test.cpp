@@ -229,18 +229,19 @@ TEST(FaultHandler, ThePhaseFourSleepFollowsTheWatchdogs) {
 }
 
 // A management partition with the statefile fine (docs/model.md "Survival rules"): equal halves, the half with the
-// lowest host wins, even when it is the other host's cable... here simply a cut. Last heartbeat 99, lost at 159,
-// phase 3 at 162: each host sees a partition of one on the statefile; xenserver-1 (index 0) wins; xenserver-2 fences.
-// The winner sleeps 15 + 3 + T (the loser is still on the statefile): liveset at 240 = F + 2T + 21. The monitor's
-// loop wakes at 240 too, before it sees the change (its wakeups are strictly after what they wait for): 260.
+// lowest host wins. Last heartbeat 99, lost at 159. Each host still sees the other on the statefile, with a
+// heartbeat domain of its own, so the views never agree and phase 2 runs to 159 + T = 219; the merge leaves two
+// partitions of one and xenserver-1 (index 0) wins (get_partition_score); xenserver-2 fences. The winner sleeps
+// 15 + 3 + T (the loser is still on the statefile): liveset at 297 = F + 3T + 18. The monitor's next loop, 300,
+// restarts the VM.
 TEST_F(Tutorial, EqualPartitionGoesToTheLowestHost) {
   build({vm("web", 1, 0, Duration::zero())});
   at(at_s(100), [&] { pool->partition({{0}, {1}}); });
   queue.run_until(at_s(600));
-  EXPECT_TRUE(log.has("162.000000 xenserver-2/ha self_fence reason=smaller_partition")) << log.dump();
-  EXPECT_TRUE(log.has("162.000000 xenserver-1/ha survived rule=largest_partition")) << log.dump();
-  EXPECT_TRUE(log.has("240.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1")) << log.dump();
-  EXPECT_TRUE(log.has("260.000000 vm/web vm_restart order=0 to=xenserver-1")) << log.dump();
+  EXPECT_TRUE(log.has("219.000000 xenserver-2/ha self_fence reason=smaller_partition")) << log.dump();
+  EXPECT_TRUE(log.has("219.000000 xenserver-1/ha survived rule=largest_partition")) << log.dump();
+  EXPECT_TRUE(log.has("297.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1")) << log.dump();
+  EXPECT_TRUE(log.has("300.000000 vm/web vm_restart order=0 to=xenserver-1")) << log.dump();
 }
 
 // Every host loses the statefile, the network is fine: survival rule 2, nobody fences, and the statefile
@@ -357,21 +358,22 @@ TEST_F(Tutorial, WithHaDisabledAMasterCrashLeavesThePoolWithoutMaster) {
 }
 
 // The loser of a partition reboots while the partition lasts: it must not form a pool of its own (two masters).
-// It reads the liveset {xenserver-1} from the statefile, is never accepted, gives up at 342 + 120 = 462; xapi
-// starts its daemon again 10 s later (xapi_ha.ml on_server_restart: "will retry in 10s"), 472, which fails at 592;
-// the next start, 602, comes after the heal at 600 and joins at the next heartbeats, 605.
+// It fences at 219 (phase 2 runs to its timeout: EqualPartitionGoesToTheLowestHost), boots, reads the liveset
+// {xenserver-1} from the statefile, is never accepted, gives up at 399 + 120 = 519; xapi starts its daemon again
+// 10 s later (xapi_ha.ml on_server_restart: "will retry in 10s"), 529, which fails at 649; the next start, 659, is
+// under way at the heal (700) and joins at xenserver-1's next heartbeat, 702.
 TEST_F(Tutorial, AFencedHostCannotJoinAcrossAPartition) {
   build({});
   at(at_s(100), [&] { pool->partition({{0}, {1}}); });
-  at(at_s(600), [&] { pool->heal(); });
+  at(at_s(700), [&] { pool->heal(); });
   queue.run_until(at_s(1200));
-  EXPECT_TRUE(log.has("342.000000 xenserver-2/ha daemon_started")) << log.dump();
-  EXPECT_TRUE(log.has("462.000000 xenserver-2/ha join_failed reason=not_accepted_by_live_hosts")) << log.dump();
-  EXPECT_TRUE(log.has("472.000000 xenserver-2/ha daemon_started")) << log.dump();
-  EXPECT_TRUE(log.has("592.000000 xenserver-2/ha join_failed reason=not_accepted_by_live_hosts")) << log.dump();
-  EXPECT_TRUE(log.has("602.000000 xenserver-2/ha daemon_started")) << log.dump();
-  EXPECT_TRUE(log.has("605.000000 xenserver-2/ha joined hosts=xenserver-1 live=2")) << log.dump();
-  EXPECT_TRUE(log.has("605.000000 xenserver-1/ha liveset_joined hosts=xenserver-2 live=2")) << log.dump();
+  EXPECT_TRUE(log.has("399.000000 xenserver-2/ha daemon_started")) << log.dump();
+  EXPECT_TRUE(log.has("519.000000 xenserver-2/ha join_failed reason=not_accepted_by_live_hosts")) << log.dump();
+  EXPECT_TRUE(log.has("529.000000 xenserver-2/ha daemon_started")) << log.dump();
+  EXPECT_TRUE(log.has("649.000000 xenserver-2/ha join_failed reason=not_accepted_by_live_hosts")) << log.dump();
+  EXPECT_TRUE(log.has("659.000000 xenserver-2/ha daemon_started")) << log.dump();
+  EXPECT_TRUE(log.has("702.000000 xenserver-2/ha joined hosts=xenserver-1 live=2")) << log.dump();
+  EXPECT_TRUE(log.has("702.000000 xenserver-1/ha liveset_joined hosts=xenserver-2 live=2")) << log.dump();
   EXPECT_EQ(pool->master(), 0u);
 }
 
@@ -671,12 +673,12 @@ TEST(Election, AHostInMaintenanceIsEnabledAgainWhenItFollowsANewMaster) {
 //   view at 162 it would be statefile_lost_peer_has_it, xs2 being back). xs2, xs3, xs4 survive, no partition.
 //   xs2 hears xs1 again at 162, but within its handler (join_block: xs1 stays out of its domains), so its sleep
 //   is not extended: all three drop xs1 at 180, and at the 200 poll xs2, the lowest index, takes the lock.
-// - 219 xs3 and xs4 lose xs2 (last heard at 159); 222 phase 3: xs2 is not in a handler and reports itself
-//   alone, so {xs3, xs4} is the largest partition: they survive and sleep 18 + T (xs2 is still on the
-//   statefile): liveset at 300, xs3 master at its 310 poll (its xapi restarted at 210 to follow xs2, one fuse
-//   after its 200 poll found xs2 master, and its loop starts there).
-// - xs2's own handler (219) waits for xs1's stale heartbeat to leave (222), decides at 225 against xs3's
-//   report {xs3, xs4}, and fences, long before the survivors drop it at 300.
+// - 219 xs3 and xs4 lose xs2 (last heard at 159). xs2's own handler waits in phase 1 for xs1's stale heartbeat
+//   to leave (222), and xs3 and xs4 wait for it at the rendezvous into phase 2 (xs2 is on their statefile). From
+//   222 xs2 reports a heartbeat domain of its own, so no view agrees and phase 2 runs to 222 + T = 282: the merge
+//   keeps {xs3, xs4} (get_partition_score), xs2 fences and xs3 and xs4 survive by the largest partition. They
+//   sleep 18 + T (xs2 is still on the statefile): liveset at 360, xs3 master at its 370 poll (its xapi restarted
+//   at 210 to follow xs2, one fuse after its 200 poll found xs2 master, and its loop starts there).
 TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
   SplitWorld w(4);
   w.at(at_s(100), [&] {
@@ -699,11 +701,12 @@ TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
            "180.000000 xs2/ha liveset_removed hosts=xs1 live=3",
            "200.000000 pool master_changed from=xs1 to=xs2",
            "219.000000 xs3/ha peer_lost channel=network peer=xs2",
-           "222.000000 xs3/ha survived rule=largest_partition",
-           "222.000000 xs4/ha survived rule=largest_partition",
-           "225.000000 xs2/ha self_fence reason=smaller_partition",
-           "300.000000 xs3/ha liveset_removed hosts=xs2 live=2",
-           "310.000000 pool master_changed from=xs2 to=xs3",
+           "222.000000 xs2/ha peer_lost channel=network peer=xs1",
+           "282.000000 xs3/ha survived rule=largest_partition",
+           "282.000000 xs4/ha survived rule=largest_partition",
+           "282.000000 xs2/ha self_fence reason=smaller_partition",
+           "360.000000 xs3/ha liveset_removed hosts=xs2 live=2",
+           "370.000000 pool master_changed from=xs2 to=xs3",
   });
   EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
   EXPECT_EQ(w.pool->master(), 2u);
@@ -748,11 +751,13 @@ TEST(FaultHandler, AReaderBackFromAStatefileOutageSeesTheSlotsWrittenMeanwhile) 
 }
 
 // The management switch dies at 100 and is back at 160.1, just after every host lost every other at 159; a
-// partition {xs1} | {xs2, xs3} from 106 keeps xs1 apart. Phase 3 at 162 decides from the 159 views, although xs2
-// and xs3 hear each other again at 162: three partitions of one on the statefile, the lowest host wins; xs2 and
-// xs3 fence (a partition's report counts only if it lists me and I have its host in both my domains:
-// am_I_in_largest_partition). xs1 sleeps 18 + T (the losers are still on the statefile): liveset at 240.
-TEST(FaultHandler, ViewsThatHealAfterPhaseTwoDoNotCount) {
+// partition {xs1} | {xs2, xs3} from 106 keeps xs1 apart. Each host's heartbeat domain is itself alone while its
+// statefile domain holds all three, so no two views agree and phase 2 runs to its timeout, 159 + T = 219
+// (sm.c wait_until_all_hosts_have_consistent_view). xs2 and xs3 hear each other again at 162, but a host does not
+// enter a domain while a fault handler runs (join_block), so the merge at 219 sees three partitions of one: the
+// peeling keeps the lowest host (get_partition_score), xs2 and xs3 fence. xs1 sleeps 18 + T (the losers are still
+// on the statefile): liveset at 297.
+TEST(FaultHandler, ViewsThatHealDuringTheFaultHandlerDoNotCount) {
   SplitWorld w(3);
   w.at(at_s(100), [&] { w.net.fail_switch(w.sw1); });
   w.at(at_s(106), [&] { w.pool->partition({{1, 2}, {0}}); });
@@ -761,10 +766,10 @@ TEST(FaultHandler, ViewsThatHealAfterPhaseTwoDoNotCount) {
   const std::string missing = w.log.missing({
            "159.000000 xs2/ha peer_lost channel=network peer=xs3",
            "162.000000 xs2/ha peer_seen channel=network peer=xs3",
-           "162.000000 xs1/ha survived rule=largest_partition",
-           "162.000000 xs2/ha self_fence reason=smaller_partition",
-           "162.000000 xs3/ha self_fence reason=smaller_partition",
-           "240.000000 xs1/ha liveset_removed hosts=xs2,xs3 live=1",
+           "219.000000 xs1/ha survived rule=largest_partition",
+           "219.000000 xs2/ha self_fence reason=smaller_partition",
+           "219.000000 xs3/ha self_fence reason=smaller_partition",
+           "297.000000 xs1/ha liveset_removed hosts=xs2,xs3 live=1",
   });
   EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
   EXPECT_EQ(w.pool->master(), 0u);
@@ -773,12 +778,13 @@ TEST(FaultHandler, ViewsThatHealAfterPhaseTwoDoNotCount) {
 // Phase 1 waits only for a peer whose last update is more than T/4 old and older than the handler's start
 // (sm.c wait_until_HBSF_state_stable). Four hosts, T = 60 s: xs3 crashes at 100 (last heartbeat 99), xs2's
 // management NIC is pulled at 130 (last heartbeat 129), xs4's at 163 (last heartbeat 162).
-// - 159 everyone loses xs3; xs1's handler starts. xs2 is stale (30 s old, from before the start): phase 1 waits.
-// - 189 xs2 leaves. xs4, 27 s old, is not stale: its last heartbeat came after the start. Phase 2 agrees at once,
-//   phase 3 at 192 on the view of 189: {xs1, xs4} is the largest partition, xs2 fences; xs1 sleeps 15 + 3 + T
-//   (xs2 is still on the statefile) and drops xs2 and xs3 at 270.
-// - xs4, lost at 222 during the sleep, is handled by the next run: phase 3 at 273, three partitions of one on the
-//   statefile, xs1 (lowest) wins, xs4 fences; xs1 drops it at 273 + 78 = 351.
+// - 159 everyone loses xs3 and starts a handler. xs2 is stale (30 s old, from before the start): phase 1 waits.
+// - 189 xs2 leaves every heartbeat domain. xs4, 27 s old, is not stale: its last heartbeat came after the start,
+//   so phase 1 ends at 189 on every host and phase 2 begins. xs2 is still on everyone's statefile with a heartbeat
+//   domain of its own, so the views never agree: phase 2 runs to 189 + T = 249.
+// - 222 xs4 leaves xs1's heartbeat domain within phase 2. At 249 the merge sees three partitions of one; the
+//   lowest host, xs1, is kept (get_partition_score); xs2 and xs4 fence; xs1 sleeps 18 + T (both are still on the
+//   statefile) and drops all three at 327.
 TEST(FaultHandler, PhaseOneWaitsOnlyForPeersStaleSinceBeforeItsStart) {
   SplitWorld w(4);
   w.at(at_s(100), [&] { w.pool->crash(2); });
@@ -788,12 +794,11 @@ TEST(FaultHandler, PhaseOneWaitsOnlyForPeersStaleSinceBeforeItsStart) {
   const std::string missing = w.log.missing({
            "159.000000 xs1/ha fault_handler_started",
            "189.000000 xs1/ha peer_lost channel=network peer=xs2",
-           "192.000000 xs1/ha survived rule=largest_partition",
-           "192.000000 xs2/ha self_fence reason=smaller_partition",
            "222.000000 xs1/ha peer_lost channel=network peer=xs4",
-           "270.000000 xs1/ha liveset_removed hosts=xs2,xs3 live=2",
-           "273.000000 xs4/ha self_fence reason=smaller_partition",
-           "351.000000 xs1/ha liveset_removed hosts=xs4 live=1",
+           "249.000000 xs1/ha survived rule=largest_partition",
+           "249.000000 xs2/ha self_fence reason=smaller_partition",
+           "249.000000 xs4/ha self_fence reason=smaller_partition",
+           "327.000000 xs1/ha liveset_removed hosts=xs2,xs3,xs4 live=1",
   });
   EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
   EXPECT_EQ(w.pool->master(), 0u);
