@@ -46,10 +46,12 @@ constexpr std::array<RecordSpec, 66> record_table{{
      "xhad started on a host that booted, or retried a join: it joins the live hosts"},
     {Rec::join_aborted, "join_aborted", ha_daemon, "reason", no_host, no_vm,
      "the daemon cannot start: the statefile is unreachable; it starts when the statefile returns"},
-    {Rec::joined, "joined", ha_daemon, "hosts,live", HostState::up,
-     no_vm, "the live hosts accepted the joining daemon into their livesets"},
+    {Rec::joined, "joined", ha_daemon, "hosts,live", HostState::up, no_vm,
+     "the live hosts accepted the joining daemon into their livesets, or, with no liveset on the statefile, it "
+     "formed one with the hosts starting with it"},
     {Rec::join_failed, "join_failed", ha_daemon, "reason", HostState::up, no_vm,
-     "the join timed out; xapi starts the daemon again when the world changes"},
+     "no join by Tboot (T + 60 s) from the start: not_accepted_by_live_hosts, not_in_largest_partition, or "
+     "blocked_by_excluded (it was shut down cleanly, and some host was not); xapi starts the daemon again"},
     {Rec::join_cancelled, "join_cancelled", ha_daemon, "reason", HostState::up, no_vm, "HA was disabled during the join"},
     {Rec::peer_seen, "peer_seen", ha_daemon, "channel,peer", no_host, no_vm,
      "a peer entered the daemon's heartbeat (network) or statefile domain"},

@@ -28,6 +28,7 @@ void Statefile::release_lock(HostIndex h) {
 void Statefile::storage_changed() {
   if (!ctx.config.heartbeat_sr) return;
   std::vector<HostIndex> resumed;  // running daemons whose reads complete again
+  std::vector<HostIndex> failed_starts;  // starting daemons whose I/O fails
   bool changed = false;
   for (HostIndex h = 0; h < ctx.n(); ++h) {
     const IoOutcome io = ctx.storage.io(*ctx.config.heartbeat_sr, h);
@@ -54,6 +55,7 @@ void Statefile::storage_changed() {
         }
       });
     }
+    if (io == IoOutcome::fails && daemon.joining()) failed_starts.push_back(h);
     if (io == IoOutcome::completes) resumed.push_back(h);
     if (io == IoOutcome::completes && before != IoOutcome::completes && run.surviving_by_rule2) {
       run.surviving_by_rule2 = false;
@@ -66,6 +68,7 @@ void Statefile::storage_changed() {
   if (changed && holder && ctx.xapi[*holder].is_master && ctx.config.ha_enabled) ctx.monitor.wake(*holder);
   // After the refresh, which finds the peers still writing: the first read sees the slots that changed meanwhile.
   for (const HostIndex h : resumed) ctx.transport->reads_resumed(h);
+  for (const HostIndex h : failed_starts) ctx.xhad.start_lost_statefile(h);
 }
 
 }  // namespace poolsim::models

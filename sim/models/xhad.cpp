@@ -1,6 +1,8 @@
 #include "xhad.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <tuple>
 
 #include "grid.hpp"
@@ -56,7 +58,6 @@ void Xhad::start(HostIndex h) {
     return;
   }
   d.state = DaemonState::joining;
-  d.excluded = false;
   d.join_failed = false;
   d.anchor = ctx.queue.now();
   d.liveset.assign(ctx.n(), false);
@@ -64,16 +65,26 @@ void Xhad::start(HostIndex h) {
   ctx.fault_handler[h].phase = FaultHandlerPhase::idle;
   ctx.fault_handler[h].surviving_by_rule2 = false;
   d.down_recognized = false;
+  d.heartbeat_wait_over = d.statefile_wait_over = false;
+  d.heartbeat_timed_out = d.statefile_timed_out = false;
   const std::uint64_t life = ctx.machines[h].life;
-  d.join_timeout = ctx.queue.schedule_in(ctx.config.ha.join_timeout, Phase::decision, [this, h, life] {
-    if (ctx.machines[h].life != life || !daemons_[h].joining()) return;
-    ctx.publish(ctx.ha_source(h), Rec::join_failed, {{"reason", "not_accepted_by_live_hosts"}});
-    stop(h);
-    daemons_[h].join_failed = true;
-    // xapi starts the daemon again join_retry_interval later (on_server_restart).
-    ctx.queue.schedule_in(ctx.config.xapi.join_retry_interval, Phase::decision, [this, h, life] {
-      if (ctx.machines[h].life == life) retry_failed_joins();
-    });
+  const SimTime anchor = d.anchor;
+  const auto this_start = [this, h, life, anchor] {
+    return ctx.machines[h].life == life && daemons_[h].joining() && daemons_[h].anchor == anchor;
+  };
+  // The waits for every configured host end at T1 and T2 from the start at the latest (sm.c sm()).
+  ctx.queue.schedule_in(ctx.config.ha.heartbeat_timeout, Phase::decision, [this, h, this_start] {
+    if (!this_start()) return;
+    daemons_[h].heartbeat_timed_out = true;
+    check_joins();
+  });
+  ctx.queue.schedule_in(ctx.config.ha.statefile_timeout, Phase::decision, [this, h, this_start] {
+    if (!this_start()) return;
+    daemons_[h].statefile_timed_out = true;
+    check_joins();
+  });
+  d.join_timeout = ctx.queue.schedule_in(ctx.config.ha.join_timeout, Phase::decision, [this, h, this_start] {
+    if (this_start()) join_timed_out(h);
   });
   ctx.publish(ctx.ha_source(h), Rec::daemon_started);
   d.bond_error = false;  // xhad's bond monitor starts with the daemon; xapi's trigger lives on with xapi
@@ -224,21 +235,194 @@ std::vector<bool> Xhad::live_view(HostIndex j) const {
   return view;
 }
 
+// Tboot (the join timeout) from the daemon's start. A host that sees no liveset (test_Start_Criteria's empty
+// liveset) forms one of its own then if it is in the largest partition (am_I_in_largest_partition): itself and
+// the hosts it hears that are starting too and past their waits (hbdomain - notjoining). Otherwise the join has
+// failed (MTC_ERROR_SM_JOIN_FAILED, MTC_ERROR_SM_BOOT_FAILED) and xapi starts the daemon again
+// join_retry_interval later (xapi_ha.ml on_server_restart).
+void Xhad::join_timed_out(HostIndex h) {
+  if (start_lost_statefile(h)) return;
+  std::string_view reason = "not_accepted_by_live_hosts";
+  update_start_progress();
+  if (at_start_criteria(h) && no_liveset_seen(h)) {
+    // An excluded host (shut down cleanly) forms no liveset while any other host is not excluded
+    // (MTC_ERROR_SM_BOOT_BLOCKED_BY_EXCLUDED).
+    bool others_excluded = true;
+    for (HostIndex x = 0; x < ctx.n() && others_excluded; ++x) others_excluded = x == h || daemons_[x].excluded;
+    if (daemons_[h].excluded && !others_excluded) {
+      reason = "blocked_by_excluded";
+    } else if (!in_largest_partition(h)) {
+      reason = "not_in_largest_partition";
+    } else {
+      std::vector<HostIndex> members{h};
+      for (HostIndex x = 0; x < ctx.n(); ++x) {
+        if (x != h && in_domain(h, x, Channel::network) && at_start_criteria(x) && statefile_reachable(x)) {
+          members.push_back(x);
+        }
+      }
+      std::sort(members.begin(), members.end());
+      form_liveset(members);
+      return;
+    }
+  }
+  ctx.publish(ctx.ha_source(h), Rec::join_failed, {{"reason", std::string(reason)}});
+  stop(h);
+  daemons_[h].join_failed = true;
+  const std::uint64_t life = ctx.machines[h].life;
+  ctx.queue.schedule_in(ctx.config.xapi.join_retry_interval, Phase::decision, [this, h, life] {
+    if (ctx.machines[h].life == life) retry_failed_joins();
+  });
+}
+
+bool Xhad::statefile_reachable(HostIndex h) const {
+  return !ctx.config.heartbeat_sr || ctx.statefile.io(h) == IoOutcome::completes;
+}
+
+// A starting daemon without statefile access gives up (test_Start_Criteria, MTC_ERROR_SM_NOSTATEFILE) and xapi
+// starts it again once the I/O completes, as when it could not reach the statefile at its start. A hung I/O
+// counts the same here: its reads are stale, and it forms or joins nothing on them.
+bool Xhad::start_lost_statefile(HostIndex h) {
+  Daemon& d = daemons_[h];
+  if (!d.joining() || statefile_reachable(h)) return false;
+  ctx.publish(ctx.ha_source(h), Rec::join_aborted, {{"reason", "statefile_unreachable"}});
+  stop(h);
+  d.awaiting_statefile = true;
+  d.start_failed_at = ctx.queue.now();
+  return true;
+}
+
+// Whether every other configured host is in j's heartbeat domain, and in its statefile domain.
+bool Xhad::hears_every_host(HostIndex j) const {
+  for (HostIndex p = 0; p < ctx.n(); ++p) {
+    if (p != j && (!in_domain(j, p, Channel::network) || !in_domain(j, p, Channel::statefile))) return false;
+  }
+  return true;
+}
+
+// The start's waits (sm.c sm()): first until every configured host is in the heartbeat domain or T1 from the
+// start has passed (wait_all_hosts_up_on_heartbeat), then the same on the statefile with T2
+// (wait_all_hosts_up_on_statefile). With every host up they end at once; with one down they last T1 (or T2).
+bool Xhad::start_waits_over(HostIndex j) {
+  Daemon& d = daemons_[j];
+  const auto all_in = [this, j](Channel c) {
+    for (HostIndex p = 0; p < ctx.n(); ++p) {
+      if (p != j && !in_domain(j, p, c)) return false;
+    }
+    return true;
+  };
+  if (!d.heartbeat_wait_over) d.heartbeat_wait_over = d.heartbeat_timed_out || all_in(Channel::network);
+  if (d.heartbeat_wait_over && !d.statefile_wait_over) {
+    d.statefile_wait_over = d.statefile_timed_out || all_in(Channel::statefile);
+  }
+  return d.statefile_wait_over;
+}
+
+// Every joining daemon's progress through its start: the waits, then wait_all_hosts_recognize_I_was_down (every
+// live host has it out of its liveset).
+void Xhad::update_start_progress() {
+  for (HostIndex j = 0; j < ctx.n(); ++j) {
+    Daemon& d = daemons_[j];
+    if (!d.joining() || !start_waits_over(j) || d.down_recognized) continue;
+    bool recognized = true;
+    for (HostIndex x = 0; x < ctx.n() && recognized; ++x) {
+      recognized = x == j || !daemons_[x].live() || !daemons_[x].liveset[j];
+    }
+    d.down_recognized = recognized;
+  }
+}
+
+// A joining daemon past its waits and past wait_all_hosts_recognize_I_was_down: it runs test_Start_Criteria.
+bool Xhad::at_start_criteria(HostIndex j) const {
+  const Daemon& d = daemons_[j];
+  return d.joining() && d.statefile_wait_over && d.down_recognized;
+}
+
+// test_Start_Criteria's empty liveset: no host on j's statefile has started (sfdomain - starting is empty).
+bool Xhad::no_liveset_seen(HostIndex j) const {
+  for (HostIndex x = 0; x < ctx.n(); ++x) {
+    if (x != j && daemons_[x].live() && in_domain(j, x, Channel::statefile)) return false;
+  }
+  return true;
+}
+
+// am_I_in_largest_partition on j's current domains: the partition of each host of j's statefile domain is the
+// hosts in both its domains; the strictly largest wins, the lowest index among equals; j is in it if it is that
+// host, or they have each other in both domains.
+bool Xhad::in_largest_partition(HostIndex j) const {
+  const std::size_t n = ctx.n();
+  // Every host is in its own domains.
+  const auto in_domain = [this](HostIndex a, HostIndex b, Channel c) { return a == b || this->in_domain(a, b, c); };
+  std::optional<HostIndex> winner;
+  std::size_t best = 0;
+  for (HostIndex x = 0; x < n; ++x) {
+    if (!in_domain(j, x, Channel::statefile)) continue;
+    std::size_t size = 0;
+    for (HostIndex q = 0; q < n; ++q) {
+      if (in_domain(x, q, Channel::network) && in_domain(x, q, Channel::statefile)) ++size;
+    }
+    if (size > best) {
+      best = size;
+      winner = x;
+    }
+  }
+  if (!winner) return false;
+  const HostIndex w = *winner;
+  return w == j || (in_domain(w, j, Channel::network) && in_domain(w, j, Channel::statefile) &&
+                    in_domain(j, w, Channel::network) && in_domain(j, w, Channel::statefile));
+}
+
+// form_new_liveset: the members, all at their start criteria, go live together with the members as their liveset
+// (the others adopt it from the first one's statefile slot: am_I_in_new_liveset).
+void Xhad::form_liveset(const std::vector<HostIndex>& members) {
+  ctx.invariants.world_changed();
+  for (const HostIndex j : members) {
+    Daemon& d = daemons_[j];
+    d.state = DaemonState::live;
+    d.excluded = false;  // cleared once the start criteria are met (sm.c sm(), sf_set_excluded(FALSE))
+    ctx.queue.cancel(d.join_timeout);
+    d.liveset.assign(ctx.n(), false);
+    for (const HostIndex x : members) d.liveset[x] = true;
+  }
+  for (const HostIndex j : members) {
+    std::vector<std::string> others;
+    for (const HostIndex x : members) {
+      if (x != j) others.push_back(ctx.name(x));
+    }
+    std::vector<Detail> details{{"live", std::to_string(members.size())}};
+    if (!others.empty()) details.push_back({"hosts", join_names(others)});
+    ctx.publish(ctx.ha_source(j), Rec::joined, std::move(details));
+  }
+  for (const HostIndex j : members) ctx.xapi.liveset_changed(j);
+  for (const HostIndex j : members) {
+    for (HostIndex x = 0; x < ctx.n(); ++x) {
+      if (x != j) ctx.transport->schedule_fence_check(j, x);
+    }
+  }
+}
+
 // xhad's join: a joining host first waits until every live host has it out of its liveset
 // (wait_all_hosts_recognize_I_was_down); it is live once it and every live host of the liveset it reads have each
 // other in both domains, and then every one of them adds it to its liveset at once.
 void Xhad::check_joins() {
   const std::size_t n = ctx.n();
+  update_start_progress();
   for (HostIndex j = 0; j < n; ++j) {
     Daemon& joiner = daemons_[j];
-    if (!joiner.joining()) continue;
-    if (!joiner.down_recognized) {
-      bool recognized = true;
-      for (HostIndex x = 0; x < n && recognized; ++x) {
-        recognized = x == j || !daemons_[x].live() || !daemons_[x].liveset[j];
+    if (!at_start_criteria(j) || !statefile_reachable(j)) continue;
+    if (no_liveset_seen(j)) {
+      // test_Start_Criteria, empty liveset: with every configured host heard on both channels, a liveset of all
+      // of them once each is at its start criteria too (wait_until_all_hosts_booted); otherwise wait for Tboot
+      // (join_timed_out).
+      bool all_ready = hears_every_host(j);
+      for (HostIndex x = 0; x < n && all_ready; ++x) {
+        all_ready = x == j || (at_start_criteria(x) && statefile_reachable(x) && no_liveset_seen(x) &&
+                               hears_every_host(x));
       }
-      if (!recognized) continue;
-      joiner.down_recognized = true;
+      if (!all_ready) continue;
+      std::vector<HostIndex> everyone(n);
+      for (HostIndex x = 0; x < n; ++x) everyone[x] = x;
+      form_liveset(everyone);
+      return;
     }
     const auto both_ways = [this, j](HostIndex x) {
       return in_domain(x, j, Channel::network) && in_domain(x, j, Channel::statefile) &&
@@ -262,6 +446,7 @@ void Xhad::check_joins() {
     }
     if (!accepted) continue;
     joiner.state = DaemonState::live;
+    joiner.excluded = false;  // cleared once the start criteria are met (sm.c sm(), sf_set_excluded(FALSE))
     ctx.invariants.world_changed();  // another incarnation counts in the livesets now
     ctx.queue.cancel(joiner.join_timeout);
     joiner.liveset = view;

@@ -19,9 +19,13 @@ enum class DaemonState : std::uint8_t { stopped, joining, live };
 
 struct Daemon {
   DaemonState state = DaemonState::stopped;
-  bool excluded = false;  // shut down cleanly: does not count against survival rule 2 (sf_set_excluded)
+  bool excluded = false;  // shut down cleanly: out of survival rule 2 until it has joined again (sf_set_excluded)
   SimTime anchor;         // the daemon's start: its heartbeat and statefile grids start here
   std::vector<bool> liveset;
+  // joining: its waits for every configured host are over, on the heartbeat (all heard, or T1 from its start)
+  // and then on the statefile (all seen, or T2 from its start): sm.c wait_all_hosts_up_on_heartbeat/_statefile.
+  bool heartbeat_wait_over = false, statefile_wait_over = false;
+  bool heartbeat_timed_out = false, statefile_timed_out = false;
   bool down_recognized = false;     // joining: every live host has it out of its liveset (the join may proceed)
   EventHandle join_timeout;
   bool join_failed = false;         // gave up at the join timeout; xapi starts it again when the world changes
@@ -77,8 +81,18 @@ class Xhad {
   // The bond monitor: a check is due after a change of a management bond.
   void bonds_changed();
   void schedule_bond_check(HostIndex h);
+  bool start_lost_statefile(HostIndex h);
 
  private:
+  bool statefile_reachable(HostIndex h) const;
+  bool start_waits_over(HostIndex j);
+  void update_start_progress();
+  bool at_start_criteria(HostIndex j) const;
+  bool no_liveset_seen(HostIndex j) const;
+  bool hears_every_host(HostIndex j) const;
+  bool in_largest_partition(HostIndex j) const;
+  void form_liveset(const std::vector<HostIndex>& members);
+  void join_timed_out(HostIndex h);
   void schedule_settle();
   void settle();
   std::vector<bool> live_view(HostIndex j) const;

@@ -603,6 +603,121 @@ TEST(Xapi, ADaemonStartThatFailedIsRetriedEveryTenSeconds) {
   EXPECT_TRUE(w.log.has("394.000000 xs2/ha daemon_started")) << w.log.dump();
 }
 
+// xhad's start waits for every configured host, first on the heartbeat (T1 from the start), then on the
+// statefile (T2) (sm.c sm(): wait_all_hosts_up_on_heartbeat, wait_all_hosts_up_on_statefile). xs2 reboots
+// cleanly at 300 and is up at 480, on the grid where it hears both peers at once: with every host up it joins at
+// once; with xs3 powered off since 100 it waits out T1 = T2 = 60 s and joins at 540.
+TEST(Join, ARejoinWaitsUpToT1ForAHostThatIsDown) {
+  for (const bool xs3_down : {false, true}) {
+    SplitWorld w(3);
+    if (xs3_down) w.at(at_s(100), [&] { w.pool->crash(2); });
+    w.at(at_s(300), [&] { w.pool->reboot(1); });
+    w.queue.run_until(at_s(800));
+    const std::string joined = xs3_down ? "540.000000 xs2/ha joined hosts=xs1 live=2"
+                                        : "480.000000 xs2/ha joined hosts=xs1,xs3 live=3";
+    EXPECT_TRUE(w.log.has("480.000000 xs2/ha daemon_started")) << w.log.dump();
+    EXPECT_TRUE(w.log.has(joined)) << w.log.dump();
+    EXPECT_EQ(w.log.count("xs2/ha joined"), 1u) << w.log.dump();
+  }
+}
+
+// With no liveset on the statefile (every host had gone down), the hosts starting together form one
+// (sm.c test_Start_Criteria): with every configured host heard, all of them at once (wait_until_all_hosts_booted);
+// with xs3 still off, the two that are back wait for Tboot = T + 60 s = 120 s from their start (380) and then, in
+// the largest partition, form a liveset of themselves (form_new_liveset on hbdomain - notjoining), at 500.
+TEST(Join, AfterAWholePoolOutageTheHostsBackFormALiveset) {
+  for (const bool all_back : {true, false}) {
+    SplitWorld w(3);
+    w.at(at_s(100), [&] {
+      for (HostIndex h = 0; h < 3; ++h) w.pool->crash(h);
+    });
+    w.at(at_s(200), [&] {
+      w.pool->power_on(0);
+      w.pool->power_on(1);
+      if (all_back) w.pool->power_on(2);
+    });
+    w.queue.run_until(at_s(800));
+    const std::string missing =
+        all_back ? w.log.missing({"380.000000 xs1/ha joined hosts=xs2,xs3 live=3",
+                                  "380.000000 xs2/ha joined hosts=xs1,xs3 live=3",
+                                  "380.000000 xs3/ha joined hosts=xs1,xs2 live=3"})
+                 : w.log.missing({"380.000000 xs1/ha daemon_started", "500.000000 xs1/ha joined hosts=xs2 live=2",
+                                  "500.000000 xs2/ha joined hosts=xs1 live=2"});
+    EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
+    EXPECT_EQ(w.log.count("/ha joined"), all_back ? 3u : 2u) << w.log.dump();
+    EXPECT_EQ(w.pool->master(), 0u);
+  }
+}
+
+// Only the largest partition forms a liveset (test_Start_Criteria, am_I_in_largest_partition): xs1, cut off from
+// xs2 and xs3, gives up at Tboot (500) and keeps failing to join the liveset the other two form then.
+TEST(Join, AHostOutsideTheLargestPartitionFormsNoLiveset) {
+  SplitWorld w(3);
+  w.at(at_s(100), [&] {
+    for (HostIndex h = 0; h < 3; ++h) w.pool->crash(h);
+  });
+  w.at(at_s(150), [&] { w.pool->partition({{0}, {1, 2}}); });
+  w.at(at_s(200), [&] {
+    for (HostIndex h = 0; h < 3; ++h) w.pool->power_on(h);
+  });
+  w.queue.run_until(at_s(900));
+  const std::string missing = w.log.missing({
+      "500.000000 xs1/ha join_failed reason=not_in_largest_partition",
+      "500.000000 xs2/ha joined hosts=xs3 live=2",
+      "500.000000 xs3/ha joined hosts=xs2 live=2",
+      "510.000000 xs1/ha daemon_started",
+      "630.000000 xs1/ha join_failed reason=not_accepted_by_live_hosts",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
+  EXPECT_EQ(w.log.count("xs1/ha joined"), 0u) << w.log.dump();
+  EXPECT_EQ(w.pool->master(), 1u);
+}
+
+// A host shut down cleanly is excluded until it joins again, and an excluded host forms no liveset while some
+// other host is not excluded (test_Start_Criteria, MTC_ERROR_SM_BOOT_BLOCKED_BY_EXCLUDED): xs2 reboots at 100,
+// xs1 loses power at 150; xs2, up at 280, gives up at Tboot (400) and at every retry.
+TEST(Join, AnExcludedHostCannotStartThePoolAlone) {
+  SplitWorld w(2);
+  w.at(at_s(100), [&] { w.pool->reboot(1); });
+  w.at(at_s(150), [&] { w.pool->crash(0); });
+  w.queue.run_until(at_s(900));
+  const std::string missing = w.log.missing({
+      "280.000000 xs2/ha daemon_started",
+      "400.000000 xs2/ha join_failed reason=blocked_by_excluded",
+      "410.000000 xs2/ha daemon_started",
+      "530.000000 xs2/ha join_failed reason=blocked_by_excluded",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
+  EXPECT_EQ(w.log.count("/ha joined"), 0u) << w.log.dump();
+}
+
+// A starting daemon forms nothing without its statefile. Both hosts lose power at 100 and xs2 alone is powered
+// on; its storage NIC is pulled at 300, during its wait for Tboot: the I/O hangs, and the statefile watchdog,
+// running from the daemon's start (xha statefile.c sf_initialize1), fences it at 374. Back at 554 with the path
+// still failed, the daemon cannot start (join_aborted); once the path is back (600) it starts at xapi's next
+// retry, 604, and, alone in its partition, forms a liveset of itself at Tboot (724) and becomes master.
+TEST(Join, AStartingDaemonFormsNothingWithoutItsStatefile) {
+  SplitWorld w(2);
+  w.at(at_s(100), [&] {
+    w.pool->crash(0);
+    w.pool->crash(1);
+  });
+  w.at(at_s(110), [&] { w.pool->power_on(1); });
+  w.at(at_s(300), [&] { w.net.unplug(w.storage_nics[1]); });
+  w.at(at_s(600), [&] { w.net.replug(w.storage_nics[1]); });
+  w.queue.run_until(at_s(1000));
+  const std::string missing = w.log.missing({
+      "290.000000 xs2/ha daemon_started",
+      "374.000000 xs2/ha self_fence reason=statefile_watchdog",
+      "554.000000 xs2/ha join_aborted reason=statefile_unreachable",
+      "604.000000 xs2/ha daemon_started",
+      "724.000000 xs2/ha joined live=1",
+      "734.000000 pool master_changed from=xs1 to=xs2",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
+  EXPECT_EQ(w.log.count("/ha joined"), 1u) << w.log.dump();
+}
+
 // The new master's first pass (xapi_ha.ml, xapi_fuse.ml, xapi_pool_transition.ml). xs1, the master, loses power
 // at 100; xs2 and xs3 drop it at 180 and xs2 takes the lock at its 200 poll. xs3 learns of it at its own 200 poll
 // and restarts its xapi one fuse later (210), enabled again; xs2's xapi restarts as master at 210

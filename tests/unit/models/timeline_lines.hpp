@@ -27,6 +27,12 @@ struct Lines : TimelineObserver {
     }
     return out;
   }
+  // How many lines contain the fragment.
+  std::size_t count(const std::string& fragment) const {
+    return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
+      return l.find(fragment) != std::string::npos;
+    }));
+  }
   std::string dump() const {
     std::string out;
     for (const auto& l : lines) out += l + "\n";
