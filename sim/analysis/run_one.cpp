@@ -48,11 +48,17 @@ PoolServicesMeter::PoolServicesMeter(scenario::Simulation& sim)
 }
 
 void PoolServicesMeter::on_record(const TimelineRecord& record) {
-  // xapi_hang and xapi_restore publish from the host's own source: "<host>".
-  const std::string_view hung = models::token(models::Rec::xapi_hung);
-  if (record.event == hung || record.event == models::token(models::Rec::xapi_restored)) {
+  // The toolstack's faults and xapi_restore publish from the host's own source, "<host>"; xhad's restart that
+  // brings it back from "<host>/ha".
+  const bool fails = record.event == models::token(models::Rec::xapi_hung) ||
+                     record.event == models::token(models::Rec::xapi_crashed) ||
+                     record.event == models::token(models::Rec::xapi_disabled);
+  const bool back = record.event == models::token(models::Rec::xapi_restored) ||
+                    record.event == models::token(models::Rec::xapi_restarted);
+  if (fails || back) {
     for (models::HostIndex h = 0; h < pool_.host_count(); ++h) {
-      if (pool_.host_name(h) == record.source) xapi_hung_[h] = record.event == hung;
+      const std::string& name = pool_.host_name(h);
+      if (record.source == name || record.source == name + "/ha") xapi_hung_[h] = fails;
     }
   }
   if (scheduled_ != record.time) {

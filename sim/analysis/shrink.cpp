@@ -20,7 +20,9 @@ std::optional<FaultVerb> repair_of(FaultVerb verb) {
     case FaultVerb::portal_fail: return FaultVerb::portal_restore;
     case FaultVerb::storage_fail: return FaultVerb::storage_restore;
     case FaultVerb::partition: return FaultVerb::heal;
-    case FaultVerb::xapi_hang: return FaultVerb::xapi_restore;
+    case FaultVerb::xapi_hang:
+    case FaultVerb::xapi_crash:
+    case FaultVerb::xapi_disable: return FaultVerb::xapi_restore;
     case FaultVerb::enter_maintenance: return FaultVerb::exit_maintenance;
     case FaultVerb::ha_disable: return FaultVerb::ha_enable;
     case FaultVerb::vm_shutdown: return FaultVerb::vm_start;

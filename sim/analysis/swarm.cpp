@@ -248,7 +248,7 @@ PoolSpec make_pool(Draw& d, const SwarmOptions& options) {
 // ---- The faults -------------------------------------------------------------------------------------------
 
 enum class Kind {
-  crash, reboot, unplug, flap, switch_fail, lacp_fail, portal_fail, storage_fail, partition, xapi_hang, maintenance,
+  crash, reboot, unplug, flap, switch_fail, lacp_fail, portal_fail, storage_fail, partition, toolstack, maintenance,
   vm_shutdown, vm_start, cd, set_ntol
 };
 
@@ -344,10 +344,15 @@ class Schedule {
         add(at + outage(), FaultVerb::heal);
         break;
       }
-      case Kind::xapi_hang:
-        add(at, FaultVerb::xapi_hang, on_host);
+      case Kind::toolstack: {
+        // Half the toolstack faults hang; the others crash (xhad restarts them) or cannot start.
+        const FaultVerb verb = d_.chance(0.5)   ? FaultVerb::xapi_hang
+                               : d_.chance(0.5) ? FaultVerb::xapi_crash
+                                                : FaultVerb::xapi_disable;
+        add(at, verb, on_host);
         add(at + d_.span(Duration::seconds(10), Duration::minutes(15)), FaultVerb::xapi_restore, on_host);
         break;
+      }
       case Kind::maintenance: {
         const std::string other = any_host().name;
         const bool with_new_master = other != host && d_.chance(0.7);
@@ -541,7 +546,7 @@ ScenarioSpec generate_swarm_case(std::uint64_t seed, const SwarmOptions& options
   }
   const std::vector<Kind> kinds{Kind::crash,       Kind::reboot,      Kind::unplug,       Kind::flap,
                                 Kind::switch_fail, Kind::lacp_fail,   Kind::portal_fail,  Kind::storage_fail,
-                                Kind::partition,   Kind::xapi_hang,   Kind::maintenance,  Kind::vm_shutdown,
+                                Kind::partition,   Kind::toolstack,   Kind::maintenance,  Kind::vm_shutdown,
                                 Kind::vm_start,    Kind::cd,          Kind::set_ntol};
   const Duration window = d.span(Duration::minutes(5), Duration::minutes(40));
   const std::int64_t groups = d.between(1, 12);
@@ -634,7 +639,9 @@ std::string unhealed(const ScenarioSpec& spec) {
       case FaultVerb::storage_restore: arrays.erase(f.storage.name); break;
       case FaultVerb::partition: partitioned = true; break;
       case FaultVerb::heal: partitioned = false; break;
-      case FaultVerb::xapi_hang: hung.insert(f.host.name); break;
+      case FaultVerb::xapi_hang:
+      case FaultVerb::xapi_crash:
+      case FaultVerb::xapi_disable: hung.insert(f.host.name); break;
       case FaultVerb::xapi_restore: hung.erase(f.host.name); break;
       case FaultVerb::enter_maintenance: maintenance.insert(f.host.name); break;
       case FaultVerb::exit_maintenance: maintenance.erase(f.host.name); break;

@@ -63,6 +63,7 @@ PoolContext::PoolContext(EventQueue& q, EventBus& b, Network& n, Storage& s, Poo
   machines.init(count, config.vms.size());
   statefile.init(count);
   xhad.init(count);
+  xapimon.init(count);
   transport = config.heartbeats == HeartbeatMode::messages ? make_message_heartbeats(*this)
                                                            : make_compressed_heartbeats(*this);
   fault_handler.init(count);
@@ -126,7 +127,6 @@ void PoolContext::stop_ha() {
     xhad.halt(h);
     xhad[h].awaiting_statefile = false;
     xhad[h].join_failed = false;
-    queue.cancel(xapi[h].health_fence);  // xhad's health checks of xapi stop with it
   }
   monitor.stop();
 }
@@ -185,7 +185,9 @@ void Pool::reboot(HostIndex host) {
   p.machines.boot(host);
 }
 
-void Pool::xapi_hang(HostIndex host) { impl_->xapi.hang(host); }
+void Pool::xapi_hang(HostIndex host) { impl_->xapi.fail(host, ToolstackFault::hung); }
+void Pool::xapi_crash(HostIndex host) { impl_->xapi.fail(host, ToolstackFault::crashed); }
+void Pool::xapi_disable(HostIndex host) { impl_->xapi.fail(host, ToolstackFault::disabled); }
 void Pool::xapi_restore(HostIndex host) { impl_->xapi.restore(host); }
 
 void Pool::partition(const std::vector<std::vector<HostIndex>>& groups) {

@@ -24,6 +24,7 @@
 #include "xapi.hpp"
 #include "xapi_database.hpp"
 #include "xapi_ha_monitor.hpp"
+#include "xapi_mon.hpp"
 #include "xhad.hpp"
 
 namespace poolsim::models {
@@ -44,6 +45,7 @@ struct PoolContext {
   std::unique_ptr<HeartbeatTransport> transport;
   FaultHandler fault_handler{*this};
   Xapi xapi{*this};
+  Xapimon xapimon{*this};
   XapiDatabase db{*this};
   HaMonitor monitor{*this};
   FailoverPlan plan{*this};

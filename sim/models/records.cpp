@@ -28,14 +28,19 @@ constexpr std::optional<HostState> no_host;
 constexpr std::optional<VmState> no_vm;
 }  // namespace
 
-constexpr std::array<RecordSpec, 66> record_table{{
+constexpr std::array<RecordSpec, 70> record_table{{
     {Rec::host_crashed, "host_crashed", host, "", HostState::down, no_vm, "the host lost power or crashed (a fault)"},
     {Rec::host_rebooting, "host_rebooting", host, "", HostState::booting, no_vm,
      "a clean reboot: its HA daemon is excluded from survival rule 2 until it is back"},
     {Rec::host_booting, "host_booting", host, "", HostState::booting, no_vm,
      "firmware and boot begin (after power_on, a reboot or a fence)"},
     {Rec::host_up, "host_up", host, "", HostState::up, no_vm, "booted: xapi starts, then the HA daemon"},
-    {Rec::xapi_hung, "xapi_hung", host, "", no_host, no_vm, "the toolstack stops answering (a fault)"},
+    {Rec::xapi_hung, "xapi_hung", host, "", no_host, no_vm,
+     "the toolstack stops answering, and a restart hangs too (a fault)"},
+    {Rec::xapi_crashed, "xapi_crashed", host, "", no_host, no_vm,
+     "the toolstack stops running; a restart by xhad cures it (a fault)"},
+    {Rec::xapi_disabled, "xapi_disabled", host, "", no_host, no_vm,
+     "the toolstack stops and its service cannot start: every restart fails at once (a fault)"},
     {Rec::xapi_restored, "xapi_restored", host, "", no_host, no_vm, "the toolstack answers again"},
     {Rec::maintenance_started, "maintenance_started", host, "", no_host, no_vm,
      "the host is disabled and its VMs are being live-migrated away"},
@@ -66,6 +71,10 @@ constexpr std::array<RecordSpec, 66> record_table{{
      "the survival rule it survives by: no_partition, largest_partition or survival_rule_2"},
     {Rec::self_fence, "self_fence", ha_daemon, "reason", HostState::fenced, no_vm,
      "the daemon fences its host: the Xen watchdog reboots it at once"},
+    {Rec::xapi_check_failed, "xapi_check_failed", ha_daemon, "reason", no_host, no_vm,
+     "xhad's health check of the toolstack failed (reason=error) or timed out (reason=timeout): xhad restarts it"},
+    {Rec::xapi_restarted, "xapi_restarted", ha_daemon, "", no_host, no_vm,
+     "xhad's restart brought the toolstack back"},
 
     {Rec::vm_start, "vm_start", vm, "to", no_host, VmState::starting, "an operator started the VM"},
     {Rec::vm_restart, "vm_restart", vm, "order,to", no_host, VmState::starting, "HA restarts the VM"},

@@ -31,8 +31,8 @@ void Xapi::start(HostIndex h) {
 void Xapi::host_stopped(HostIndex h) {
   Toolstack& xapi = toolstacks_[h];
   xapi.alive = true;
+  xapi.fault = ToolstackFault::none;
   xapi.enabled_at.reset();  // enabled again once its xapi starts
-  ctx.queue.cancel(xapi.health_fence);
   if (xapi.is_master) {
     xapi.is_master = false;
     ++master_term_;
@@ -45,34 +45,41 @@ void Xapi::daemon_stopped(HostIndex h) {
   ctx.queue.cancel(toolstacks_[h].bond_warning);
 }
 
-void Xapi::hang(HostIndex h) {
+void Xapi::fail(HostIndex h, ToolstackFault fault) {
   Toolstack& xapi = toolstacks_[h];
   if (ctx.machines[h].state != HostState::up || !xapi.alive) return;
   xapi.alive = false;
-  ctx.publish(ctx.name(h), Rec::xapi_hung);
-  // The HA monitor is a thread of the master's xapi: a hung toolstack restarts no VM (xapi_ha_vm_failover.ml runs
-  // in it and calls xapi's own API).
+  xapi.fault = fault;
+  const Rec record = fault == ToolstackFault::hung      ? Rec::xapi_hung
+                     : fault == ToolstackFault::crashed ? Rec::xapi_crashed
+                                                        : Rec::xapi_disabled;
+  ctx.publish(ctx.name(h), record);
+  // The HA monitor is a thread of the master's xapi: a failed toolstack restarts no VM (xapi_ha_vm_failover.ml
+  // runs in it and calls xapi's own API).
   if (xapi.is_master) ctx.monitor.stop();
-  if (!ctx.config.ha_enabled || !ctx.xhad[h].running()) return;
-  // The next health check times out, the one restart attempt does not bring it back: xhad fences
-  // (docs/model.md "xapi health check").
-  const XapiTimers& timers = ctx.config.xapi;
-  const SimTime check = grid_at_or_after(xapi.anchor, timers.health_check_interval, ctx.queue.now(), false);
-  const std::uint64_t life = ctx.machines[h].life;
-  xapi.health_fence =
-      ctx.queue.schedule_at(check + timers.health_check_timeout + timers.restart_timeout, Phase::decision,
-                            [this, h, life] {
-                              if (ctx.machines[h].life == life) ctx.machines.fence(h, "xapi_dead");
-                            });
+  ctx.xapimon.changed(h);  // xhad's health check finds it (xapi_mon.hpp)
 }
 
 void Xapi::restore(HostIndex h) {
-  Toolstack& xapi = toolstacks_[h];
-  if (xapi.alive || ctx.machines[h].state != HostState::up) return;
-  xapi.alive = true;
-  xapi.enabled_at = ctx.queue.now();  // its new xapi enables the host again
-  ctx.queue.cancel(xapi.health_fence);
+  if (toolstacks_[h].alive || ctx.machines[h].state != HostState::up) return;
   ctx.publish(ctx.name(h), Rec::xapi_restored);
+  ctx.xapimon.restored(h);
+  back(h);
+}
+
+void Xapi::restarted_by_xhad(HostIndex h) {
+  if (toolstacks_[h].alive || ctx.machines[h].state != HostState::up) return;
+  ctx.publish(ctx.ha_source(h), Rec::xapi_restarted);
+  toolstacks_[h].anchor = ctx.queue.now();  // a new process: its loops' grids start now
+  back(h);
+}
+
+// A new xapi process answers: it enables its host and reads the bonding warning; a master's starts a new monitor.
+void Xapi::back(HostIndex h) {
+  Toolstack& xapi = toolstacks_[h];
+  xapi.alive = true;
+  xapi.fault = ToolstackFault::none;
+  xapi.enabled_at = ctx.queue.now();  // its new xapi enables the host again
   schedule_bond_warning(h);
   sync_with_master();
   // A master's xapi that starts again still holds the lock (on_server_restart: propose_master) and starts a new

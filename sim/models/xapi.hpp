@@ -1,4 +1,4 @@
-// xapi, the toolstack on each host: its start, xhad's health check of it (a hung xapi is fenced), the slaves'
+// xapi, the toolstack on each host: its start, its failures (xhad's health check of it is xapi_mon.hpp), the slaves'
 // poll for their master and the election through the master lock (xapi_ha.ml on_master_failure, xha
 // ha_propose_master), the power-state resync of a host that booted, and the edge trigger of the HA monitor loop
 // on xhad's bonding warning. The master's own parts are xapi_ha_monitor.hpp and failover_plan.hpp.
@@ -10,20 +10,21 @@
 
 #include "poolsim/kernel/event_queue.hpp"
 #include "poolsim/models/pool.hpp"
+#include "xapi_mon.hpp"
 
 namespace poolsim::models {
 
 struct PoolContext;
 
 struct Toolstack {
-  bool alive = true;  // false while hung
+  bool alive = true;  // false while it fails (fault)
+  ToolstackFault fault = ToolstackFault::none;
   bool is_master = false;
   SimTime anchor;  // xapi's start: its loops' grids start here
   // When the master's database has it enabled again (Host.enabled): a new master's xapi sets every host disabled
   // at its start (on_database_engine_ready) and each re-enables itself once its own xapi has restarted; unset
   // while it has not.
   std::optional<SimTime> enabled_at = SimTime{};
-  EventHandle health_fence;  // xhad fences a hung xapi once its health check and the restart have failed
   EventHandle master_poll;
   SimTime master_poll_at;
   bool bond_error_raised = false;  // HA_NETWORK_BONDING_ERROR raised, not yet cleared (xapi_ha.ml boolean_warning)
@@ -46,8 +47,9 @@ class Xapi {
   void start(HostIndex h);         // xapi starts on a host that is up
   void host_stopped(HostIndex h);  // the host stopped: xapi with it
   void daemon_stopped(HostIndex h);  // its HA daemon stopped: the poll and the warning read stop
-  void hang(HostIndex h);
-  void restore(HostIndex h);
+  void fail(HostIndex h, ToolstackFault fault);  // the toolstack hangs, crashes or is disabled
+  void restore(HostIndex h);                     // the operator cures it
+  void restarted_by_xhad(HostIndex h);           // xhad's restart brought a crashed toolstack back
 
   // A slave polls the liveset for its master; only a poll that finds the master gone is scheduled.
   void schedule_master_poll(HostIndex h);
@@ -69,6 +71,7 @@ class Xapi {
   std::optional<HostIndex> last_master;  // the last host to take the master role, for master_changed records
 
  private:
+  void back(HostIndex h);
   void master_poll(HostIndex h);
   void restart_as_master(HostIndex h);
   void hosts_follow_new_master(HostIndex m);

@@ -44,6 +44,8 @@ void Xhad::start_all_daemons() {
     d.bond_error = false;
     ctx.xapi[h].bond_error_raised = false;
     schedule_bond_check(h);
+    ctx.xapimon.daemon_started(h);
+    ctx.xapimon.changed(h);
   }
 }
 
@@ -87,6 +89,7 @@ void Xhad::start(HostIndex h) {
     if (this_start()) join_timed_out(h);
   });
   ctx.publish(ctx.ha_source(h), Rec::daemon_started);
+  ctx.xapimon.daemon_started(h);
   d.bond_error = false;  // xhad's bond monitor starts with the daemon; xapi's trigger lives on with xapi
   schedule_bond_check(h);
   ctx.transport->start_beats(h);
@@ -115,6 +118,7 @@ void Xhad::halt(HostIndex h) {
   ctx.xapi.daemon_stopped(h);
   ctx.queue.cancel(d.join_timeout);
   ctx.queue.cancel(d.bond_check);
+  ctx.xapimon.daemon_stopped(h);
   ctx.transport->reset_links(h);
 }
 
@@ -393,6 +397,7 @@ void Xhad::form_liveset(const std::vector<HostIndex>& members) {
     ctx.publish(ctx.ha_source(j), Rec::joined, std::move(details));
   }
   for (const HostIndex j : members) ctx.xapi.liveset_changed(j);
+  for (const HostIndex j : members) ctx.xapimon.changed(j);  // start_xapi_monitor
   for (const HostIndex j : members) {
     for (HostIndex x = 0; x < ctx.n(); ++x) {
       if (x != j) ctx.transport->schedule_fence_check(j, x);
@@ -467,6 +472,7 @@ void Xhad::check_joins() {
     for (HostIndex x = 0; x < n; ++x) {
       if (view[x]) ctx.xapi.liveset_changed(x);
     }
+    ctx.xapimon.changed(j);  // start_xapi_monitor
     // Its fencing is armed now: a fence request it hears from here on concerns it.
     for (HostIndex x = 0; x < n; ++x) {
       if (x != j) ctx.transport->schedule_fence_check(j, x);

@@ -192,7 +192,7 @@ RunData read_run(const Hdf5Reader& file, const std::string& group) {
 std::vector<MarkedEvent> marked_events(const RunData& run) {
   // The records a scenario's fault verbs publish first (docs/scenario-format.md "Fault verbs"): the failures ...
   static const std::set<std::string, std::less<>> faults{
-      "host_crashed", "host_rebooting", "switch_down", "array_down", "portal_down", "partition", "xapi_hung",
+      "host_crashed", "host_rebooting", "switch_down", "array_down", "portal_down", "partition", "xapi_hung", "xapi_crashed", "xapi_disabled",
       "lacp_silent", "maintenance_started", "ha_disabled", "vm_shutdown", "cd_inserted"};
   // ... and the repairs and the operator's other operations.
   static const std::set<std::string, std::less<>> repairs{

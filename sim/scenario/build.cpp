@@ -139,7 +139,6 @@ struct SimulationBuilder {
       : spec_(spec), file_(std::move(file)), options_(options) {}
 
   BuildResult build() {
-    refuse_what_is_not_simulated();
     if (has_errors(diagnostics_)) return {nullptr, std::move(diagnostics_)};
 
     sim_.reset(new Simulation(spec_));
@@ -161,14 +160,6 @@ struct SimulationBuilder {
  private:
   void error(SourcePos pos, std::string message) {
     diagnostics_.push_back(Diagnostic{file_, pos.line, pos.column, Severity::error, std::move(message)});
-  }
-
-  // Everything a file may say that the models do not simulate yet: refused, each at its position.
-  void refuse_what_is_not_simulated() {
-    const HaSpec& ha = spec_.pool.ha;
-    if (ha.xapi.restart_attempts != 1) {
-      error(ha.pos, "'restart_attempts' other than 1 is not simulated yet; remove it to run this scenario (issue #6)");
-    }
   }
 
   void build_network() {
@@ -334,6 +325,7 @@ struct SimulationBuilder {
     config.xapi.health_check_interval = ha.xapi.health_check_interval;
     config.xapi.health_check_timeout = ha.xapi.health_check_timeout;
     config.xapi.restart_timeout = ha.xapi.restart_timeout;
+    config.xapi.restart_attempts = ha.xapi.restart_attempts;
     sim_->pool_ = std::make_unique<models::Pool>(sim_->queue_, sim_->bus_, sim_->network_, sim_->storage_,
                                                  std::move(config));
   }
@@ -353,6 +345,8 @@ struct SimulationBuilder {
         case FaultVerb::power_on: schedule(at, [&sim, h = host()] { sim.pool_->power_on(h); }); break;
         case FaultVerb::reboot: schedule(at, [&sim, h = host()] { sim.pool_->reboot(h); }); break;
         case FaultVerb::xapi_hang: schedule(at, [&sim, h = host()] { sim.pool_->xapi_hang(h); }); break;
+        case FaultVerb::xapi_crash: schedule(at, [&sim, h = host()] { sim.pool_->xapi_crash(h); }); break;
+        case FaultVerb::xapi_disable: schedule(at, [&sim, h = host()] { sim.pool_->xapi_disable(h); }); break;
         case FaultVerb::xapi_restore: schedule(at, [&sim, h = host()] { sim.pool_->xapi_restore(h); }); break;
         case FaultVerb::unplug:
           schedule(at, [&sim, n = nics()] { for (const models::NicIndex nic : n) sim.network_.unplug(nic); });
@@ -451,6 +445,12 @@ struct SimulationBuilder {
               case FaultVerb::reboot: add(path, [&sim, h] { sim.pool_->reboot(h); }, [] {}); break;
               case FaultVerb::xapi_hang:
                 add(path, [&sim, h] { sim.pool_->xapi_hang(h); }, [&sim, h] { sim.pool_->xapi_restore(h); });
+                break;
+              case FaultVerb::xapi_crash:
+                add(path, [&sim, h] { sim.pool_->xapi_crash(h); }, [&sim, h] { sim.pool_->xapi_restore(h); });
+                break;
+              case FaultVerb::xapi_disable:
+                add(path, [&sim, h] { sim.pool_->xapi_disable(h); }, [&sim, h] { sim.pool_->xapi_restore(h); });
                 break;
               default: throw std::logic_error("random fault verb not valid for hosts reached the builder");
             }

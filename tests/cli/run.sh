@@ -32,15 +32,6 @@ line=$(grep -n 'timout:' "$tmp/bad.yaml" | cut -d: -f1)
 contains "$tmp/err" "bad.yaml:$line:5: error: unknown key 'timout' in 'ha'; did you mean 'timeout'?" "run of a bad file"
 lacks "$tmp/out" "# poolsim" "run of a bad file prints no timeline"
 
-# What the models do not simulate yet (xapi's restart attempts other than 1): refused at its position, exit 2.
-sed 's/^    host_failures_to_tolerate: 1$/&\n    xapi: {restart_attempts: 2}/' "$tutorial" >"$tmp/verb.yaml"
-expect 2 "run of a setting not simulated yet" -- "$poolsim" run "$tmp/verb.yaml"
-line=$(grep -n '^  ha:' "$tmp/verb.yaml" | cut -d: -f1)
-line=$((line + 1))
-contains "$tmp/err" "verb.yaml:$line:5: error: 'restart_attempts' other than 1 is not simulated yet; remove it to run this scenario (issue #6)" \
-  "run of a setting not simulated yet"
-lacks "$tmp/out" "# poolsim" "a refused run prints no timeline"
-
 # A valid scenario: exit 0, the header first, the summary and verdicts last.
 expect 0 "run of the tutorial" -- "$poolsim" run "$tutorial"
 first=$(head -n 1 "$tmp/out")

@@ -21,7 +21,8 @@
 //   crashed, rebooted or hung while HA is off: without HA nothing elects a new master (docs/testing.md);
 // - then a chaos window of 5-40 min with 1-12 groups: crash/power_on, reboot, unplug/replug of a NIC or of
 //   every NIC of a host, fast flapping (2-8 unplug/replug cycles of 50 ms-3 s), switch_fail/restore,
-//   lacp_fail/restore, portal_fail/restore, storage_fail/restore, partition/heal (2-3 random groups), xapi_hang/restore,
+//   lacp_fail/restore, portal_fail/restore, storage_fail/restore, partition/heal (2-3 random groups), xapi_hang, xapi_crash or
+//   xapi_disable (1/2, 1/4, 1/4) then xapi_restore,
 //   enter/exit_maintenance, vm_shutdown (then vm_start, or left down), vm_start, insert_cd then eject_cd, set_ntol (0 to hosts − 1,
 //   refused when no plan covers it). Outages are short (under T) or long (up to 10 min) with equal odds.
 // The run ends liveness_bound() after the last fault, which is also the last repair.

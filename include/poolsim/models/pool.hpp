@@ -68,7 +68,10 @@ struct XapiTimers {
   Duration plan_interval = Duration::minutes(30);  // the master replans at least this often (ha_monitor_plan_interval)
   Duration health_check_interval = Duration::seconds(60);
   Duration health_check_timeout = Duration::seconds(120);
-  Duration restart_timeout = Duration::seconds(300);  // xhad's attempt to restart a dead xapi
+  Duration restart_timeout = Duration::seconds(300);  // xhad's restart attempts of a failed xapi, all of them
+  std::int64_t restart_attempts = 1;                   // xhad's toolstack restarts in one wait (xapi_mon.c)
+  // How long a restarted xapi takes to run again: not in the sources (an assumption; xapi's own start).
+  Duration toolstack_start = Duration::seconds(30);
   // After a failed HA daemon start (a join that failed, no statefile access), xapi starts it again this long
   // after (xapi_ha.ml on_server_restart: "will retry in 10s").
   Duration join_retry_interval = Duration::seconds(10);
@@ -148,6 +151,8 @@ class Pool {
   void power_on(HostIndex host);
   void reboot(HostIndex host);
   void xapi_hang(HostIndex host);
+  void xapi_crash(HostIndex host);
+  void xapi_disable(HostIndex host);
   void xapi_restore(HostIndex host);
   // Cuts the management network between every two groups; hosts in no group keep their links.
   void partition(const std::vector<std::vector<HostIndex>>& groups);

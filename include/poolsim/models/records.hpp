@@ -34,11 +34,11 @@ std::string_view to_token(RecordSource source);  // how the source column is wri
 
 enum class Rec : std::uint8_t {
   // the machine
-  host_crashed, host_rebooting, host_booting, host_up, xapi_hung, xapi_restored,
+  host_crashed, host_rebooting, host_booting, host_up, xapi_hung, xapi_crashed, xapi_disabled, xapi_restored,
   maintenance_started, maintenance_entered, maintenance_exited,
   // the HA daemon
   daemon_started, join_aborted, joined, join_failed, join_cancelled, peer_seen, peer_lost, liveset_joined,
-  liveset_removed, fault_handler_started, survived, self_fence,
+  liveset_removed, fault_handler_started, survived, self_fence, xapi_check_failed, xapi_restarted,
   // VMs
   vm_start, vm_restart, vm_running, vm_restart_failed, vm_left_down, vm_died, vm_halted, vm_shutdown, vm_migrated,
   cd_inserted, cd_ejected,
@@ -62,7 +62,7 @@ struct RecordSpec {
   std::string_view meaning;
 };
 
-extern const std::array<RecordSpec, 66> record_table;  // in Rec's order
+extern const std::array<RecordSpec, 70> record_table;  // in Rec's order
 inline const RecordSpec& spec(Rec id) { return record_table[static_cast<std::size_t>(id)]; }
 inline std::string_view token(Rec id) { return spec(id).token; }
 // The record with this token, or null (a timeline from another version).

@@ -69,9 +69,9 @@ constexpr const auto& enum_table(IntervalFormula) { return interval_formulas; }
 enum class FaultVerb {
   crash, power_on, reboot, unplug, replug, switch_fail, switch_restore, portal_fail, portal_restore,
   storage_fail, storage_restore, partition, heal, xapi_hang, xapi_restore, enter_maintenance, exit_maintenance,
-  ha_disable, ha_enable, vm_start, vm_shutdown, eject_cd, insert_cd, set_ntol, lacp_fail, lacp_restore
+  ha_disable, ha_enable, vm_start, vm_shutdown, eject_cd, insert_cd, set_ntol, lacp_fail, lacp_restore, xapi_crash, xapi_disable
 };
-inline constexpr EnumTable<FaultVerb, 26> fault_verb_names{"fault verb",
+inline constexpr EnumTable<FaultVerb, 28> fault_verb_names{"fault verb",
                                                           {{{FaultVerb::crash, "crash"},
                                                             {FaultVerb::power_on, "power_on"},
                                                             {FaultVerb::reboot, "reboot"},
@@ -97,7 +97,9 @@ inline constexpr EnumTable<FaultVerb, 26> fault_verb_names{"fault verb",
                                                             {FaultVerb::insert_cd, "insert_cd"},
                                                             {FaultVerb::set_ntol, "set_ntol"},
                                                             {FaultVerb::lacp_fail, "lacp_fail"},
-                                                            {FaultVerb::lacp_restore, "lacp_restore"}}}};
+                                                            {FaultVerb::lacp_restore, "lacp_restore"},
+                                                            {FaultVerb::xapi_crash, "xapi_crash"},
+                                                            {FaultVerb::xapi_disable, "xapi_disable"}}}};
 constexpr const auto& enum_table(FaultVerb) { return fault_verb_names; }
 
 // What a random failure process draws its victims from.

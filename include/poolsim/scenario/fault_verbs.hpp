@@ -20,7 +20,7 @@ struct FaultVerbInfo {
   std::string_view meaning;
 };
 
-inline constexpr std::array<FaultVerbInfo, 26> fault_verbs{{
+inline constexpr std::array<FaultVerbInfo, 28> fault_verbs{{
     {FaultVerb::crash, {"host", ""}, "", "power loss: the host stops at once and its VMs die"},
     {FaultVerb::power_on, {"host", ""}, "", "power back on: the host boots (boot_time)"},
     {FaultVerb::reboot, {"host", ""}, "", "clean reboot: the host shuts down cleanly, then boots"},
@@ -35,6 +35,8 @@ inline constexpr std::array<FaultVerbInfo, 26> fault_verbs{{
     {FaultVerb::partition, {"groups", ""}, "", "cut the management network between the groups of hosts"},
     {FaultVerb::heal, {"", ""}, "", "mend every partition cut"},
     {FaultVerb::xapi_hang, {"host", ""}, "", "the toolstack stops answering and a restart does not cure it"},
+    {FaultVerb::xapi_crash, {"host", ""}, "", "the toolstack stops running; xhad's restart cures it"},
+    {FaultVerb::xapi_disable, {"host", ""}, "", "the toolstack stops and its service cannot start: a restart fails"},
     {FaultVerb::xapi_restore, {"host", ""}, "", "the toolstack answers again"},
     {FaultVerb::enter_maintenance, {"host", ""}, "new_master",
      "evacuate the host by live migration (new_master: where the master goes when HA is off)"},
@@ -67,10 +69,12 @@ struct RandomVerbInfo {
   std::optional<FaultVerb> repaired_by;
 };
 
-inline constexpr std::array<RandomVerbInfo, 7> random_verbs{{
+inline constexpr std::array<RandomVerbInfo, 9> random_verbs{{
     {RandomTarget::hosts, FaultVerb::crash, FaultVerb::power_on},
     {RandomTarget::hosts, FaultVerb::reboot, std::nullopt},
     {RandomTarget::hosts, FaultVerb::xapi_hang, FaultVerb::xapi_restore},
+    {RandomTarget::hosts, FaultVerb::xapi_crash, FaultVerb::xapi_restore},
+    {RandomTarget::hosts, FaultVerb::xapi_disable, FaultVerb::xapi_restore},
     {RandomTarget::nics, FaultVerb::unplug, FaultVerb::replug},
     {RandomTarget::switches, FaultVerb::switch_fail, FaultVerb::switch_restore},
     {RandomTarget::portals, FaultVerb::portal_fail, FaultVerb::portal_restore},

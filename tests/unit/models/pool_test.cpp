@@ -524,9 +524,41 @@ TEST_F(Tutorial, ABriefXapiStopFencesNothingAndADeadOneFences) {
   at(at_s(200), [&] { pool->xapi_restore(1); });
   at(at_s(1000), [&] { pool->xapi_hang(1); });
   queue.run_until(at_s(2000));
-  EXPECT_FALSE(log.has("520.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
-  // Next health check at 1020, times out at 1140, the restart attempt gives up at 1440.
-  EXPECT_TRUE(log.has("1440.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
+  // The check at 120 finds the first hang and is still waiting when the operator restores xapi at 200: it
+  // answers then, and the loop sleeps tXapi (60 s) from 200. Nothing fences for it.
+  EXPECT_EQ(log.count("self_fence"), 1u) << log.dump();
+  // The check at 1040 times out at 1160 (TXapi 120 s); the hung restart is killed at 1460 (TRestartXapi 300 s);
+  // the host fences 2 t1 (6 s) later.
+  EXPECT_TRUE(log.has("1160.000000 xenserver-2/ha xapi_check_failed reason=timeout")) << log.dump();
+  EXPECT_TRUE(log.has("1466.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
+}
+
+// A crashed toolstack is restarted by xhad and nothing fences (xapi_mon.c xapi_restart). Its second crash within
+// a day finds the one restart attempt spent: the host fences 2 t1 after the check, with no attempt.
+TEST_F(Tutorial, ACrashedToolstackIsRestartedOnceADay) {
+  build({});
+  at(at_s(1000), [&] { pool->xapi_crash(1); });
+  at(at_s(2000), [&] { pool->xapi_crash(1); });
+  queue.run_until(at_s(3000));
+  // The check at 1020 fails at once; xapi runs again after its start (30 s); xhad sees the restarter exit at the
+  // wait's next poll (TRestartXapi / 10 = 30 s), and its loop sleeps tXapi from 1050.
+  EXPECT_TRUE(log.has("1020.000000 xenserver-2/ha xapi_check_failed reason=error")) << log.dump();
+  EXPECT_TRUE(log.has("1050.000000 xenserver-2/ha xapi_restarted")) << log.dump();
+  // The second crash is found at 2010 (1050 + 16 tXapi); the count is spent: fence at 2016.
+  EXPECT_TRUE(log.has("2010.000000 xenserver-2/ha xapi_check_failed reason=error")) << log.dump();
+  EXPECT_TRUE(log.has("2016.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
+  EXPECT_EQ(log.count("self_fence"), 1u) << log.dump();
+}
+
+// A toolstack that cannot start: the check fails at once, the one restart attempt exits with an error seen at the
+// wait's first poll (30 s), and the host fences 2 t1 later: well within the three health-check intervals.
+TEST_F(Tutorial, ADisabledToolstackFencesAfterOneFailedRestart) {
+  build({});
+  at(at_s(1000), [&] { pool->xapi_disable(1); });
+  queue.run_until(at_s(1200));
+  EXPECT_TRUE(log.has("1020.000000 xenserver-2/ha xapi_check_failed reason=error")) << log.dump();
+  EXPECT_TRUE(log.has("1056.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
+  EXPECT_EQ(log.count("xapi_restarted"), 0u) << log.dump();
 }
 
 // A hung master toolstack restarts nothing: the HA monitor is a thread of xapi (xapi_ha.ml). xenserver-1's xapi

@@ -1,0 +1,161 @@
+#include "xapi_mon.hpp"
+
+#include <algorithm>
+
+#include "grid.hpp"
+#include "pool_context.hpp"
+
+namespace poolsim::models {
+
+namespace {
+// xapi_restart resets its count when the last successful restart is more than a day old (ONE_DAY).
+constexpr Duration one_day = Duration::hours(24);
+// The restart's wait polls every TRestartXapi / XAPIMON_WAITCHLD_POLLING_DIVIDER.
+constexpr std::int64_t polling_divider = 10;
+}  // namespace
+
+void Xapimon::init(std::size_t hosts) { loops_.assign(hosts, XapimonLoop{}); }
+
+Duration Xapimon::poll() const {
+  return Duration::nanoseconds(ctx.config.xapi.restart_timeout.ns() / polling_divider);
+}
+
+void Xapimon::daemon_started(HostIndex h) {
+  XapimonLoop& loop = loops_[h];
+  ctx.queue.cancel(loop.next);
+  loop = XapimonLoop{};
+  loop.grid = ctx.queue.now();
+}
+
+void Xapimon::daemon_stopped(HostIndex h) {
+  XapimonLoop& loop = loops_[h];
+  ctx.queue.cancel(loop.next);
+  loop.stage = XapimonLoop::Stage::sleeping;
+}
+
+// The first check after now on the loop's grid (a healthy check takes no time here, so the grid does not drift
+// while the toolstack is healthy); only a check that finds it failing is scheduled.
+void Xapimon::changed(HostIndex h) {
+  XapimonLoop& loop = loops_[h];
+  if (loop.stage != XapimonLoop::Stage::sleeping || ctx.queue.pending(loop.next)) return;
+  if (!ctx.config.ha_enabled || !ctx.xhad[h].live() || ctx.xapi[h].fault == ToolstackFault::none) return;
+  const SimTime at = grid_at_or_after(loop.grid, ctx.config.xapi.health_check_interval, ctx.queue.now(), false);
+  const std::uint64_t life = ctx.machines[h].life;
+  loop.next = ctx.queue.schedule_at(at, Phase::decision, [this, h, life] {
+    if (ctx.machines[h].life == life) check(h);
+  });
+}
+
+// xapimon's health check: a hung toolstack times out after TXapi, a stopped or disabled one fails at once.
+void Xapimon::check(HostIndex h) {
+  XapimonLoop& loop = loops_[h];
+  const ToolstackFault fault = ctx.xapi[h].fault;
+  if (fault == ToolstackFault::none || !ctx.xhad[h].live()) return;
+  loop.stage = XapimonLoop::Stage::checking;
+  loop.stage_start = ctx.queue.now();
+  if (fault != ToolstackFault::hung) {
+    ctx.publish(ctx.ha_source(h), Rec::xapi_check_failed, {{"reason", "error"}});
+    restart(h);
+    return;
+  }
+  const std::uint64_t life = ctx.machines[h].life;
+  loop.next = ctx.queue.schedule_in(ctx.config.xapi.health_check_timeout, Phase::decision, [this, h, life] {
+    if (ctx.machines[h].life != life) return;
+    ctx.publish(ctx.ha_source(h), Rec::xapi_check_failed, {{"reason", "timeout"}});
+    restart(h);
+  });
+}
+
+// xapi_restart: attempts while restart_count < RestartXapi, all within one wait of TRestartXapi from the first
+// (wait_pid_timeout's start is the restart's start). A second failure within a day of a successful restart finds
+// the count spent and fences with no attempt.
+void Xapimon::restart(HostIndex h) {
+  XapimonLoop& loop = loops_[h];
+  const XapiTimers& timers = ctx.config.xapi;
+  const SimTime now = ctx.queue.now();
+  loop.stage = XapimonLoop::Stage::restarting;
+  loop.stage_start = now;
+  if (!loop.restarted || now - *loop.restarted > one_day) loop.restart_count = 0;
+  const std::int64_t left = timers.restart_attempts - loop.restart_count;
+  if (left <= 0) return restart_failed(h);
+  const std::uint64_t life = ctx.machines[h].life;
+  const auto later = [this, h, life](Duration after, void (Xapimon::*step)(HostIndex)) {
+    loops_[h].next = ctx.queue.schedule_in(after, Phase::decision, [this, h, life, step] {
+      if (ctx.machines[h].life == life) (this->*step)(h);
+    });
+  };
+  switch (ctx.xapi[h].fault) {
+    case ToolstackFault::crashed: {
+      ++loop.restart_count;
+      const Duration start = timers.toolstack_start;
+      if (start >= timers.restart_timeout) {
+        loop.restart_count = timers.restart_attempts;
+        return later(timers.restart_timeout, &Xapimon::restart_failed);
+      }
+      // xapi runs again once its service has started; xhad sees the restarter exit at the wait's next poll.
+      ctx.queue.schedule_in(start, Phase::decision, [this, h, life] {
+        if (ctx.machines[h].life == life && loops_[h].stage == XapimonLoop::Stage::restarting) {
+          ctx.xapi.restarted_by_xhad(h);
+        }
+      });
+      const std::int64_t polls = (start.ns() + poll().ns() - 1) / poll().ns();
+      return later(Duration::nanoseconds(std::max<std::int64_t>(polls, 1) * poll().ns()), &Xapimon::restart_succeeded);
+    }
+    case ToolstackFault::disabled: {
+      // Each restarter exits with an error, seen at the next poll; past the wait's end the rest fail at once.
+      const std::int64_t polls = std::min<std::int64_t>(left, polling_divider);
+      loop.restart_count = timers.restart_attempts;
+      return later(Duration::nanoseconds(polls * poll().ns()), &Xapimon::restart_failed);
+    }
+    case ToolstackFault::hung:
+    case ToolstackFault::none:
+      // The first restarter hangs until the wait ends and is killed; the others find the wait over.
+      loop.restart_count = timers.restart_attempts;
+      return later(timers.restart_timeout, &Xapimon::restart_failed);
+  }
+}
+
+void Xapimon::restart_succeeded(HostIndex h) {
+  XapimonLoop& loop = loops_[h];
+  loop.stage = XapimonLoop::Stage::sleeping;
+  loop.restarted = ctx.queue.now();
+  loop.grid = ctx.queue.now();  // the loop sleeps tXapi from here
+  changed(h);
+}
+
+// "Xapi failed. Self Fence", after sleep(t1 * 2) "to notify the other hosts".
+void Xapimon::restart_failed(HostIndex h) {
+  XapimonLoop& loop = loops_[h];
+  loop.stage = XapimonLoop::Stage::fencing;
+  const std::uint64_t life = ctx.machines[h].life;
+  loop.next = ctx.queue.schedule_in(ctx.config.ha.network_interval * 2, Phase::decision, [this, h, life] {
+    if (ctx.machines[h].life == life) ctx.machines.fence(h, "xapi_dead");
+  });
+}
+
+void Xapimon::restored(HostIndex h) {
+  XapimonLoop& loop = loops_[h];
+  switch (loop.stage) {
+    case XapimonLoop::Stage::sleeping:
+      ctx.queue.cancel(loop.next);
+      break;
+    case XapimonLoop::Stage::checking:  // the check answers now; the loop sleeps tXapi from here
+      ctx.queue.cancel(loop.next);
+      loop.stage = XapimonLoop::Stage::sleeping;
+      loop.grid = ctx.queue.now();
+      break;
+    case XapimonLoop::Stage::restarting: {  // the restarter exits now, seen at the wait's next poll
+      ctx.queue.cancel(loop.next);
+      const SimTime at = grid_at_or_after(loop.stage_start, poll(), ctx.queue.now(), true);
+      const std::uint64_t life = ctx.machines[h].life;
+      loop.next = ctx.queue.schedule_at(at, Phase::decision, [this, h, life] {
+        if (ctx.machines[h].life == life) restart_succeeded(h);
+      });
+      break;
+    }
+    case XapimonLoop::Stage::fencing:  // decided: the fence comes
+      break;
+  }
+}
+
+}  // namespace poolsim::models
