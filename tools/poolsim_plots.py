@@ -32,7 +32,7 @@ class PlotError(Exception):
 # cancelled) is `out_of_liveset`, a state of the chart drawn from the records, not a state of the HDF5 tables.
 HOST_STATE_COLOURS = {"up": "#2e7d32", "out_of_liveset": "#c0ca33", "joining": "#4fc3f7", "booting": "#fbc02d",
                       "down": "#c62828", "fenced": "#6a1b9a", "maintenance": "#8d6e63"}
-VM_STATE_COLOURS = {"running": "#1565c0", "starting": "#ff8f00", "halted": "#9e9e9e"}
+VM_STATE_COLOURS = {"running": "#1565c0", "starting": "#ff8f00", "halted": "#9e9e9e", "impaired": "#e91e63"}
 UNKNOWN_STATE_COLOUR = "#000000"
 # Colours for a state of the glossary that the tables above do not have yet (a newer model): matplotlib's tab10,
 # less the hues already used, in order.

@@ -491,11 +491,12 @@ SwarmVerdict check_liveness(const Simulation& sim, const HaView& view, SimTime e
     const models::VmIndex index = *sim.vm_index(v.name);
     // Protected: running at time 0 or started since, and not shut down by an operator (ha_always_run).
     const bool always_run = (protected_at_start(v) || view.operator_started(index)) && !view.user_halted(index);
-    if (!always_run || pool.vm_state(index) == models::VmState::running) continue;
+    // HA's duty is the power state: whether the VM serves on its host is the network's and storage's business.
+    if (!always_run || pool.vm_power_state(index) == models::VmState::running) continue;
     for (models::HostIndex h = 0; h < pool.host_count(); ++h) {
       if (free_memory[h] >= v.memory) {
         return fail(SwarmFailure::liveness, end, "protected vm down",
-                    "protected VM " + v.name + " is " + std::string(models::to_token(pool.vm_state(index))) + " though " +
+                    "protected VM " + v.name + " is " + std::string(models::to_token(pool.vm_power_state(index))) + " though " +
                         pool.host_name(h) + " has " + format_size(free_memory[h]) + " free for its " +
                         format_size(v.memory) + at);
       }

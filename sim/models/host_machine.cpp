@@ -27,6 +27,7 @@ void HostMachines::stop(HostIndex h, HostState state) {
       instance.booted = false;
       ctx.queue.cancel(instance.boot);
       ctx.publish(ctx.vm_source(v), Rec::vm_died, {{"host", ctx.name(h)}});
+      ctx.service.stopped(v);
     }
   }
   ctx.xapi.host_stopped(h);
@@ -73,6 +74,7 @@ void HostMachines::boot_vm(VmIndex v, HostIndex host) {
   instance.boot = ctx.queue.schedule_in(ctx.vm_config(v).boot_time, Phase::hardware, [this, v] {
     instances_[v].booted = true;
     ctx.publish(ctx.vm_source(v), Rec::vm_running, {{"host", ctx.name(*instances_[v].host)}});
+    ctx.service.refresh(v);
   });
 }
 
@@ -81,6 +83,7 @@ void HostMachines::destroy_vm(VmIndex v) {
   ctx.queue.cancel(instance.boot);
   instance.host.reset();
   instance.booted = false;
+  ctx.service.stopped(v);
 }
 
 void HostMachines::migrate_vm(VmIndex v, HostIndex from, HostIndex to, Duration after) {
@@ -91,6 +94,7 @@ void HostMachines::migrate_vm(VmIndex v, HostIndex from, HostIndex to, Duration 
     instances_[v].host = to;
     ctx.db.vm(v).host = to;
     ctx.publish(ctx.vm_source(v), Rec::vm_migrated, {{"from", ctx.name(from)}, {"to", ctx.name(to)}});
+    ctx.service.refresh(v);
   });
 }
 

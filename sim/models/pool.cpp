@@ -35,6 +35,7 @@ std::string_view to_token(VmState state) {
     case VmState::running: return "running";
     case VmState::starting: return "starting";
     case VmState::halted: return "halted";
+    case VmState::impaired: return "impaired";
   }
   return "unknown";
 }
@@ -70,6 +71,7 @@ PoolContext::PoolContext(EventQueue& q, EventBus& b, Network& n, Storage& s, Poo
   xapi.init(count);
   db.init(count, config.vms);
   monitor.init(config.vms.size());
+  service.init(config.vms.size());
   cut.assign(count, std::vector<bool>(count, false));
 }
 
@@ -136,9 +138,11 @@ Pool::Pool(EventQueue& queue, EventBus& bus, Network& network, Storage& storage,
   network.on_change([this] {
     impl_->refresh();
     impl_->xhad.bonds_changed();
+    impl_->service.refresh_all();
   });
   storage.on_change([this] {
     impl_->statefile.storage_changed();
+    impl_->service.refresh_all();
   });
 }
 
@@ -158,6 +162,7 @@ void PoolContext::start() {
   xapi.set_initial_master(config.master);
   for (HostIndex h = 0; h < n(); ++h) xapi.start(h);
   if (config.ha_enabled) start_ha();
+  service.refresh_all();  // a VM placed where its SRs or networks are not reachable is impaired from the start
 }
 
 void Pool::start() { impl_->start(); }
@@ -227,10 +232,15 @@ HostState Pool::host_state(HostIndex host) const {
 
 std::optional<HostIndex> Pool::master() const { return impl_->xapi.master(); }
 
-VmState Pool::vm_state(VmIndex vm) const {
+VmState Pool::vm_power_state(VmIndex vm) const {
   const VmInstance& instance = impl_->machines.instance(vm);
   if (!instance.host) return VmState::halted;
   return instance.booted ? VmState::running : VmState::starting;
+}
+
+VmState Pool::vm_state(VmIndex vm) const {
+  const VmState power = vm_power_state(vm);
+  return power == VmState::running && impl_->service.impaired(vm) ? VmState::impaired : power;
 }
 
 std::optional<HostIndex> Pool::vm_host(VmIndex vm) const { return impl_->machines.instance(vm).host; }

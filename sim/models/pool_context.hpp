@@ -21,6 +21,7 @@
 #include "poolsim/models/records.hpp"
 #include "poolsim/models/storage.hpp"
 #include "statefile.hpp"
+#include "vm_service.hpp"
 #include "xapi.hpp"
 #include "xapi_database.hpp"
 #include "xapi_ha_monitor.hpp"
@@ -50,6 +51,7 @@ struct PoolContext {
   HaMonitor monitor{*this};
   FailoverPlan plan{*this};
   Invariants invariants{*this};
+  VmService service{*this};
 
   std::size_t n() const { return config.hosts.size(); }
   std::size_t vm_count() const { return config.vms.size(); }

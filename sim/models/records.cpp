@@ -28,7 +28,7 @@ constexpr std::optional<HostState> no_host;
 constexpr std::optional<VmState> no_vm;
 }  // namespace
 
-constexpr std::array<RecordSpec, 70> record_table{{
+constexpr std::array<RecordSpec, 72> record_table{{
     {Rec::host_crashed, "host_crashed", host, "", HostState::down, no_vm, "the host lost power or crashed (a fault)"},
     {Rec::host_rebooting, "host_rebooting", host, "", HostState::booting, no_vm,
      "a clean reboot: its HA daemon is excluded from survival rule 2 until it is back"},
@@ -89,6 +89,11 @@ constexpr std::array<RecordSpec, 70> record_table{{
     {Rec::vm_shutdown, "vm_shutdown", vm, "", no_host, VmState::halted,
      "an operator shut it down cleanly: HA does not restart it"},
     {Rec::vm_migrated, "vm_migrated", vm, "from,to", no_host, no_vm, "a live migration completed"},
+    {Rec::vm_impaired, "vm_impaired", vm, "host,network,reason,sr", no_host, VmState::impaired,
+     "the VM runs but does not serve: I/O to an SR of its disks does not complete (reason=storage, sr=) or a "
+     "network of it has no up path on its host (reason=network, network=)"},
+    {Rec::vm_serving, "vm_serving", vm, "host", no_host, VmState::running,
+     "the impaired VM serves again: its disks' I/O completes and every network of it has an up path"},
     {Rec::cd_inserted, "cd_inserted", vm, "", no_host, no_vm, "a CD from a non-shared SR: the VM is not agile"},
     {Rec::cd_ejected, "cd_ejected", vm, "", no_host, no_vm, "the CD is out: the VM is agile again"},
 

@@ -139,6 +139,14 @@ const Storage::Attachment& Storage::attachment(ArrayIndex array, std::uint32_t h
 
 IoOutcome Storage::io(ArrayIndex array, std::uint32_t host) const { return attachment(array, host).outcome; }
 
+void Storage::io_by_host(ArrayIndex array, std::vector<std::optional<IoOutcome>>& by_host) const {
+  for (std::optional<IoOutcome>& outcome : by_host) outcome.reset();
+  for (const Attachment& h : arrays_.at(array).attachments) {
+    if (h.host >= by_host.size()) by_host.resize(h.host + 1);
+    by_host[h.host] = h.outcome;
+  }
+}
+
 std::size_t Storage::paths_up(ArrayIndex array, std::uint32_t host) const {
   const Attachment& h = attachment(array, host);
   return static_cast<std::size_t>(

@@ -148,6 +148,7 @@ bool valid_name(const std::string& name) {
 
 SummaryRules::SummaryRules()
     : vm_up_state(models::to_token(models::VmState::running)),
+      vm_ran_state(models::to_token(models::VmState::impaired)),
       vm_start_state(models::to_token(models::VmState::starting)),
       host_fence_state(models::to_token(models::HostState::fenced)),
       master_event(models::token(models::Rec::master_changed)),
@@ -297,17 +298,16 @@ struct Hdf5Timeline::Impl {
     write_table(group, "alerts", alert_summary_columns, alert_rows, Storage::contiguous);
   }
 
-  // Time outside the up state once the VM was first in it: a VM halted from the start and never started has none.
+  // Time outside the up state once the VM first ran (up, or running without serving): a VM halted from the start
+  // and never started has none.
   std::int64_t downtime_ns(const Subject& s, std::int64_t end_ns) const {
     std::int64_t down = 0;
-    bool was_up = false;
+    bool ran = false;
     for (std::size_t i = 0; i < s.changes.size(); ++i) {
       const std::int64_t until = i + 1 < s.changes.size() ? s.changes[i + 1].ns : end_ns;
-      if (s.changes[i].state == summary.vm_up_state) {
-        was_up = true;
-      } else if (was_up) {
-        down += until - s.changes[i].ns;
-      }
+      const bool up = s.changes[i].state == summary.vm_up_state;
+      ran = ran || up || s.changes[i].state == summary.vm_ran_state;
+      if (!up && ran) down += until - s.changes[i].ns;
     }
     return down;
   }

@@ -39,6 +39,7 @@ const std::vector<StateColour>& state_colours() {
       {"vm", "running", "#1565c0", "running"},
       {"vm", "starting", "#ff8f00", "being started (an HA restart or an operator's start)"},
       {"vm", "halted", "#9e9e9e", "halted"},
+      {"vm", "impaired", "#e91e63", "running but not serving: I/O to its disks or a network of it is gone"},
   };
   return colours;
 }

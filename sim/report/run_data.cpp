@@ -312,6 +312,9 @@ std::vector<Outage> vm_outages(const RunData& run) {
           open.reset();
         }
         ran = true;
+      } else if (s.state == "impaired" && !ran && !open) {  // its domain ran from the start without serving
+        ran = true;
+        open = Outage{vm, s.start_s, run.end_s, false, host_at(s.start_s), ""};
       } else if (ran && !open) {
         open = Outage{vm, s.start_s, run.end_s, false, host_at(s.start_s - 1e-9), ""};
       }

@@ -56,7 +56,12 @@ models::HostState to_model(HostExpectState state) {
 }
 
 models::VmState to_model(VmExpectState state) {
-  return state == VmExpectState::running ? models::VmState::running : models::VmState::halted;
+  switch (state) {
+    case VmExpectState::running: return models::VmState::running;
+    case VmExpectState::halted: return models::VmState::halted;
+    case VmExpectState::impaired: return models::VmState::impaired;
+  }
+  return models::VmState::halted;
 }
 
 std::string lowercase(std::string text) {
@@ -269,6 +274,15 @@ struct SimulationBuilder {
 
   void build_pool() {
     models::PoolConfig config;
+    std::map<std::string, std::uint32_t> network_index;
+    for (const NetworkSpec& n : spec_.pool.networks) {
+      network_index[n.name] = static_cast<std::uint32_t>(config.networks.size());
+      const bool external = std::any_of(spec_.pool.hosts.begin(), spec_.pool.hosts.end(), [&](const HostSpec& h) {
+        return std::any_of(h.pif_networks.begin(), h.pif_networks.end(),
+                           [&](const PifSpec& pif) { return pif.network.name == n.name; });
+      });
+      config.networks.push_back(models::NetworkConfig{n.name, external});
+    }
     for (const std::size_t i : order_) {
       const HostSpec& host = spec_.pool.hosts[i];
       const models::Interface management = interface(host.name, host.management.name);
@@ -282,8 +296,13 @@ struct SimulationBuilder {
           bits_per_second = nic.speed;
         }
       }
-      config.hosts.push_back(models::HostConfig{host.name, host.memory, host.boot_time, management,
-                                                host.control_domain_memory, bond_monitor, bits_per_second / 8});
+      models::HostConfig h{host.name, host.memory, host.boot_time, management,
+                           host.control_domain_memory, bond_monitor, bits_per_second / 8, {}};
+      h.pifs.resize(config.networks.size());
+      for (const PifSpec& pif : host.pif_networks) {
+        h.pifs[network_index.at(pif.network.name)] = interface(host.name, pif.interface.name);
+      }
+      config.hosts.push_back(std::move(h));
       if (host.master) config.master = host_rank_.at(host.name);
       sim_->host_names_.push_back(host.name);
     }
@@ -299,6 +318,14 @@ struct SimulationBuilder {
       v.agile = agile(vm);
       v.cd_inserted = vm.cd_inserted;
       v.always_run_when_halted = vm.always_run_when_halted;
+      for (const Ref& disk : vm.disks) {
+        const models::ArrayIndex array = arrays_.at(disk.name);
+        if (std::find(v.disks.begin(), v.disks.end(), array) == v.disks.end()) v.disks.push_back(array);
+      }
+      for (const Ref& network : vm.networks) {
+        const std::uint32_t index = network_index.at(network.name);
+        if (std::find(v.networks.begin(), v.networks.end(), index) == v.networks.end()) v.networks.push_back(index);
+      }
       vm_index_[vm.name] = static_cast<models::VmIndex>(config.vms.size());
       config.vms.push_back(std::move(v));
       sim_->vm_names_.push_back(vm.name);

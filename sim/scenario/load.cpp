@@ -447,7 +447,7 @@ void read_vm_expectation(const MapReader& map, ExpectationSpec& spec) {
     spec.at_least = map.duration(parameter("expect[].at_least"));
   } else if (map.has("never")) {
     spec.kind = ExpectKind::vm_never;
-    allow_only({"vm", "never"}, "write 'never: " + enum_words<VmNeverState>() + "' alone with 'vm'");
+    allow_only({"vm", "never"}, "write 'never: halted' or 'never: impaired' alone with 'vm'");
     spec.vm_never = map.choice("never", VmNeverState::halted);
   } else if (map.has("downtime_at_most")) {
     spec.kind = ExpectKind::vm_downtime;

@@ -148,7 +148,8 @@ const OutcomeRecorder::VmChange* OutcomeRecorder::last_start(models::VmIndex vm)
     const bool starting = changes[i].state == models::VmState::starting &&
                           changes[i - 1].state != models::VmState::starting;
     const bool straight_to_running =
-        changes[i].state == models::VmState::running && changes[i - 1].state == models::VmState::halted;
+        (changes[i].state == models::VmState::running || changes[i].state == models::VmState::impaired) &&
+        changes[i - 1].state == models::VmState::halted;
     if (starting || straight_to_running) start = &changes[i];
   }
   return start;
@@ -247,6 +248,7 @@ Verdict OutcomeRecorder::judge_vm_never(const Expectation& e, Verdict v) const {
   auto holds = [&](const VmChange& c) {
     switch (e.vm_never) {
       case VmNeverState::halted: return c.state == models::VmState::halted;
+      case VmNeverState::impaired: return c.state == models::VmState::impaired;
     }
     return false;
   };
@@ -274,8 +276,9 @@ Verdict OutcomeRecorder::judge_downtime(const Expectation& e, Verdict v) const {
   bool ran = false;
   for (std::size_t i = 0; i < changes.size(); ++i) {
     const bool running = changes[i].state == models::VmState::running;
-    ran = ran || running;
+    ran = ran || running || changes[i].state == models::VmState::impaired;
     if (!running && i > 0 && changes[i - 1].state == models::VmState::running) ++outages;
+    if (!running && i == 0 && changes[i].state == models::VmState::impaired) ++outages;
   }
   v.passed = down <= e.downtime_at_most;
   if (!ran) {
@@ -411,9 +414,8 @@ RunFigures OutcomeRecorder::figures(SimTime end) const {
     for (std::size_t i = 0; i < changes.size(); ++i) {
       const SimTime until = i + 1 < changes.size() ? std::min(changes[i + 1].time, end) : end;
       const bool running = changes[i].state == models::VmState::running;
-      if (running) {
-        was_running = true;
-      } else if (was_running && until > changes[i].time) {
+      if (running || changes[i].state == models::VmState::impaired) was_running = true;  // its domain ran
+      if (!running && was_running && until > changes[i].time) {
         f.downtime += until - changes[i].time;
       }
       const bool entered_starting = i > 0 && changes[i].state == models::VmState::starting &&

@@ -97,6 +97,9 @@ struct HostConfig {
   // The management interface's speed in bytes per second (a bond: its slowest member): live migrations to or
   // from the host run at the lower of the two hosts' speeds.
   std::uint64_t management_bytes_per_second = 125'000'000;
+  // The interface carrying each network of the pool on this host (its PIF), by network index; none when the host
+  // has no PIF on it.
+  std::vector<std::optional<Interface>> pifs{};
 };
 
 struct VmConfig {
@@ -110,11 +113,21 @@ struct VmConfig {
   bool agile = true;   // every disk on a shared SR and every network shared (the CD aside)
   bool cd_inserted = false;  // a CD in its drive (from the host's drive or a local ISO SR): not agile while in
   bool always_run_when_halted = false;  // no host at time 0 but ha_always_run set: a `restart` VM HA must start
+  std::vector<ArrayIndex> disks{};        // the SRs holding its disks (the CD aside), each once
+  std::vector<std::uint32_t> networks{};  // its networks, by index in PoolConfig::networks, each once
+};
+
+// A network of the pool. An external one has a PIF on some host; a VM on a host without one is cut off. An
+// internal network (no PIF anywhere) stays within the host and never cuts a VM off.
+struct NetworkConfig {
+  std::string name;
+  bool external = false;
 };
 
 struct PoolConfig {
   std::vector<HostConfig> hosts;  // in tie-break order (docs/model.md "Survival rules": lowest first)
   std::vector<VmConfig> vms;
+  std::vector<NetworkConfig> networks;
   HostIndex master = 0;
   bool ha_enabled = false;
   bool allow_overcommit = false;  // xapi pool.ha_allow_overcommit: no operation is refused for the plan's sake
@@ -128,7 +141,9 @@ struct PoolConfig {
 // joining: up, its HA daemon started and not yet in the live hosts' livesets (docs/model.md "Host states").
 enum class HostState : std::uint8_t { up, joining, maintenance, fenced, booting, down };
 std::string_view to_token(HostState state);
-enum class VmState : std::uint8_t { running, starting, halted };
+// impaired: running but not serving, its disks' I/O not completing or a network without an up path
+// (docs/model.md "Serving"). Pool::vm_power_state() never says impaired.
+enum class VmState : std::uint8_t { running, starting, halted, impaired };
 std::string_view to_token(VmState state);
 
 // Thrown when a safety rule (docs/model.md "Safety rules") is broken: a bug in the model, reported with the time.
@@ -175,7 +190,10 @@ class Pool {
   // Ground truth, for checkers and expectations only: no host's decision reads these.
   HostState host_state(HostIndex host) const;
   std::optional<HostIndex> master() const;
+  // What its users see: running, or impaired while running without serving (docs/model.md "Serving").
   VmState vm_state(VmIndex vm) const;
+  // Its domain's state: starting, running (impaired or not) or halted.
+  VmState vm_power_state(VmIndex vm) const;
   std::optional<HostIndex> vm_host(VmIndex vm) const;
   std::size_t host_count() const;
   std::size_t vm_count() const;

@@ -41,6 +41,7 @@ enum class Rec : std::uint8_t {
   liveset_removed, fault_handler_started, survived, self_fence, xapi_check_failed, xapi_restarted,
   // VMs
   vm_start, vm_restart, vm_running, vm_restart_failed, vm_left_down, vm_died, vm_halted, vm_shutdown, vm_migrated,
+  vm_impaired, vm_serving,
   cd_inserted, cd_ejected,
   // the pool
   master_changed, alert, operation_refused, partition, heal, ha_enabled, ha_disabled, ntol_set,
@@ -62,7 +63,7 @@ struct RecordSpec {
   std::string_view meaning;
 };
 
-extern const std::array<RecordSpec, 70> record_table;  // in Rec's order
+extern const std::array<RecordSpec, 72> record_table;  // in Rec's order
 inline const RecordSpec& spec(Rec id) { return record_table[static_cast<std::size_t>(id)]; }
 inline std::string_view token(Rec id) { return spec(id).token; }
 // The record with this token, or null (a timeline from another version).

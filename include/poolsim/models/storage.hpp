@@ -125,7 +125,10 @@ class Storage {
   IoOutcome io(ArrayIndex array, std::uint32_t host) const;
   // The paths carrying I/O now: physically up and in use by multipath (NFS: physically up; local SR: 0).
   std::size_t paths_up(ArrayIndex array, std::uint32_t host) const;
+  // What each host's I/O to the array does now, by host index; none for a host not attached to it.
+  void io_by_host(ArrayIndex array, std::vector<std::optional<IoOutcome>>& by_host) const;
   bool array_up(ArrayIndex array) const { return arrays_[array].up; }
+  const std::string& name(ArrayIndex array) const { return arrays_[array].name; }
 
   // Called, in the phase of the change, after anything that may change io() or paths_up(). Listeners must not
   // change the storage.

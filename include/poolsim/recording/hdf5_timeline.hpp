@@ -52,7 +52,8 @@ struct InitialState {
 // How /summary reads the states and records. The defaults are the Pool model's states and tokens.
 struct SummaryRules {
   SummaryRules();  // the Pool model's states and tokens, from its table of records
-  std::string vm_up_state;       // downtime: time outside this state once first in it
+  std::string vm_up_state;       // downtime: time outside this state once first in it or in vm_ran_state
+  std::string vm_ran_state;      // a VM whose domain runs without serving: not up, but it ran
   std::string vm_start_state;    // restarts: entries into this state
   std::string host_fence_state;  // fences: entries into this state
   std::string master_event;      // master changes: records with this event ...

@@ -134,15 +134,17 @@ inline constexpr EnumTable<HostExpectState, 6> host_expect_states{"host state",
 constexpr const auto& enum_table(HostExpectState) { return host_expect_states; }
 
 // A VM power state an expectation names.
-enum class VmExpectState { running, halted };
-inline constexpr EnumTable<VmExpectState, 2> vm_expect_states{
-    "vm state", {{{VmExpectState::running, "running"}, {VmExpectState::halted, "halted"}}}};
+enum class VmExpectState { running, halted, impaired };
+inline constexpr EnumTable<VmExpectState, 3> vm_expect_states{
+    "vm state",
+    {{{VmExpectState::running, "running"}, {VmExpectState::halted, "halted"}, {VmExpectState::impaired, "impaired"}}}};
 constexpr const auto& enum_table(VmExpectState) { return vm_expect_states; }
 
 // What `{vm: V, never: STATE}` names: a VM state, or a condition of the VM, that must never hold during the
 // run. A new one is an entry here and its case in OutcomeRecorder::judge (scenario/outcome.cpp).
-enum class VmNeverState { halted };
-inline constexpr EnumTable<VmNeverState, 1> vm_never_states{"vm condition", {{{VmNeverState::halted, "halted"}}}};
+enum class VmNeverState { halted, impaired };
+inline constexpr EnumTable<VmNeverState, 2> vm_never_states{
+    "vm condition", {{{VmNeverState::halted, "halted"}, {VmNeverState::impaired, "impaired"}}}};
 constexpr const auto& enum_table(VmNeverState) { return vm_never_states; }
 
 // The word of an enum value.
