@@ -106,7 +106,7 @@ void Pool::vm_start(VmIndex vm, std::optional<HostIndex> host) {
     const Machine& machine = p.machines[*host];
     if (machine.state == HostState::up && !machine.disabled && p.db.free_memory(*host) >= config.memory) target = host;
   } else {
-    target = p.db.place(config.memory, [](HostIndex) { return true; });
+    target = p.db.choose_host(config.memory, [](HostIndex) { return true; });
   }
   if (!target) return p.refuse(op, Refusal::no_host_with_enough_free_memory, about);
   if (p.plan.breaks_plan(*m, p.plan.arriving(vm, *target))) return p.refuse(op, Refusal::would_break_failover_plan, about);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "poolsim/kernel/random_streams.hpp"
 #include "poolsim/models/pool.hpp"
 
 namespace poolsim::models {
@@ -42,10 +43,15 @@ class XapiDatabase {
   // The enabled, running host with the most free memory that fits `memory` (ties to the lowest index) among
   // those `eligible` accepts.
   std::optional<HostIndex> place(std::uint64_t memory, const std::function<bool(HostIndex)>& eligible) const;
+  // VM.start with no host (vm_placement.ml select_host_from_summary, docs/model.md "Placement of a start"): among
+  // the enabled, running hosts `eligible` accepts where `memory` fits, sorted by the memory left after it (the
+  // master's halved: coordinator_bias), highest first, a biased random pick, index floor(n u^2).
+  std::optional<HostIndex> choose_host(std::uint64_t memory, const std::function<bool(HostIndex)>& eligible);
 
  private:
   PoolContext& ctx;
   std::vector<VmRecord> vms_;
+  RandomStream placement_{0};  // the draws of choose_host, from the run's seed
 };
 
 }  // namespace poolsim::models

@@ -256,7 +256,7 @@ bool HaMonitor::try_start(HostIndex m, VmIndex v) {
       target = planned;
     }
   }
-  if (!target) target = db.place(config.memory, eligible);
+  if (!target) target = ctx.db.choose_host(config.memory, eligible);  // a VM.start with no host
   const auto fail = [&](std::string_view reason) {
     ctx.publish(ctx.vm_source(v), Rec::vm_restart_failed, {{"reason", std::string(reason)}});
     if (best_effort && state.best_effort_owed == 0) {

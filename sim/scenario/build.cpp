@@ -332,6 +332,7 @@ struct SimulationBuilder {
     }
     const HaSpec& ha = spec_.pool.ha;
     config.heartbeats = options_.heartbeats;
+    config.placement_seed = RandomStreams(spec_.seed).stream_seed("xapi/placement");
     config.ha_enabled = ha.enabled;
     if (!ha.heartbeat_sr.name.empty()) config.heartbeat_sr = arrays_.at(ha.heartbeat_sr.name);
     config.host_failures_to_tolerate = ha.host_failures_to_tolerate;

@@ -136,6 +136,7 @@ struct PoolConfig {
   HaTimers ha;
   XapiTimers xapi;
   HeartbeatMode heartbeats = HeartbeatMode::compressed;
+  std::uint64_t placement_seed = 0;  // xapi's random pick of a host for a start without one (choose_host)
 };
 
 // joining: up, its HA daemon started and not yet in the live hosts' livesets (docs/model.md "Host states").

@@ -3,6 +3,7 @@
 // changes of one instant, the same in both implementations.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +70,35 @@ VmConfig vm(std::string name, std::optional<HostIndex> host, std::uint64_t memor
   v.priority = priority;
   v.boot_time = Duration::seconds(30);
   return v;
+}
+
+// VM.start with no host (vm_placement.ml select_host_from_summary): hosts where the VM fits, sorted by memory left
+// after it (the master's halved), picked at index floor(n u^2): index i with probability sqrt((i+1)/n) - sqrt(i/n).
+TEST_F(Components, ChooseHostIsABiasedPickAmongTheHostsWhereTheVmFits) {
+  build({vm("a", 0, 4 * gib)});  // the master xs1 has 12 GiB free, xs2 and xs3 16 GiB
+  const auto shares = [&](std::uint64_t memory) {
+    std::vector<double> counts(3, 0.0);
+    constexpr int draws = 20000;
+    for (int i = 0; i < draws; ++i) {
+      const std::optional<HostIndex> h = ctx->db.choose_host(memory, [](HostIndex) { return true; });
+      if (!h) return std::vector<double>{};
+      counts[*h] += 1.0 / draws;
+    }
+    return counts;
+  };
+  // 2 GiB: xs2 and xs3 score 14 GiB (a tie, in host order), the master (10 GiB - 1) / 2.
+  const std::vector<double> small = shares(2 * gib);
+  ASSERT_EQ(small.size(), 3u);
+  EXPECT_NEAR(small[1], 1 / std::sqrt(3.0), 0.015);
+  EXPECT_NEAR(small[2], std::sqrt(2 / 3.0) - 1 / std::sqrt(3.0), 0.015);
+  EXPECT_NEAR(small[0], 1 - std::sqrt(2 / 3.0), 0.015);
+  // 13 GiB does not fit on the master.
+  const std::vector<double> large = shares(13 * gib);
+  ASSERT_EQ(large.size(), 3u);
+  EXPECT_EQ(large[0], 0.0);
+  EXPECT_NEAR(large[1], 1 / std::sqrt(2.0), 0.015);
+  // 17 GiB fits nowhere.
+  EXPECT_FALSE(ctx->db.choose_host(17 * gib, [](HostIndex) { return true; }));
 }
 
 TEST_F(Components, FailoverPlanSeesOnlyLiveEnabledHostsOfTheMastersLiveset) {
