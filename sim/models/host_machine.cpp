@@ -31,6 +31,7 @@ void HostMachines::stop(HostIndex h, HostState state) {
     }
   }
   ctx.xapi.host_stopped(h);
+  ctx.networkd.host_stopped(h);
   ctx.refresh();
   ctx.fault_handler.wake_deciders();
   // A host that stops has no carrier on its NICs until it is up again (the switch sees its ports go down).
@@ -48,6 +49,7 @@ void HostMachines::boot(HostIndex h) {
     booted.state = HostState::up;
     ctx.publish(ctx.name(h), Rec::host_up);
     ctx.network.set_host_powered(ctx.name(h), true);
+    ctx.networkd.host_up(h);
     ctx.xapi.resync_vms(h);
     // After an unclean stop with HA on, the host's xapi raises HA_HOST_WAS_FENCED when it synchronises with the
     // master (xapi_host_crashdump.ml resynchronise, from dbsync_slave): no crashdump, not shut down cleanly.

@@ -72,6 +72,7 @@ PoolContext::PoolContext(EventQueue& q, EventBus& b, Network& n, Storage& s, Poo
   db.init(count, config.vms);
   monitor.init(config.vms.size());
   service.init(config.vms.size());
+  networkd.init(count);
   cut.assign(count, std::vector<bool>(count, false));
 }
 
@@ -139,6 +140,7 @@ Pool::Pool(EventQueue& queue, EventBus& bus, Network& network, Storage& storage,
     impl_->refresh();
     impl_->xhad.bonds_changed();
     impl_->service.refresh_all();
+    impl_->networkd.changed();
   });
   storage.on_change([this] {
     impl_->statefile.storage_changed();

@@ -14,6 +14,7 @@
 #include "heartbeat_transport.hpp"
 #include "host_machine.hpp"
 #include "invariants.hpp"
+#include "networkd.hpp"
 #include "poolsim/kernel/event_bus.hpp"
 #include "poolsim/kernel/event_queue.hpp"
 #include "poolsim/models/network.hpp"
@@ -52,6 +53,7 @@ struct PoolContext {
   FailoverPlan plan{*this};
   Invariants invariants{*this};
   VmService service{*this};
+  Networkd networkd{*this};
 
   std::size_t n() const { return config.hosts.size(); }
   std::size_t vm_count() const { return config.vms.size(); }

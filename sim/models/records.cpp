@@ -99,7 +99,7 @@ constexpr std::array<RecordSpec, 72> record_table{{
 
     {Rec::master_changed, "master_changed", pool, "from,to", no_host, no_vm,
      "a host took the master role (from=none: the old master's lock had expired)"},
-    {Rec::alert, "alert", pool, "host,name,value,vm", no_host, no_vm, "xapi raised an alert (see the alerts below)"},
+    {Rec::alert, "alert", pool, "bond,host,name,value,vm,was", no_host, no_vm, "xapi raised an alert (see the alerts below)"},
     {Rec::operation_refused, "operation_refused", pool, "host,op,reason,value,vm", no_host, no_vm,
      "XenServer would refuse the operation: nothing changed (see the reasons below)"},
     {Rec::partition, "partition", pool, "groups", no_host, no_vm,
@@ -158,7 +158,7 @@ const RecordSpec* find_record(std::string_view token) {
   return nullptr;
 }
 
-constexpr std::array<AlertSpec, 8> alert_table{{
+constexpr std::array<AlertSpec, 9> alert_table{{
     {Alert::pool_master_transition, "POOL_MASTER_TRANSITION", "host", "a host became master"},
     {Alert::ha_host_failed, "HA_HOST_FAILED", "host", "the master's monitor found a host gone from the liveset"},
     {Alert::ha_host_was_fenced, "HA_HOST_WAS_FENCED", "host", "raised by a host's xapi back from a fence or power loss, once it reaches the master"},
@@ -171,6 +171,9 @@ constexpr std::array<AlertSpec, 8> alert_table{{
      "the failures a plan exists for dropped to value"},
     {Alert::ha_protected_vm_restart_failed, "HA_PROTECTED_VM_RESTART_FAILED", "vm",
      "a protected VM could not be restarted (once until it starts)"},
+    {Alert::bond_status_changed, "BOND_STATUS_CHANGED", "bond,host,value,was",
+     "a host's xcp-networkd found a bond's count of members in use changed since its last 5 s poll "
+     "(value=1/2 was=2/2); after a boot, a bond not fully up (no was)"},
 }};
 
 constexpr std::array<RefusalSpec, 21> refusal_table{{

@@ -302,6 +302,9 @@ struct SimulationBuilder {
       for (const PifSpec& pif : host.pif_networks) {
         h.pifs[network_index.at(pif.network.name)] = interface(host.name, pif.interface.name);
       }
+      for (const BondSpec& bond : host.bonds) {
+        if (bond.members.size() >= 2) h.bonds.push_back(interface(host.name, bond.name).index);
+      }
       config.hosts.push_back(std::move(h));
       if (host.master) config.master = host_rank_.at(host.name);
       sim_->host_names_.push_back(host.name);

@@ -100,6 +100,7 @@ struct HostConfig {
   // The interface carrying each network of the pool on this host (its PIF), by network index; none when the host
   // has no PIF on it.
   std::vector<std::optional<Interface>> pifs{};
+  std::vector<BondIndex> bonds{};  // its bonds, watched by its xcp-networkd
 };
 
 struct VmConfig {

@@ -24,6 +24,7 @@ struct World {
   std::uint64_t overhead = 0;  // each host's control domain memory
   bool allow_overcommit = false;
   bool bond_monitor = false;  // the bridge backend: xhad watches the management bond
+  bool networkd = false;      // each host's xcp-networkd watches its bond
   std::optional<Duration> heartbeat_watchdog, statefile_watchdog;  // overrides of the derived timers
   EventQueue queue;
   EventBus bus;
@@ -46,6 +47,7 @@ struct World {
       bonds.push_back(net.add_bond(host, "bond0", {e0, e1}, BondMode::active_backup, {}));
       config.hosts.push_back(
           {host, 32 * gib, Duration::minutes(3), Interface::of_bond(bonds.back()), overhead, bond_monitor});
+      if (networkd) config.hosts.back().bonds = {bonds.back()};
     }
     sr = storage.add_array("iscsi-sr", StorageKind::iscsi);
     storage.add_portal(sr, "tgt-a", sw1);
@@ -534,6 +536,27 @@ TEST_F(Tutorial, ABriefXapiStopFencesNothingAndADeadOneFences) {
   // the host fences 2 t1 (6 s) later.
   EXPECT_TRUE(log.has("1160.000000 xenserver-2/ha xapi_check_failed reason=timeout")) << log.dump();
   EXPECT_TRUE(log.has("1466.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
+}
+
+// xcp-networkd polls every 5 s (network_monitor_thread.ml): eth0 of xenserver-2 out at 300 disables it at 300.2
+// (OVS, at once plus the bond's detection), seen at 305; back at 600, enabled after updelay (31 s) at 631, seen at
+// 635. The host crashes at 1000 with eth1 out (seen at 905) and comes back at 1280: its new networkd's first poll,
+// at 1285, finds the bond not fully up and says so with no earlier count.
+TEST_F(Tutorial, NetworkdAlertsBondStatusChangesAtItsPolls) {
+  networkd = true;
+  build({});
+  at(at_s(300), [&] { net.unplug(nics[2]); });
+  at(at_s(600), [&] { net.replug(nics[2]); });
+  at(at_s(900), [&] { net.unplug(nics[3]); });
+  at(at_s(1000), [&] { pool->crash(1); });
+  at(at_s(1100), [&] { pool->power_on(1); });
+  queue.run_until(at_s(1500));
+  const std::string alert = " pool alert bond=bond0 host=xenserver-2 name=BOND_STATUS_CHANGED value=";
+  EXPECT_TRUE(log.has("305.000000" + alert + "1/2 was=2/2")) << log.dump();
+  EXPECT_TRUE(log.has("635.000000" + alert + "2/2 was=1/2")) << log.dump();
+  EXPECT_TRUE(log.has("905.000000" + alert + "1/2 was=2/2")) << log.dump();
+  EXPECT_TRUE(log.has("1285.000000" + alert + "1/2")) << log.dump();
+  EXPECT_EQ(log.count("BOND_STATUS_CHANGED"), 4u) << log.dump();
 }
 
 // A crashed toolstack is restarted by xhad and nothing fences (xapi_mon.c xapi_restart). Its second crash within
