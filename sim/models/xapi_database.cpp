@@ -42,14 +42,20 @@ std::uint64_t XapiDatabase::free_memory(HostIndex h) const {
   return free_given(h, used);
 }
 
+// free_memory's sums for every host, in one pass over the VMs.
+std::vector<std::uint64_t> XapiDatabase::used_by_host() const {
+  std::vector<std::uint64_t> used(ctx.n(), 0);
+  for (VmIndex v = 0; v < vms_.size(); ++v) {
+    if (vms_[v].running && vms_[v].host) used[*vms_[v].host] += ctx.vm_config(v).memory;
+  }
+  return used;
+}
+
 std::optional<HostIndex> XapiDatabase::place(std::uint64_t memory,
                                              const std::function<bool(HostIndex)>& eligible) const {
   std::optional<HostIndex> target;
   std::uint64_t most = 0;
-  std::vector<std::uint64_t> used(ctx.n(), 0);  // free_memory's sums for every host, in one pass over the VMs
-  for (VmIndex v = 0; v < vms_.size(); ++v) {
-    if (vms_[v].running && vms_[v].host) used[*vms_[v].host] += ctx.vm_config(v).memory;
-  }
+  const std::vector<std::uint64_t> used = used_by_host();
   for (HostIndex x = 0; x < ctx.n(); ++x) {
     const Machine& machine = ctx.machines[x];
     if (machine.state != HostState::up || machine.disabled || !eligible(x)) continue;
@@ -68,10 +74,7 @@ std::optional<HostIndex> XapiDatabase::place(std::uint64_t memory,
 // taken.
 std::optional<HostIndex> XapiDatabase::choose_host(std::uint64_t memory,
                                                    const std::function<bool(HostIndex)>& eligible) {
-  std::vector<std::uint64_t> used(ctx.n(), 0);
-  for (VmIndex v = 0; v < vms_.size(); ++v) {
-    if (vms_[v].running && vms_[v].host) used[*vms_[v].host] += ctx.vm_config(v).memory;
-  }
+  const std::vector<std::uint64_t> used = used_by_host();
   const std::optional<HostIndex> master = ctx.xapi.master();
   std::vector<std::pair<std::int64_t, HostIndex>> scored;  // (score, host)
   for (HostIndex x = 0; x < ctx.n(); ++x) {

@@ -49,6 +49,8 @@ class XapiDatabase {
   std::optional<HostIndex> choose_host(std::uint64_t memory, const std::function<bool(HostIndex)>& eligible);
 
  private:
+  std::vector<std::uint64_t> used_by_host() const;  // memory of the running VMs, by host
+
   PoolContext& ctx;
   std::vector<VmRecord> vms_;
   RandomStream placement_{0};  // the draws of choose_host, from the run's seed
