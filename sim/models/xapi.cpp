@@ -81,6 +81,7 @@ void Xapi::back(HostIndex h) {
   xapi.fault = ToolstackFault::none;
   xapi.enabled_at = ctx.queue.now();  // its new xapi enables the host again
   schedule_bond_warning(h);
+  schedule_master_poll(h);  // its liveset loop runs again: a master gone meanwhile is found at its next poll
   sync_with_master();
   // A master's xapi that starts again still holds the lock (on_server_restart: propose_master) and starts a new
   // monitor, which waits for the hosts: they re-enable themselves once they have restarted with it (assumed one

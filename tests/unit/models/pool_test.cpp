@@ -587,6 +587,21 @@ TEST_F(Tutorial, ADisabledToolstackFencesAfterOneFailedRestart) {
   EXPECT_EQ(log.count("xapi_restarted"), 0u) << log.dump();
 }
 
+// A slave whose xapi is hung when the master dies misses the master poll (xapi's own thread); once the operator
+// restores it, its liveset loop runs again and takes the lock at its next poll (xapi_ha.ml on_master_failure).
+TEST_F(Tutorial, ASlaveToolstackBackAfterTheMasterDiedTakesOver) {
+  build({});
+  at(at_s(50), [&] { pool->xapi_hang(1); });
+  at(at_s(60), [&] { pool->crash(0); });
+  at(at_s(200), [&] { pool->xapi_restore(1); });
+  queue.run_until(at_s(400));
+  // Its poll at 140 (the first after the liveset lost xenserver-1 at 138) finds its xapi hung; the poll grid
+  // (20 s from xapi's start) passes next at 220.
+  EXPECT_TRUE(log.has("220.000000 pool master_changed from=xenserver-1 to=xenserver-2")) << log.dump();
+  EXPECT_EQ(pool->master(), 1u) << log.dump();
+  EXPECT_EQ(log.count("self_fence"), 0u) << log.dump();
+}
+
 // A hung master toolstack restarts nothing: the HA monitor is a thread of xapi (xapi_ha.ml). xenserver-1's xapi
 // hangs at 50, the slave crashes at 100 and leaves the liveset at 180, but web is not restarted. The toolstack is
 // back at 300: a new monitor waits for the hosts (320: only the master is live), then its loop (340) restarts web.
