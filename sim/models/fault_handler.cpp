@@ -86,11 +86,12 @@ void FaultHandler::check_stable(HostIndex h) {
       const SimTime last = transport.last_heard(h, p, c);
       if (now <= last + transport.timeout(c) / 4 || last >= runs_[h].start) continue;
       stale = true;
-      // Stale: it leaves the domain (and this runs again), or its next heartbeat makes it fresh.
-      if (ctx.xhad[p].running()) {
-        const SimTime next = grid_at_or_after(ctx.xhad[p].anchor, transport.period(c), now, false);
-        if (!recheck || next < *recheck) recheck = next;
-      }
+      // Stale: it leaves the domain (and this runs again), or its next heartbeat makes it fresh. A stopped
+      // daemon leaves at its deadline, unless it starts again and is heard by then: recheck then too.
+      const SimTime next = ctx.xhad[p].running()
+                               ? grid_at_or_after(ctx.xhad[p].anchor, transport.period(c), now, false)
+                               : std::max(ctx.transport->link(h, p, c).deadline, now);
+      if (!recheck || next < *recheck) recheck = next;
     }
   }
   FaultHandlerRun& run = runs_[h];

@@ -99,6 +99,10 @@ void Xhad::start(HostIndex h) {
   for (HostIndex x = 0; x < ctx.n(); ++x) {
     if (x != h && daemons_[x].live() && daemons_[x].liveset[h]) ctx.fault_handler.start(x);
   }
+  // A phase 1 that waits for the old incarnation's stale entry rechecks at the new one's first heartbeat.
+  for (HostIndex x = 0; x < ctx.n(); ++x) {
+    if (x != h && ctx.fault_handler[x].phase == FaultHandlerPhase::waiting) ctx.fault_handler.check_stable(x);
+  }
   check_joins();
 }
 
