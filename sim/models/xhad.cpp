@@ -197,6 +197,16 @@ void Xhad::settle() {
     if (!daemons_[d.observer].running() || l.in_domain == d.enter) continue;
     l.in_domain = d.enter;
     if (!d.enter) ctx.fault_handler.left(d.observer, d.peer, d.channel);
+    const bool own_slot_lost = !d.enter && d.observer == d.peer && d.channel == Channel::statefile;
+    if (own_slot_lost && daemons_[d.observer].joining()) {
+      // sm.c update_sfdomain_sub: its own slot stale for T2 (a hung I/O) clears SF_access, and
+      // test_Start_Criteria returns MTC_ERROR_SM_NOSTATEFILE: the start aborts, and xapi starts the daemon again
+      // once the statefile is back.
+      ctx.publish(ctx.ha_source(d.observer), Rec::peer_lost,
+                  {{"channel", std::string(to_token(d.channel))}, {"peer", ctx.name(d.peer)}});
+      abort_start(d.observer);
+      continue;
+    }
     ctx.publish(ctx.ha_source(d.observer), d.enter ? Rec::peer_seen : Rec::peer_lost,
                 {{"channel", std::string(to_token(d.channel))}, {"peer", ctx.name(d.peer)}});
     domains_changed(d.observer, !d.enter && daemons_[d.observer].liveset[d.peer]);
@@ -290,13 +300,18 @@ bool Xhad::statefile_reachable(HostIndex h) const {
 // starts it again once the I/O completes, as when it could not reach the statefile at its start. A hung I/O
 // counts the same here: its reads are stale, and it forms or joins nothing on them.
 bool Xhad::start_lost_statefile(HostIndex h) {
+  if (!daemons_[h].joining() || statefile_reachable(h)) return false;
+  abort_start(h);
+  return true;
+}
+
+void Xhad::abort_start(HostIndex h) {
   Daemon& d = daemons_[h];
-  if (!d.joining() || statefile_reachable(h)) return false;
   ctx.publish(ctx.ha_source(h), Rec::join_aborted, {{"reason", "statefile_unreachable"}});
   stop(h);
   d.awaiting_statefile = true;
   d.start_failed_at = ctx.queue.now();
-  return true;
+  if (statefile_reachable(h)) statefile_back(h);  // its I/O completes again already: the next retry starts it
 }
 
 // Whether every other configured host is in j's heartbeat domain, and in its statefile domain.

@@ -85,6 +85,7 @@ class Xhad {
 
  private:
   bool statefile_reachable(HostIndex h) const;
+  void abort_start(HostIndex h);  // test_Start_Criteria's MTC_ERROR_SM_NOSTATEFILE: stop, retry once it is back
   bool start_waits_over(HostIndex j);
   void update_start_progress();
   bool at_start_criteria(HostIndex j) const;

@@ -765,10 +765,11 @@ TEST(Join, AnExcludedHostCannotStartThePoolAlone) {
 }
 
 // A starting daemon forms nothing without its statefile. Both hosts lose power at 100 and xs2 alone is powered
-// on; its storage NIC is pulled at 300, during its wait for Tboot: the I/O hangs, and the statefile watchdog,
-// running from the daemon's start (xha statefile.c sf_initialize1), fences it at 374. Back at 554 with the path
-// still failed, the daemon cannot start (join_aborted); once the path is back (600) it starts at xapi's next
-// retry, 604, and, alone in its partition, forms a liveset of itself at Tboot (724) and becomes master.
+// on; its storage NIC is pulled at 300, during its wait for Tboot: the I/O hangs. Its own slot, last written at
+// 299, is T2 (60 s) old at 359: the daemon loses statefile access (sm.c update_sfdomain_sub) and aborts its start
+// (test_Start_Criteria, MTC_ERROR_SM_NOSTATEFILE), closing its watchdogs before the statefile watchdog (Ws 75 s)
+// would fire at 374. Once the path is back (600) it starts at xapi's next retry (10 s grid from 359), 609, and,
+// alone in its partition, forms a liveset of itself at Tboot (729) and becomes master.
 TEST(Join, AStartingDaemonFormsNothingWithoutItsStatefile) {
   SplitWorld w(2);
   w.at(at_s(100), [&] {
@@ -781,12 +782,13 @@ TEST(Join, AStartingDaemonFormsNothingWithoutItsStatefile) {
   w.queue.run_until(at_s(1000));
   const std::string missing = w.log.missing({
       "290.000000 xs2/ha daemon_started",
-      "374.000000 xs2/ha self_fence reason=statefile_watchdog",
-      "554.000000 xs2/ha join_aborted reason=statefile_unreachable",
-      "604.000000 xs2/ha daemon_started",
-      "724.000000 xs2/ha joined live=1",
-      "734.000000 pool master_changed from=xs1 to=xs2",
+      "359.000000 xs2/ha peer_lost channel=statefile peer=xs2",
+      "359.000000 xs2/ha join_aborted reason=statefile_unreachable",
+      "609.000000 xs2/ha daemon_started",
+      "729.000000 xs2/ha joined live=1",
+      "730.000000 pool master_changed from=xs1 to=xs2",
   });
+  EXPECT_EQ(w.log.count("self_fence"), 0u) << w.log.dump();
   EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
   EXPECT_EQ(w.log.count("/ha joined"), 1u) << w.log.dump();
 }
