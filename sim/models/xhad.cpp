@@ -197,18 +197,15 @@ void Xhad::settle() {
     if (!daemons_[d.observer].running() || l.in_domain == d.enter) continue;
     l.in_domain = d.enter;
     if (!d.enter) ctx.fault_handler.left(d.observer, d.peer, d.channel);
-    const bool own_slot_lost = !d.enter && d.observer == d.peer && d.channel == Channel::statefile;
-    if (own_slot_lost && daemons_[d.observer].joining()) {
+    ctx.publish(ctx.ha_source(d.observer), d.enter ? Rec::peer_seen : Rec::peer_lost,
+                {{"channel", std::string(to_token(d.channel))}, {"peer", ctx.name(d.peer)}});
+    if (!d.enter && d.observer == d.peer && d.channel == Channel::statefile && daemons_[d.observer].joining()) {
       // sm.c update_sfdomain_sub: its own slot stale for T2 (a hung I/O) clears SF_access, and
       // test_Start_Criteria returns MTC_ERROR_SM_NOSTATEFILE: the start aborts, and xapi starts the daemon again
       // once the statefile is back.
-      ctx.publish(ctx.ha_source(d.observer), Rec::peer_lost,
-                  {{"channel", std::string(to_token(d.channel))}, {"peer", ctx.name(d.peer)}});
       abort_start(d.observer);
       continue;
     }
-    ctx.publish(ctx.ha_source(d.observer), d.enter ? Rec::peer_seen : Rec::peer_lost,
-                {{"channel", std::string(to_token(d.channel))}, {"peer", ctx.name(d.peer)}});
     domains_changed(d.observer, !d.enter && daemons_[d.observer].liveset[d.peer]);
   }
   for (HostIndex h = 0; h < ctx.n(); ++h) ctx.fault_handler.try_agree(h);
