@@ -158,7 +158,7 @@ void FaultHandler::start_agreeing(HostIndex h) {
 }
 
 // Once the views agree, phase 3 follows after one heartbeat round, the time for every host to have seen the
-// others' agreement (docs/model.md).
+// others' agreement, or at once for a host with no running peer to see it (docs/model.md).
 void FaultHandler::try_agree(HostIndex h) {
   FaultHandlerRun& run = runs_[h];
   if (run.phase != FaultHandlerPhase::agreeing || run.agreed || !views_agree(h)) return;
@@ -167,7 +167,15 @@ void FaultHandler::try_agree(HostIndex h) {
   ctx.queue.cancel(run.event);
   const std::uint64_t life = ctx.machines[h].life;
   const HaTimers& ha = ctx.config.ha;
-  run.event = ctx.queue.schedule_in(std::max(ha.network_interval, ha.statefile_interval), Phase::decision,
+  // The round is the rendezvous into phase 3, on the heartbeat only (sm.c fault_handler: rendezvous(SM_PHASE_FH2DONE,
+  // SM_PHASE_FH3, ...)). rendezvous_wait waits for the running hosts of h's liveset in its heartbeat domain; with
+  // none, it has nobody to wait for and phase 3 follows in the same instant.
+  bool alone = true;
+  for (HostIndex p = 0; p < ctx.n() && alone; ++p) {
+    alone = p == h || !ctx.xhad[h].liveset[p] || !ctx.xhad[p].running() || !in_view(h, p, Channel::network);
+  }
+  const Duration round = alone ? Duration::zero() : std::max(ha.network_interval, ha.statefile_interval);
+  run.event = ctx.queue.schedule_in(round, Phase::decision,
                                     [this, h, life] {
                                       if (ctx.machines[h].life == life) survival_test(h);
                                     });

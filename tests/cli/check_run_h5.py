@@ -49,7 +49,7 @@ with h5py.File(h5_path, "r") as f:
         problems.append(f"hosts/xenserver-1/state {x1}")
     summary_vms = {r["name"].decode(): r for r in f["summary/vms"][()]}
     # dns stops serving at 300 (its host's I/O to the SR hangs with both cables out), dies with its fenced host at
-    # 360 and runs again at 490 (the new master's first pass at 430, a 60 s boot).
+    # 357 and runs again at 490 (the new master's first pass at 430, a 60 s boot).
     if abs(summary_vms["dns"]["downtime_s"] - 190.0) > 1e-6 or summary_vms["dns"]["restarts"] != 1:
         problems.append(f"summary/vms dns {summary_vms['dns']}")
     if int(f["summary"].attrs["master_changes"]) != 1:

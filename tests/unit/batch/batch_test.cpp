@@ -123,11 +123,12 @@ Duration pool_services_down(const std::string& name, const std::string& faults =
 }
 
 TEST(PoolServices, TheMasterFencedUntilItsSuccessorsXapiHasRestarted) {
-  // The tutorial: xenserver-1 (master) fences at 360 s, xenserver-2 takes the master lock at 380 s and restarts
-  // its xapi for become_master_delay (10 s): no working master in [360, 390).
-  EXPECT_EQ(pool_services_down("tutorial-cable-pull"), Duration::seconds(30));
-  // The master crashes at 300 s; xs2 takes the lock at 380 s (after the 57 s detection, the 3 s fault handler
-  // and the 18 s phase-4 sleep, then its liveset poll), xapi answers at 390 s.
+  // The tutorial: xenserver-1 (master) fences at 357 s, xenserver-2 takes the master lock at 380 s and restarts
+  // its xapi for become_master_delay (10 s): no working master in [357, 390).
+  EXPECT_EQ(pool_services_down("tutorial-cable-pull"), Duration::seconds(33));
+  // The master crashes at 300 s; xs2 takes the lock at 380 s (after the 57 s detection, a fault handler with no
+  // peer to rendezvous with and the 18 s phase-4 sleep, liveset at 375 s, then its liveset poll), xapi answers
+  // at 390 s.
   EXPECT_EQ(pool_services_down("master-crash"), Duration::seconds(90));
 }
 

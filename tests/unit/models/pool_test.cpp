@@ -117,10 +117,11 @@ TEST_F(Tutorial, NothingHappensWhileNothingFails) {
 //   once (the bond disables its members at 300.2, too late to matter); the last heartbeat and the last good
 //   statefile write of xenserver-1 were at 297.
 // - 357 = 297 + T: each host loses the other on both channels; xenserver-1 also loses its own slot.
-// - 360 phase 3 after a 3 s agreement round: xenserver-1 has no statefile and no peer: fences (before its
-//   statefile watchdog at 297 + 75 = 372); xenserver-2 survives (no partition) and sleeps 15 + 3 = 18 s.
-//   docs/model.md "Worked timings": "fences at about F + 60 s".
-// - 378 xenserver-2 drops xenserver-1 from its liveset ("Worked timings": "about F + 75 s … F + 78 s");
+// - 357 phase 3 at once: each host's heartbeat domain holds no running peer, so the rendezvous into phase 3 has
+//   nobody to wait for. xenserver-1 has no statefile and no peer: fences (before its statefile watchdog at
+//   297 + 75 = 372); xenserver-2 survives (no partition) and sleeps 15 + 3 = 18 s.
+//   docs/model.md "Worked timings": "fences at about F + 57 s".
+// - 375 xenserver-2 drops xenserver-1 from its liveset ("Worked timings": "about F + 75 s");
 //   its xapi notices at its next 20 s poll, 380, and takes the master lock; the fuse restarts it as master 10 s
 //   later (390, POOL_MASTER_TRANSITION); its new HA monitor waits 20 s for the live hosts to be enabled (410: only
 //   itself), then 20 s more before its first pass (430): HA_HOST_FAILED, the VMs halted, dns restarted at once,
@@ -139,10 +140,10 @@ TEST_F(Tutorial, BothCablesOfTheMasterPulled) {
   const std::string missing = log.missing({
            "357.000000 xenserver-2/ha peer_lost channel=network peer=xenserver-1",
            "357.000000 xenserver-2/ha peer_lost channel=statefile peer=xenserver-1",
-           "360.000000 xenserver-1/ha self_fence reason=statefile_and_peers_lost",
-           "360.000000 vm/dns vm_died host=xenserver-1",
-           "360.000000 xenserver-2/ha survived rule=no_partition",
-           "378.000000 xenserver-2/ha liveset_removed hosts=xenserver-1 live=1",
+           "357.000000 xenserver-1/ha self_fence reason=statefile_and_peers_lost",
+           "357.000000 vm/dns vm_died host=xenserver-1",
+           "357.000000 xenserver-2/ha survived rule=no_partition",
+           "375.000000 xenserver-2/ha liveset_removed hosts=xenserver-1 live=1",
            "380.000000 pool master_changed from=xenserver-1 to=xenserver-2",
            "390.000000 pool alert host=xenserver-2 name=POOL_MASTER_TRANSITION",
            "430.000000 pool alert host=xenserver-1 name=HA_HOST_FAILED",
@@ -151,14 +152,14 @@ TEST_F(Tutorial, BothCablesOfTheMasterPulled) {
            "430.000000 pool alert name=HA_POOL_OVERCOMMITTED",
            "460.000000 vm/ad vm_restart order=1 to=xenserver-2",
            "490.000000 vm/dns vm_running host=xenserver-2",
-           "540.000000 xenserver-1/ha join_aborted reason=statefile_unreachable",
-           // Back at 540 with its cables still out, its xapi reaches the master only at 900 (xapi_host_crashdump.ml
+           "537.000000 xenserver-1/ha join_aborted reason=statefile_unreachable",
+           // Back at 537 with its cables still out, its xapi reaches the master only at 900 (xapi_host_crashdump.ml
            // resynchronise runs in dbsync_slave): HA_HOST_WAS_FENCED then, not while it is cut off.
            "900.000000 pool alert host=xenserver-1 name=HA_HOST_WAS_FENCED",
-           // Its daemon's start failed at 540 (no statefile); xapi's retries every 10 s from there reach 900 as the
-           // statefile returns, and the daemon hears its peer at the next heartbeats.
-           "900.000000 xenserver-1/ha daemon_started",
-           "903.000000 xenserver-2/ha liveset_joined hosts=xenserver-1 live=2",
+           // Its daemon's start failed at 537 (no statefile); xapi's retries every 10 s from there find the
+           // statefile back (900) at 907, and the daemon joins at the next heartbeats.
+           "907.000000 xenserver-1/ha daemon_started",
+           "910.000000 xenserver-2/ha liveset_joined hosts=xenserver-1 live=2",
   });
   EXPECT_TRUE(missing.empty()) << missing << log.dump();
   EXPECT_EQ(pool->master(), 1u);
@@ -184,12 +185,13 @@ TEST_F(Tutorial, SlaveCrashRestartsItsVmsOnTheMaster) {
   build({vm("web", 1, 0, Duration::zero())});
   at(at_s(100), [&] { pool->crash(1); });
   queue.run_until(at_s(600));
-  // Last heartbeat and slot update of xenserver-2 at 99; both age out at 159; phase 3 at 162; 18 s sleep. The
-  // master's HA monitor is not woken by the liveset change: its loop (20 s from time 0) passes at 200.
-  EXPECT_TRUE(log.has("162.000000 xenserver-1/ha survived rule=no_partition")) << log.dump();
-  EXPECT_TRUE(log.has("180.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1")) << log.dump();
-  EXPECT_TRUE(log.has("200.000000 pool alert host=xenserver-2 name=HA_HOST_FAILED")) << log.dump();
-  EXPECT_TRUE(log.has("200.000000 vm/web vm_restart order=0 to=xenserver-1")) << log.dump();
+  // Last heartbeat and slot update of xenserver-2 at 99; both age out at 159; phase 3 at once (no running peer
+  // to rendezvous with); 18 s sleep. The master's HA monitor is not woken by the liveset change: its loop (20 s
+  // from time 0) passes at 180.
+  EXPECT_TRUE(log.has("159.000000 xenserver-1/ha survived rule=no_partition")) << log.dump();
+  EXPECT_TRUE(log.has("177.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1")) << log.dump();
+  EXPECT_TRUE(log.has("180.000000 pool alert host=xenserver-2 name=HA_HOST_FAILED")) << log.dump();
+  EXPECT_TRUE(log.has("180.000000 vm/web vm_restart order=0 to=xenserver-1")) << log.dump();
   EXPECT_EQ(pool->master(), 0u);
 }
 
@@ -210,14 +212,14 @@ TEST_F(Tutorial, APowerLossRaisesHostWasFencedWhenTheHostIsBack) {
 }
 
 // The phase-4 sleep is max(Wh, Ws) - min(T1, T2) + max(t1, t2) (sm.c fault_handler): 75 - 60 + 3 = 18 s at the
-// derived timers (SlaveCrashRestartsItsVmsOnTheMaster: liveset at 180); with Ws = 90 s, 33 s (195); with
-// Wh = 100 s, 43 s (205).
+// derived timers (SlaveCrashRestartsItsVmsOnTheMaster: phase 3 at 159, liveset at 177); with Ws = 90 s, 33 s
+// (192); with Wh = 100 s, 43 s (202).
 TEST(FaultHandler, ThePhaseFourSleepFollowsTheWatchdogs) {
   const std::vector<std::pair<std::function<void(World&)>, const char*>> cases{
       {[](World& w) { w.statefile_watchdog = Duration::seconds(90); },
-       "195.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1"},
+       "192.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1"},
       {[](World& w) { w.heartbeat_watchdog = Duration::seconds(100); },
-       "205.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1"},
+       "202.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1"},
   };
   for (const auto& [tune, line] : cases) {
     World w;
@@ -225,7 +227,7 @@ TEST(FaultHandler, ThePhaseFourSleepFollowsTheWatchdogs) {
     w.build({vm("web", 1, 0, Duration::zero())});
     w.at(at_s(100), [&w] { w.pool->crash(1); });
     w.queue.run_until(at_s(600));
-    EXPECT_TRUE(w.log.has("162.000000 xenserver-1/ha survived rule=no_partition")) << w.log.dump();
+    EXPECT_TRUE(w.log.has("159.000000 xenserver-1/ha survived rule=no_partition")) << w.log.dump();
     EXPECT_TRUE(w.log.has(line)) << w.log.dump();
   }
 }
@@ -274,22 +276,23 @@ TEST_F(Tutorial, ANetworkLossDuringRule2FencesEveryone) {
   at(at_s(100), [&] { storage.fail_array(sr); });
   at(at_s(300), [&] { pool->partition({{0}, {1}}); });
   queue.run_until(at_s(600));
-  EXPECT_TRUE(log.has("360.000000 xenserver-1/ha self_fence reason=statefile_and_peers_lost")) << log.dump();
-  EXPECT_TRUE(log.has("360.000000 xenserver-2/ha self_fence reason=statefile_and_peers_lost")) << log.dump();
+  // Lost at 357, each hearing nobody on either channel: phase 3 at once, no rendezvous round.
+  EXPECT_TRUE(log.has("357.000000 xenserver-1/ha self_fence reason=statefile_and_peers_lost")) << log.dump();
+  EXPECT_TRUE(log.has("357.000000 xenserver-2/ha self_fence reason=statefile_and_peers_lost")) << log.dump();
 }
 
 // Survival rule 2 counts every configured host, not only the liveset (sm.c test_Survival_Rule loops over
 // _is_configured_host): a host that crashed earlier is neither on the network nor excluded, so when the array goes
-// the survivor fails the test and fences. The slave crashes at 100 (liveset at 180, as in the crash tests); the array
-// fails at 400 and phase 3 comes 62 s later, as for the whole-array loss at 100 (162): 462, where without the
-// crashed host it would survive by rule 2 (the next test).
+// the survivor fails the test and fences. The slave crashes at 100 (liveset at 177, as in the crash tests); the array
+// fails at 400 and the own slot is lost 59 s later; with no peer to rendezvous with, phase 3 follows at once: 459,
+// where without the crashed host it would survive by rule 2 (the next test).
 TEST_F(Tutorial, Rule2FailsWithAHostCrashedEarlier) {
   build({vm("web", 0, 0, Duration::zero())});
   at(at_s(100), [&] { pool->crash(1); });
   at(at_s(400), [&] { storage.fail_array(sr); });
   queue.run_until(at_s(700));
-  EXPECT_TRUE(log.has("180.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1")) << log.dump();
-  EXPECT_TRUE(log.has("462.000000 xenserver-1/ha self_fence reason=statefile_and_peers_lost")) << log.dump();
+  EXPECT_TRUE(log.has("177.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1")) << log.dump();
+  EXPECT_TRUE(log.has("459.000000 xenserver-1/ha self_fence reason=statefile_and_peers_lost")) << log.dump();
   for (const auto& line : log.lines) {
     EXPECT_EQ(line.find("survival_rule_2"), std::string::npos) << line;
     EXPECT_EQ(line.find("HA_STATEFILE_LOST"), std::string::npos) << line;
@@ -303,7 +306,8 @@ TEST_F(Tutorial, Rule2HoldsWithAHostRebootingCleanly) {
   at(at_s(390), [&] { pool->reboot(1); });
   at(at_s(400), [&] { storage.fail_array(sr); });
   queue.run_until(at_s(500));
-  EXPECT_TRUE(log.has("462.000000 xenserver-1/ha survived rule=survival_rule_2")) << log.dump();
+  // Its handler starts at 447 (the slave gone) and waits in phase 1 for its own stale slot, lost at 459.
+  EXPECT_TRUE(log.has("459.000000 xenserver-1/ha survived rule=survival_rule_2")) << log.dump();
   for (const auto& line : log.lines) EXPECT_EQ(line.find("self_fence"), std::string::npos) << line;
 }
 
@@ -603,7 +607,7 @@ TEST_F(Tutorial, ASlaveToolstackBackAfterTheMasterDiedTakesOver) {
 }
 
 // A hung master toolstack restarts nothing: the HA monitor is a thread of xapi (xapi_ha.ml). xenserver-1's xapi
-// hangs at 50, the slave crashes at 100 and leaves the liveset at 180, but web is not restarted. The toolstack is
+// hangs at 50, the slave crashes at 100 and leaves the liveset at 177, but web is not restarted. The toolstack is
 // back at 300: a new monitor waits for the hosts (320: only the master is live), then its loop (340) restarts web.
 TEST_F(Tutorial, AHungMasterToolstackRestartsNothing) {
   build({vm("web", 1, 0, Duration::zero())});
@@ -612,7 +616,7 @@ TEST_F(Tutorial, AHungMasterToolstackRestartsNothing) {
   at(at_s(300), [&] { pool->xapi_restore(0); });
   queue.run_until(at_s(600));
   const std::string missing = log.missing({
-      "180.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1",
+      "177.000000 xenserver-1/ha liveset_removed hosts=xenserver-2 live=1",
       "300.000000 xenserver-1 xapi_restored",
       "340.000000 pool alert host=xenserver-2 name=HA_HOST_FAILED",
       "340.000000 vm/web vm_restart order=0 to=xenserver-1",
@@ -854,21 +858,20 @@ TEST(Election, AHostInMaintenanceIsEnabledAgainWhenItFollowsANewMaster) {
   EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
 }
 
-// Phase 3 decides from the domains as they stood at the end of phase 2 (xhad's stable view), and a survivor in
-// its phase-4 sleep reports only the hosts it kept that it still has. Four hosts, T = 60 s, grid every 3 s:
+// Phase 3 decides from the domains as they stood at the end of phase 2 (xhad's stable view), and a partition
+// after a host has fenced is merged at the phase-2 timeout. Four hosts, T = 60 s, grid every 3 s:
 // - 100 xs1 loses both NICs: last heartbeat and slot at 99, so everyone loses it (and it everyone, its own slot
-//   too) at 159; every phase 2 agrees at once. 160.3 its cables are back, 161.4 a partition {xs1, xs2} |
-//   {xs3, xs4} cuts the management network before the 162 heartbeats, so xs1 and xs2 hear each other at 162.
-// - 162 phase 3 from the 159 view: xs1 has no statefile and no peer, fences (statefile_and_peers_lost; from its
-//   view at 162 it would be statefile_lost_peer_has_it, xs2 being back). xs2, xs3, xs4 survive, no partition.
-//   xs2 hears xs1 again at 162, but within its handler (join_block: xs1 stays out of its domains), so its sleep
-//   is not extended: all three drop xs1 at 180, and at the 200 poll xs2, the lowest index, takes the lock.
-// - 219 xs3 and xs4 lose xs2 (last heard at 159). xs2's own handler waits in phase 1 for xs1's stale heartbeat
-//   to leave (222), and xs3 and xs4 wait for it at the rendezvous into phase 2 (xs2 is on their statefile). From
-//   222 xs2 reports a heartbeat domain of its own, so no view agrees and phase 2 runs to 222 + T = 282: the merge
-//   keeps {xs3, xs4} (get_partition_score), xs2 fences and xs3 and xs4 survive by the largest partition. They
-//   sleep 18 + T (xs2 is still on the statefile): liveset at 360, xs3 master at its 370 poll (its xapi restarted
-//   at 210 to follow xs2, one fuse after its 200 poll found xs2 master, and its loop starts there).
+//   too) at 159; every phase 2 agrees at once. xs1 hears no running peer, so its rendezvous into phase 3 waits
+//   for nobody: it fences at 159 (statefile_and_peers_lost), on the view it lost its peers with, although its
+//   cables are back at 160.3 and it would hear xs2 at 162. 161.4 a partition {xs1, xs2} | {xs3, xs4} cuts the
+//   management network before the 162 heartbeats.
+// - 162 xs2, xs3, xs4 survive after the 3 s round, no partition; all three drop xs1 at 180, and at the 200 poll
+//   xs2, the lowest index, takes the lock.
+// - 219 xs3 and xs4 lose xs2 (last heard at 159), and xs2 them. No view agrees, so phase 2 runs to 219 + T = 279:
+//   the merge keeps {xs3, xs4} (get_partition_score), xs2 fences and xs3 and xs4 survive by the largest
+//   partition. They sleep 18 + T (xs2 is still on the statefile): liveset at 357, xs3 master at its 370 poll
+//   (its xapi restarted at 210 to follow xs2, one fuse after its 200 poll found xs2 master, and its loop starts
+//   there).
 TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
   SplitWorld w(4);
   w.at(at_s(100), [&] {
@@ -883,19 +886,18 @@ TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
   w.queue.run_until(at_s(400));
   const std::string missing = w.log.missing({
            "159.000000 xs1/ha fault_handler_started",
-           "162.000000 xs1/ha peer_seen channel=network peer=xs2",
-           "162.000000 xs1/ha self_fence reason=statefile_and_peers_lost",
+           "159.000000 xs1/ha self_fence reason=statefile_and_peers_lost",
            "162.000000 xs2/ha survived rule=no_partition",
            "162.000000 xs3/ha survived rule=no_partition",
            "180.000000 xs3/ha liveset_removed hosts=xs1 live=3",
            "180.000000 xs2/ha liveset_removed hosts=xs1 live=3",
            "200.000000 pool master_changed from=xs1 to=xs2",
            "219.000000 xs3/ha peer_lost channel=network peer=xs2",
-           "222.000000 xs2/ha peer_lost channel=network peer=xs1",
-           "282.000000 xs3/ha survived rule=largest_partition",
-           "282.000000 xs4/ha survived rule=largest_partition",
-           "282.000000 xs2/ha self_fence reason=smaller_partition",
-           "360.000000 xs3/ha liveset_removed hosts=xs2 live=2",
+           "219.000000 xs2/ha peer_lost channel=network peer=xs3",
+           "279.000000 xs3/ha survived rule=largest_partition",
+           "279.000000 xs4/ha survived rule=largest_partition",
+           "279.000000 xs2/ha self_fence reason=smaller_partition",
+           "357.000000 xs3/ha liveset_removed hosts=xs2 live=2",
            "370.000000 pool master_changed from=xs2 to=xs3",
   });
   EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
@@ -909,9 +911,10 @@ TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
 // - 121 xs1's storage hangs after its 120 cycle (its watchdog would fire at 195).
 // - 159 they lose each other's heartbeats; xs1 loses xs2's slot (last written 99). xs2 keeps xs1 on the
 //   statefile until 130 + T = 190, not 99 + T = 159.
-// - xs1: its own slot lapses at 180 (120 + T); phase 3 at 183 with no statefile and no peer: it fences.
-// - xs2: phase 1 waits for xs1's stale slot to leave (190); phase 3 at 193 (no partition), sleeps 18 s, drops
-//   xs1 at 211 and is master at its 220 poll. Timing xs1's slot out from the 99 read instead, it dropped xs1 at
+// - xs1: its own slot lapses at 180 (120 + T); phase 3 at once (no peer to rendezvous with), with no statefile
+//   and no peer: it fences.
+// - xs2: phase 1 waits for xs1's stale slot to leave (190); phase 3 at once (no partition), sleeps 18 s, drops
+//   xs1 at 208 and is master at its 220 poll. Timing xs1's slot out from the 99 read instead, it dropped xs1 at
 //   180 and took the lock at 180 while xs1 still acted as master: two masters (swarm seed 25299).
 TEST(FaultHandler, AReaderBackFromAStatefileOutageSeesTheSlotsWrittenMeanwhile) {
   SplitWorld w(2);
@@ -930,10 +933,10 @@ TEST(FaultHandler, AReaderBackFromAStatefileOutageSeesTheSlotsWrittenMeanwhile) 
       "159.000000 xs2/ha peer_lost channel=network peer=xs1",
       "159.000000 xs2/ha fault_handler_started",
       "180.000000 xs1/ha peer_lost channel=statefile peer=xs1",
-      "183.000000 xs1/ha self_fence reason=statefile_and_peers_lost",
+      "180.000000 xs1/ha self_fence reason=statefile_and_peers_lost",
       "190.000000 xs2/ha peer_lost channel=statefile peer=xs1",
-      "193.000000 xs2/ha survived rule=no_partition",
-      "211.000000 xs2/ha liveset_removed hosts=xs1 live=1",
+      "190.000000 xs2/ha survived rule=no_partition",
+      "208.000000 xs2/ha liveset_removed hosts=xs1 live=1",
       "220.000000 pool master_changed from=xs1 to=xs2",
   });
   EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
@@ -1019,10 +1022,10 @@ TEST(FaultHandler, AHungStatefileFencesByItsWatchdog) {
 
 // A protected VM that does not fit (docs/model.md "HA monitor and restarts"): big (20 GiB) on xenserver-2, which
 // crashes at 100; xenserver-1 (32 GiB) already runs filler (20 GiB, not protected), so no plan exists from the
-// start. At the monitor's first pass after the liveset changed at 180 (99 + T + 3 + 18), 200, big finds no host with
+// start. At the monitor's first pass after the liveset changed at 177 (99 + T + 18), 180, big finds no host with
 // room: vm_restart_failed and, once, HA_PROTECTED_VM_RESTART_FAILED. filler is shut down at 300; the monitor passes
-// every 20 s but a failed VM waits more than 120 s after its last attempt, so the pass of 320 leaves it (exactly
-// 120 s) and the one of 340 restarts it.
+// every 20 s but a failed VM waits more than 120 s after its last attempt, so the pass of 300 leaves it (exactly
+// 120 s) and the one of 320 restarts it.
 TEST_F(Tutorial, AProtectedVmThatDidNotFitIsRetriedOnceMemoryFrees) {
   VmConfig big = vm("big", 1, 0, Duration::zero());
   big.memory = 20 * gib;
@@ -1035,12 +1038,12 @@ TEST_F(Tutorial, AProtectedVmThatDidNotFitIsRetriedOnceMemoryFrees) {
   queue.run_until(at_s(700));
   const std::string missing = log.missing({
       "0.000000 pool alert name=HA_POOL_OVERCOMMITTED",
-      "200.000000 pool alert host=xenserver-2 name=HA_HOST_FAILED",
-      "200.000000 vm/big vm_restart_failed reason=no_capacity",
-      "200.000000 pool alert name=HA_PROTECTED_VM_RESTART_FAILED vm=big",
+      "180.000000 pool alert host=xenserver-2 name=HA_HOST_FAILED",
+      "180.000000 vm/big vm_restart_failed reason=no_capacity",
+      "180.000000 pool alert name=HA_PROTECTED_VM_RESTART_FAILED vm=big",
       "300.000000 vm/filler vm_shutdown",
-      "340.000000 vm/big vm_restart order=0 to=xenserver-1",
-      "400.000000 vm/big vm_running host=xenserver-1",
+      "320.000000 vm/big vm_restart order=0 to=xenserver-1",
+      "380.000000 vm/big vm_running host=xenserver-1",
   });
   EXPECT_TRUE(missing.empty()) << missing << log.dump();
   EXPECT_EQ(std::count_if(log.lines.begin(), log.lines.end(),
