@@ -187,26 +187,37 @@ void Xhad::settle() {
   std::stable_sort(batch.begin(), batch.end(), [](const DomainChange& a, const DomainChange& b) {
     return std::tie(a.observer, a.peer, a.channel) < std::tie(b.observer, b.peer, b.channel);
   });
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const DomainChange& d = batch[i];
-    if (i + 1 < batch.size() && batch[i + 1].observer == d.observer && batch[i + 1].peer == d.peer &&
-        batch[i + 1].channel == d.channel) {
-      continue;
+  // Each observer's changes of the instant are applied together, then its daemon acts on them once: a fault
+  // handler that starts now holds the domains as they stand after all of them (its join_block keeps out only
+  // hosts that enter later).
+  std::size_t i = 0;
+  while (i < batch.size()) {
+    const HostIndex observer = batch[i].observer;
+    bool changed = false, lost = false;
+    for (; i < batch.size() && batch[i].observer == observer; ++i) {
+      const DomainChange& d = batch[i];
+      if (i + 1 < batch.size() && batch[i + 1].observer == d.observer && batch[i + 1].peer == d.peer &&
+          batch[i + 1].channel == d.channel) {
+        continue;
+      }
+      Link& l = ctx.transport->link(d.observer, d.peer, d.channel);
+      if (!daemons_[d.observer].running() || l.in_domain == d.enter) continue;
+      l.in_domain = d.enter;
+      if (!d.enter) ctx.fault_handler.left(d.observer, d.peer, d.channel);
+      ctx.publish(ctx.ha_source(d.observer), d.enter ? Rec::peer_seen : Rec::peer_lost,
+                  {{"channel", std::string(to_token(d.channel))}, {"peer", ctx.name(d.peer)}});
+      if (!d.enter && d.observer == d.peer && d.channel == Channel::statefile && daemons_[d.observer].joining()) {
+        // sm.c update_sfdomain_sub: its own slot stale for T2 (a hung I/O) clears SF_access, and
+        // test_Start_Criteria returns MTC_ERROR_SM_NOSTATEFILE: the start aborts, and xapi starts the daemon
+        // again once the statefile is back.
+        abort_start(d.observer);
+        changed = false;
+        continue;
+      }
+      changed = true;
+      lost = lost || (!d.enter && daemons_[d.observer].liveset[d.peer]);
     }
-    Link& l = ctx.transport->link(d.observer, d.peer, d.channel);
-    if (!daemons_[d.observer].running() || l.in_domain == d.enter) continue;
-    l.in_domain = d.enter;
-    if (!d.enter) ctx.fault_handler.left(d.observer, d.peer, d.channel);
-    ctx.publish(ctx.ha_source(d.observer), d.enter ? Rec::peer_seen : Rec::peer_lost,
-                {{"channel", std::string(to_token(d.channel))}, {"peer", ctx.name(d.peer)}});
-    if (!d.enter && d.observer == d.peer && d.channel == Channel::statefile && daemons_[d.observer].joining()) {
-      // sm.c update_sfdomain_sub: its own slot stale for T2 (a hung I/O) clears SF_access, and
-      // test_Start_Criteria returns MTC_ERROR_SM_NOSTATEFILE: the start aborts, and xapi starts the daemon again
-      // once the statefile is back.
-      abort_start(d.observer);
-      continue;
-    }
-    domains_changed(d.observer, !d.enter && daemons_[d.observer].liveset[d.peer]);
+    if (changed && daemons_[observer].running()) domains_changed(observer, lost);
   }
   for (HostIndex h = 0; h < ctx.n(); ++h) ctx.fault_handler.try_agree(h);
 }
