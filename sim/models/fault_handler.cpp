@@ -48,7 +48,7 @@ void FaultHandler::left(HostIndex h, HostIndex p, Channel c) {
 // manager loop waits for the next event only once fault_handler() returns). So a stream of changes cannot hold a
 // host in its handler past the survivors' phase-4 sleep. Phase 1 waits for the domains to be stable, so a loss
 // then is part of this run: it may make them stable.
-void FaultHandler::start(HostIndex h) {
+void FaultHandler::start(HostIndex h, std::optional<HostIndex> called_by) {
   FaultHandlerRun& run = runs_[h];
   if (run.phase == FaultHandlerPhase::waiting) {
     check_stable(h);
@@ -59,7 +59,11 @@ void FaultHandler::start(HostIndex h) {
     run.rerun = true;
     return;
   }
-  ctx.publish(ctx.ha_source(h), Rec::fault_handler_started);
+  if (called_by) {
+    ctx.publish(ctx.ha_source(h), Rec::fault_handler_started, {{"by", ctx.name(*called_by)}});
+  } else {
+    ctx.publish(ctx.ha_source(h), Rec::fault_handler_started);
+  }
   run.start = ctx.queue.now();
   run.held_hbd.assign(ctx.n(), false);
   run.held_sfd.assign(ctx.n(), false);
@@ -69,7 +73,24 @@ void FaultHandler::start(HostIndex h) {
   }
   ctx.queue.cancel(run.event);
   run.phase = FaultHandlerPhase::waiting;
+  call_peers(h);
   check_stable(h);
+}
+
+// The run's first heartbeats carry SM_PHASE_FHREADY, sent at once (sm.c wait_fh_event, then rendezvous into
+// phase 1 with hb_send_hb_now). A live daemon outside a fault handler that receives one starts its own
+// (heartbeat.c: need_fh on an FHREADY packet, start_fh(TRUE), sm.c force_requested in SM_PHASE_STARTED), and calls
+// its own peers in turn. Only the network carries it; it reaches the peers within the instant, once the changes
+// of the instant are applied.
+void FaultHandler::call_peers(HostIndex h) {
+  const std::uint64_t life = ctx.machines[h].life;
+  ctx.queue.schedule_in(Duration::zero(), Phase::decision, [this, h, life] {
+    if (ctx.machines[h].life != life || runs_[h].phase == FaultHandlerPhase::idle) return;
+    for (HostIndex p = 0; p < ctx.n(); ++p) {
+      if (p == h || !ctx.xhad[p].live() || runs_[p].phase != FaultHandlerPhase::idle) continue;
+      if (ctx.transport->delivering(p, h, Channel::network)) start(p, h);
+    }
+  });
 }
 
 // Phase 1: wait until no peer in a domain is stale (xhad sm.c wait_until_HBSF_state_stable: its last update is more
@@ -112,8 +133,8 @@ void FaultHandler::check_stable(HostIndex h) {
 
 // The rendezvous into phase 2 (sm.c rendezvous(SM_PHASE_FH1DONE, SM_PHASE_FH2, ...) on heartbeat and statefile,
 // rendezvous_wait): phase 2 starts once no live host of h's domains is still in its phase 1. The rendezvous has no
-// timeout; a host that falls silent leaves the domain after T. A host running no fault handler does not hold it
-// (xhad would pull it into one with its FHREADY heartbeats: not modelled).
+// timeout; a host that falls silent leaves the domain after T. A host running no fault handler does not hold it:
+// one that hears h has been called into its own (call_peers); one that does not hear h is not waited for.
 void FaultHandler::meet(HostIndex h) {
   if (runs_[h].phase != FaultHandlerPhase::meeting) return;
   const std::vector<bool>& liveset = ctx.xhad[h].liveset;

@@ -64,8 +64,9 @@ class FaultHandler {
   // p left h's domain on c: while h's handler runs it does not come back into the run's view.
   void left(HostIndex h, HostIndex p, Channel c);
 
-  // A host of h's liveset left a domain: the handler starts, or runs again once it ends.
-  void start(HostIndex h);
+  // A host of h's liveset left a domain, or `called_by`'s starting handler called h's (FHREADY): the handler
+  // starts, or runs again once it ends.
+  void start(HostIndex h, std::optional<HostIndex> called_by = std::nullopt);
   // Phase 1: whether the domains are stable yet; when they are, phase 2 starts.
   void check_stable(HostIndex h);
   // Phase 2: whether the views agree now.
@@ -78,6 +79,7 @@ class FaultHandler {
   std::vector<HostIndex> partition_of(HostIndex x) const;
 
  private:
+  void call_peers(HostIndex h);
   void meet(HostIndex h);
   void release_meetings();
   void start_agreeing(HostIndex h);

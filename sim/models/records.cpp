@@ -65,8 +65,9 @@ constexpr std::array<RecordSpec, 72> record_table{{
     {Rec::liveset_joined, "liveset_joined", ha_daemon, "hosts,live", no_host, no_vm, "hosts added to its liveset"},
     {Rec::liveset_removed, "liveset_removed", ha_daemon, "hosts,live", no_host, no_vm,
      "hosts removed from its liveset at the end of the fault handler's phase-4 sleep"},
-    {Rec::fault_handler_started, "fault_handler_started", ha_daemon, "", no_host, no_vm,
-     "a host of its liveset left a domain: the fault handler runs"},
+    {Rec::fault_handler_started, "fault_handler_started", ha_daemon, "by", no_host, no_vm,
+     "a host of its liveset left a domain, or (by=HOST) that host's starting fault handler called this one: the "
+     "fault handler runs"},
     {Rec::survived, "survived", ha_daemon, "rule", no_host, no_vm,
      "the survival rule it survives by: no_partition, largest_partition or survival_rule_2"},
     {Rec::self_fence, "self_fence", ha_daemon, "reason", HostState::fenced, no_vm,
