@@ -430,6 +430,13 @@ void Xhad::form_liveset(const std::vector<HostIndex>& members) {
       if (x != j) ctx.transport->schedule_fence_check(j, x);
     }
   }
+  // A member that already misses another from its domains (lost at this very instant) counts the loss against
+  // its new liveset: the formation is taken as coming first in the instant, and xhad's start_fh then sees a host
+  // of its liveset leave. Taken the other way, xhad would adopt a liveset holding a host it no longer hears and
+  // never run a handler for it, while that host's own handler removes it.
+  for (const HostIndex j : members) {
+    if (liveset_host_missing(j)) ctx.fault_handler.start(j);
+  }
 }
 
 // xhad's join: a joining host first waits until every live host has it out of its liveset
