@@ -20,6 +20,9 @@ void FaultHandler::halt(HostIndex h) {
     last_hbd_[h][q] = in_view(h, q, Channel::network);
     last_sfd_[h][q] = in_view(h, q, Channel::statefile);
   }
+  // Its daemon has just stopped, so the transport no longer counts it as hearing itself; until now it did, and
+  // its last report says so.
+  last_hbd_[h][h] = true;
   FaultHandlerRun& run = runs_[h];
   ctx.queue.cancel(run.event);
   run.phase = FaultHandlerPhase::idle;
