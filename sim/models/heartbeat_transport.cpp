@@ -72,6 +72,7 @@ SimTime HeartbeatTransport::last_write(HostIndex p) const {
 }
 
 void HeartbeatTransport::reads_resumed(HostIndex h) {
+  read_resumed(h);
   for (HostIndex p = 0; p < ctx.n(); ++p) {
     // A peer still writing is heard at its next cycle, as ever; one that stopped is read as it last wrote.
     if (p == h || delivering(h, p, Channel::statefile)) continue;

@@ -35,6 +35,7 @@ struct Link {
   bool delivering = false;  // compressed: p's heartbeats (or slot updates) reach h now
   bool in_domain = false;
   SimTime first;            // compressed: first grid instant delivered since delivering began
+  SimTime written_from;     // compressed, statefile: the peer's first slot write since delivering began
   SimTime last;             // the last one heard (compressed: kept up to date once delivering stopped)
   SimTime deadline;         // the leave, unless heard again by then (compressed: of the pending leave)
   std::optional<SimTime> leave_found;  // messages: when the leave watchdog last found it gone
@@ -83,6 +84,8 @@ class HeartbeatTransport {
   void reset_link(Link& l);
   // p's slot, written before and not yet read by h, is read now (h does not hear p's writes now).
   virtual void heard_late(HostIndex h, HostIndex p) = 0;
+  // h's hung read completed now (message mode: its next cycle finds changed only the slots written after it).
+  virtual void read_resumed(HostIndex) {}
   PoolContext& ctx;
   std::vector<std::vector<Link>> net_, sf_;  // [observer][peer]
   std::vector<SimTime> last_write_;          // per host: its last statefile cycle before its daemon last stopped

@@ -31,7 +31,7 @@ class CompressedHeartbeats final : public HeartbeatTransport {
   SimTime last_heard(HostIndex h, HostIndex p, Channel c) const override {
     const Link& l = c == Channel::network ? net_[h][p] : sf_[h][p];
     if (!l.delivering) return l.last;
-    const SimTime g = grid_at_or_before(ctx.xhad[p].anchor, period(c), ctx.queue.now(), sent_now());
+    const SimTime g = grid_at_or_before(ctx.xhad[clock(h, p, c)].anchor, period(c), ctx.queue.now(), sent_now());
     return g >= l.first ? g : l.last;
   }
 
@@ -62,26 +62,69 @@ class CompressedHeartbeats final : public HeartbeatTransport {
   }
 
  private:
+  // Whose grid the observer hears the peer on: a heartbeat arrives as it is sent, a slot is found changed at the
+  // observer's next read (xha statefile.c readsf: updateclock = readclock).
+  static HostIndex clock(HostIndex h, HostIndex p, Channel c) { return c == Channel::statefile ? h : p; }
+
+  bool reads(HostIndex h) const { return ctx.xhad[h].running() && ctx.statefile.writes(h); }
+
   void update_link(HostIndex h, HostIndex p, Channel c) {
     Link& l = link(h, p, c);
     const bool now_delivering = delivering(h, p, c);
-    if (now_delivering == l.delivering) return;
-    const SimTime heard = last_heard(h, p, c);  // while it was still delivering
-    l.delivering = now_delivering;
     const SimTime now = ctx.queue.now();
     EventQueue& queue = ctx.queue;
+    if (now_delivering == l.delivering) {
+      // A read still to come of a stopped writer's last slot does not happen once the reader stops reading: the
+      // last change it found is the one its previous read found.
+      const bool read_pending = l.last > now || (l.last == now && !sent_now());
+      if (c == Channel::statefile && p != h && !l.delivering && l.in_domain && read_pending && !reads(h)) {
+        l.last = l.last - period(c);
+        l.deadline = std::max(l.last + timeout(c), now);
+        queue.cancel(l.leave);
+        l.leave = queue.schedule_at(l.deadline, Phase::protocol, [this, h, p, c] { ctx.xhad.found(h, p, c, false); });
+      }
+      return;
+    }
+    const SimTime heard = last_heard(h, p, c);  // while it was still delivering
+    l.delivering = now_delivering;
     if (now_delivering) {
       l.first = grid_at_or_after(ctx.xhad[p].anchor, period(c), now, !sent_now());
+      l.written_from = l.first;
+      if (c == Channel::statefile) l.first = grid_at_or_after(ctx.xhad[h].anchor, period(c), l.first, true);
       // A pending leave stays when the first heartbeat that now gets through comes after it: the peer is lost at
       // its deadline and seen again at that heartbeat (a heartbeat at the very deadline keeps it, as in message
       // mode).
       const bool leave_first = queue.pending(l.leave) && l.deadline < l.first;
       if (!leave_first) queue.cancel(l.leave);
       if (!l.in_domain || leave_first) {
-        l.enter = queue.schedule_at(l.first, Phase::protocol, [this, h, p, c] { ctx.xhad.found(h, p, c, true); });
+        l.enter = queue.schedule_at(l.first, Phase::protocol, [this, h, p, c] {
+          ctx.xhad.found(h, p, c, true);
+          // A writer that stopped before this first read, while an earlier leave was still pending, leaves T2
+          // after its last write is found (update_link's stop).
+          Link& entered = link(h, p, c);
+          if (!entered.delivering && !ctx.queue.pending(entered.leave) && entered.deadline > ctx.queue.now()) {
+            entered.leave = ctx.queue.schedule_at(entered.deadline, Phase::protocol,
+                                                  [this, h, p, c] { ctx.xhad.found(h, p, c, false); });
+          }
+        });
       }
       if (c == Channel::network) schedule_fence_check(h, p);
       return;
+    }
+    if (c == Channel::statefile && p != h && reads(h)) {
+      // The writer stopped and the reader reads on: the writer's last write since delivering began is found at
+      // the reader's first read at or after it (a pending enter stays), and it leaves T2 after that read.
+      const SimTime w = grid_at_or_before(ctx.xhad[p].anchor, period(c), now, sent_now());
+      if (w >= l.written_from) {
+        const SimTime found = grid_at_or_after(ctx.xhad[h].anchor, period(c), w, true);
+        l.last = std::max(heard, found);
+        l.deadline = std::max(l.last + timeout(c), now);
+        if (!(queue.pending(l.leave) && queue.pending(l.enter))) queue.cancel(l.leave);
+        if (!queue.pending(l.leave)) {
+          l.leave = queue.schedule_at(l.deadline, Phase::protocol, [this, h, p, c] { ctx.xhad.found(h, p, c, false); });
+        }
+        return;
+      }
     }
     if (queue.cancel(l.enter)) return;  // it stopped before its first heartbeat arrived
     // Not in the domain and no enter pending: unless its first heartbeat arrived at this very instant (the

@@ -157,9 +157,10 @@ TEST_F(Tutorial, BothCablesOfTheMasterPulled) {
            // resynchronise runs in dbsync_slave): HA_HOST_WAS_FENCED then, not while it is cut off.
            "900.000000 pool alert host=xenserver-1 name=HA_HOST_WAS_FENCED",
            // Its daemon's start failed at 537 (no statefile); xapi's retries every 10 s from there find the
-           // statefile back (900) at 907, and the daemon joins at the next heartbeats.
+           // statefile back (900) at 907. Its reads run on its own 3 s grid from 907, so it finds xenserver-2's
+           // slot at 910; xenserver-2, reading at 909 and 912, finds its first write (910) at 912: joined then.
            "907.000000 xenserver-1/ha daemon_started",
-           "910.000000 xenserver-2/ha liveset_joined hosts=xenserver-1 live=2",
+           "912.000000 xenserver-2/ha liveset_joined hosts=xenserver-1 live=2",
   });
   EXPECT_TRUE(missing.empty()) << missing << log.dump();
   EXPECT_EQ(pool->master(), 1u);
