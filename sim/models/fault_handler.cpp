@@ -112,10 +112,9 @@ void FaultHandler::check_stable(HostIndex h) {
       stale = true;
       // Stale: it leaves the domain (and this runs again), or its next heartbeat makes it fresh. A stopped
       // daemon leaves at its deadline, unless it starts again and is heard by then: recheck then too.
-      // (A slot is found changed at h's own reads.)
-      const HostIndex clock = c == Channel::statefile ? h : p;
       const SimTime next = ctx.xhad[p].running()
-                               ? grid_at_or_after(ctx.xhad[clock].anchor, transport.period(c), now, false)
+                               ? grid_at_or_after(ctx.xhad[HeartbeatTransport::clock(h, p, c)].anchor,
+                                                  transport.period(c), now, false)
                                : std::max(ctx.transport->link(h, p, c).deadline, now);
       if (!recheck || next < *recheck) recheck = next;
     }

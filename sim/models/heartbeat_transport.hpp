@@ -59,6 +59,10 @@ class HeartbeatTransport {
   // The daemon of `observer` stopped: what it knew of its peers is gone.
   void reset_links(HostIndex observer);
 
+  // Whose grid h hears p on: a heartbeat arrives as it is sent, a slot is found changed at h's own next read
+  // (xha statefile.c readsf: updateclock = readclock).
+  static HostIndex clock(HostIndex h, HostIndex p, Channel c) { return c == Channel::statefile ? h : p; }
+
   Duration period(Channel c) const;   // t1 or t2
   Duration timeout(Channel c) const;  // T1 or T2
   // Grid sends at `now` have happened once the protocol band has begun.

@@ -57,14 +57,15 @@ class CompressedHeartbeats final : public HeartbeatTransport {
     l.deadline = now + timeout(Channel::statefile);
     if (!l.in_domain) ctx.xhad.found(h, p, Channel::statefile, true);
     ctx.queue.cancel(l.leave);
-    l.leave = ctx.queue.schedule_at(l.deadline, Phase::protocol,
-                                    [this, h, p] { ctx.xhad.found(h, p, Channel::statefile, false); });
+    schedule_leave(h, p, Channel::statefile);
   }
 
  private:
-  // Whose grid the observer hears the peer on: a heartbeat arrives as it is sent, a slot is found changed at the
-  // observer's next read (xha statefile.c readsf: updateclock = readclock).
-  static HostIndex clock(HostIndex h, HostIndex p, Channel c) { return c == Channel::statefile ? h : p; }
+  // The link's leave at its deadline.
+  void schedule_leave(HostIndex h, HostIndex p, Channel c) {
+    Link& l = link(h, p, c);
+    l.leave = ctx.queue.schedule_at(l.deadline, Phase::protocol, [this, h, p, c] { ctx.xhad.found(h, p, c, false); });
+  }
 
   bool reads(HostIndex h) const { return ctx.xhad[h].running() && ctx.statefile.writes(h); }
 
@@ -81,7 +82,7 @@ class CompressedHeartbeats final : public HeartbeatTransport {
         l.last = l.last - period(c);
         l.deadline = std::max(l.last + timeout(c), now);
         queue.cancel(l.leave);
-        l.leave = queue.schedule_at(l.deadline, Phase::protocol, [this, h, p, c] { ctx.xhad.found(h, p, c, false); });
+        schedule_leave(h, p, c);
       }
       return;
     }
@@ -101,10 +102,9 @@ class CompressedHeartbeats final : public HeartbeatTransport {
           ctx.xhad.found(h, p, c, true);
           // A writer that stopped before this first read, while an earlier leave was still pending, leaves T2
           // after its last write is found (update_link's stop).
-          Link& entered = link(h, p, c);
+          const Link& entered = link(h, p, c);
           if (!entered.delivering && !ctx.queue.pending(entered.leave) && entered.deadline > ctx.queue.now()) {
-            entered.leave = ctx.queue.schedule_at(entered.deadline, Phase::protocol,
-                                                  [this, h, p, c] { ctx.xhad.found(h, p, c, false); });
+            schedule_leave(h, p, c);
           }
         });
       }
@@ -119,10 +119,10 @@ class CompressedHeartbeats final : public HeartbeatTransport {
         const SimTime found = grid_at_or_after(ctx.xhad[h].anchor, period(c), w, true);
         l.last = std::max(heard, found);
         l.deadline = std::max(l.last + timeout(c), now);
-        if (!(queue.pending(l.leave) && queue.pending(l.enter))) queue.cancel(l.leave);
-        if (!queue.pending(l.leave)) {
-          l.leave = queue.schedule_at(l.deadline, Phase::protocol, [this, h, p, c] { ctx.xhad.found(h, p, c, false); });
-        }
+        // An earlier leave still due before a pending enter stays; that enter schedules this one.
+        if (queue.pending(l.leave) && queue.pending(l.enter)) return;
+        queue.cancel(l.leave);
+        schedule_leave(h, p, c);
         return;
       }
     }
@@ -131,9 +131,8 @@ class CompressedHeartbeats final : public HeartbeatTransport {
     // enter is found, not yet settled), it never entered.
     if (!l.in_domain && heard < l.first) return;
     l.last = heard;
-    const SimTime deadline = std::max(l.last + timeout(c), now);
-    l.deadline = deadline;
-    l.leave = queue.schedule_at(deadline, Phase::protocol, [this, h, p, c] { ctx.xhad.found(h, p, c, false); });
+    l.deadline = std::max(l.last + timeout(c), now);
+    schedule_leave(h, p, c);
   }
 };
 

@@ -10,14 +10,17 @@
 namespace poolsim::models {
 namespace {
 
+constexpr SimTime never = SimTime::from_ns(std::numeric_limits<std::int64_t>::max());
+constexpr SimTime long_ago = SimTime::from_ns(std::numeric_limits<std::int64_t>::min());
+
 class MessageHeartbeats final : public HeartbeatTransport {
  public:
   explicit MessageHeartbeats(PoolContext& context)
       : HeartbeatTransport(context),
         beats_(context.n(), 0),
-        first_cycle_(context.n(), SimTime::from_ns(std::numeric_limits<std::int64_t>::max())),
-        written_(context.n(), SimTime::from_ns(std::numeric_limits<std::int64_t>::min())),
-        read_(context.n(), SimTime::from_ns(std::numeric_limits<std::int64_t>::min())) {}
+        first_cycle_(context.n(), never),
+        written_(context.n(), long_ago),
+        read_(context.n(), long_ago) {}
 
   void refresh() override {}  // the heartbeats themselves find what changed
 
@@ -35,7 +38,7 @@ class MessageHeartbeats final : public HeartbeatTransport {
 
   void stop_beats(HostIndex h) override {
     ++beats_[h];
-    first_cycle_[h] = SimTime::from_ns(std::numeric_limits<std::int64_t>::max());
+    first_cycle_[h] = never;
   }
 
   SimTime last_heard(HostIndex h, HostIndex p, Channel c) const override {

@@ -211,7 +211,6 @@ void Xhad::settle() {
         // test_Start_Criteria returns MTC_ERROR_SM_NOSTATEFILE: the start aborts, and xapi starts the daemon
         // again once the statefile is back.
         abort_start(d.observer);
-        changed = false;
         continue;
       }
       changed = true;
