@@ -46,7 +46,9 @@ void HeartbeatTransport::start_links() {
 }
 
 void HeartbeatTransport::reset_links(HostIndex observer) {
-  last_write_[observer] = last_write(observer);  // its own slot as it read it: kept beyond this daemon
+  // Its own slot as it last wrote it, kept beyond this daemon (which has already stopped: last_write would not
+  // look at its links any more).
+  last_write_[observer] = std::max(last_write_[observer], last_heard(observer, observer, Channel::statefile));
   for (Link& l : net_[observer]) reset_link(l);
   for (Link& l : sf_[observer]) reset_link(l);
 }
@@ -71,11 +73,16 @@ SimTime HeartbeatTransport::last_write(HostIndex p) const {
   return std::max(last_write_[p], last_heard(p, p, Channel::statefile));
 }
 
+void HeartbeatTransport::hung_write_completes(HostIndex h) {
+  last_write_[h] = ctx.queue.now();
+  written_off_grid(h);
+}
+
 void HeartbeatTransport::reads_resumed(HostIndex h) {
   read_resumed(h);
   for (HostIndex p = 0; p < ctx.n(); ++p) {
-    // A peer still writing is heard at its next cycle, as ever; one that stopped is read as it last wrote.
-    if (p == h || delivering(h, p, Channel::statefile)) continue;
+    // Every slot written during the outage, by a peer still writing or one that stopped, is found changed now,
+    // its own slot too when its hung write just went through.
     if (last_write(p) > link(h, p, Channel::statefile).last) heard_late(h, p);
   }
 }

@@ -79,20 +79,28 @@ class HeartbeatTransport {
 
   // The last statefile cycle p completed (its slot's last change), whatever became of its daemon since.
   SimTime last_write(HostIndex p) const;
+  // h's hung statefile cycle completes now, its daemon still running: its slot write goes through now (xha
+  // statefile.c sfthread: the cycle writes its slot, then reads every slot), and peers reading find it at their
+  // next read. Called for every host whose cycle resumes at this instant before any of them reads.
+  void hung_write_completes(HostIndex h);
   // h's statefile I/O completes again after hanging or failing, its daemon still running: its first read counts
-  // every slot written since h last read it as updated now (xha statefile.c readsf: updateclock = readclock on a
-  // changed sequence), so such a peer stays in h's statefile domain until T2 after this read.
+  // every slot written since h last read it as updated now (xha statefile.c readsf: readclock is taken as each
+  // slot's read completes, and updateclock = readclock on a changed sequence), so such a peer stays in h's
+  // statefile domain until T2 after this read at least, whether it still writes or has stopped.
   void reads_resumed(HostIndex h);
 
  protected:
   void reset_link(Link& l);
-  // p's slot, written before and not yet read by h, is read now (h does not hear p's writes now).
+  // p's slot, written before and not yet read by h, is read now (p may still be writing).
   virtual void heard_late(HostIndex h, HostIndex p) = 0;
   // h's hung read completed now (message mode: its next cycle finds changed only the slots written after it).
   virtual void read_resumed(HostIndex) {}
+  // h's slot was written now, off its grid, by a cycle that hung.
+  virtual void written_off_grid(HostIndex h) = 0;
   PoolContext& ctx;
   std::vector<std::vector<Link>> net_, sf_;  // [observer][peer]
-  std::vector<SimTime> last_write_;          // per host: its last statefile cycle before its daemon last stopped
+  // per host: its last slot write off the grid: before its daemon last stopped, or a hung cycle's completing
+  std::vector<SimTime> last_write_;
 };
 
 std::unique_ptr<HeartbeatTransport> make_compressed_heartbeats(PoolContext& ctx);

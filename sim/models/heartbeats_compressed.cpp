@@ -49,15 +49,27 @@ class CompressedHeartbeats final : public HeartbeatTransport {
   }
 
  protected:
-  // As a heartbeat heard now: the peer enters (or stays) and leaves T2 later unless heard again.
+  // As a heartbeat heard now: the peer enters (or stays) and leaves T2 later unless heard again. A peer still
+  // writing is heard again from the link's first read on (update_link's start), so it leaves only when that read
+  // comes after the deadline, and is then seen again at that read.
   void heard_late(HostIndex h, HostIndex p) override {
-    Link& l = link(h, p, Channel::statefile);
+    const Channel c = Channel::statefile;
+    Link& l = link(h, p, c);
     const SimTime now = ctx.queue.now();
     l.last = now;
-    l.deadline = now + timeout(Channel::statefile);
-    if (!l.in_domain) ctx.xhad.found(h, p, Channel::statefile, true);
+    l.deadline = now + timeout(c);
+    if (!l.in_domain) ctx.xhad.found(h, p, c, true);
     ctx.queue.cancel(l.leave);
-    schedule_leave(h, p, Channel::statefile);
+    if (!l.delivering) {
+      schedule_leave(h, p, c);
+      return;
+    }
+    if (l.deadline >= l.first) {
+      ctx.queue.cancel(l.enter);
+      return;
+    }
+    schedule_leave(h, p, c);
+    if (!ctx.queue.pending(l.enter)) schedule_enter(h, p, c);
   }
 
  private:
@@ -65,6 +77,44 @@ class CompressedHeartbeats final : public HeartbeatTransport {
   void schedule_leave(HostIndex h, HostIndex p, Channel c) {
     Link& l = link(h, p, c);
     l.leave = ctx.queue.schedule_at(l.deadline, Phase::protocol, [this, h, p, c] { ctx.xhad.found(h, p, c, false); });
+  }
+
+  // p's heartbeats (or slot writes) reach h from `sent` on: the first is heard then (a slot at h's first read at
+  // or after it). A pending leave stays when that first heartbeat comes after it: the peer is lost at its
+  // deadline and seen again at that heartbeat (a heartbeat at the very deadline keeps it, as in message mode).
+  void start_delivering(HostIndex h, HostIndex p, Channel c, SimTime sent) {
+    Link& l = link(h, p, c);
+    l.written_from = sent;
+    l.first = c == Channel::statefile ? grid_at_or_after(ctx.xhad[h].anchor, period(c), sent, true) : sent;
+    const bool leave_first = ctx.queue.pending(l.leave) && l.deadline < l.first;
+    if (!leave_first) ctx.queue.cancel(l.leave);
+    if (!l.in_domain || leave_first) schedule_enter(h, p, c);
+    if (c == Channel::network) schedule_fence_check(h, p);
+  }
+
+  // The peers reading on find p's off-grid write at their next read: each link from p, started at this instant
+  // by the refresh, starts again from this write.
+  void written_off_grid(HostIndex p) override {
+    for (HostIndex h = 0; h < ctx.n(); ++h) {
+      Link& l = link(h, p, Channel::statefile);
+      if (h == p || !l.delivering) continue;
+      ctx.queue.cancel(l.enter);
+      start_delivering(h, p, Channel::statefile, ctx.queue.now());
+    }
+  }
+
+  // The link's enter at its first heartbeat (or read) since delivering began.
+  void schedule_enter(HostIndex h, HostIndex p, Channel c) {
+    Link& l = link(h, p, c);
+    l.enter = ctx.queue.schedule_at(l.first, Phase::protocol, [this, h, p, c] {
+      ctx.xhad.found(h, p, c, true);
+      // A writer that stopped before this first read, while an earlier leave was still pending, leaves T2
+      // after its last write is found (update_link's stop).
+      const Link& entered = link(h, p, c);
+      if (!entered.delivering && !ctx.queue.pending(entered.leave) && entered.deadline > ctx.queue.now()) {
+        schedule_leave(h, p, c);
+      }
+    });
   }
 
   bool reads(HostIndex h) const { return ctx.xhad[h].running() && ctx.statefile.writes(h); }
@@ -89,26 +139,7 @@ class CompressedHeartbeats final : public HeartbeatTransport {
     const SimTime heard = last_heard(h, p, c);  // while it was still delivering
     l.delivering = now_delivering;
     if (now_delivering) {
-      l.first = grid_at_or_after(ctx.xhad[p].anchor, period(c), now, !sent_now());
-      l.written_from = l.first;
-      if (c == Channel::statefile) l.first = grid_at_or_after(ctx.xhad[h].anchor, period(c), l.first, true);
-      // A pending leave stays when the first heartbeat that now gets through comes after it: the peer is lost at
-      // its deadline and seen again at that heartbeat (a heartbeat at the very deadline keeps it, as in message
-      // mode).
-      const bool leave_first = queue.pending(l.leave) && l.deadline < l.first;
-      if (!leave_first) queue.cancel(l.leave);
-      if (!l.in_domain || leave_first) {
-        l.enter = queue.schedule_at(l.first, Phase::protocol, [this, h, p, c] {
-          ctx.xhad.found(h, p, c, true);
-          // A writer that stopped before this first read, while an earlier leave was still pending, leaves T2
-          // after its last write is found (update_link's stop).
-          const Link& entered = link(h, p, c);
-          if (!entered.delivering && !ctx.queue.pending(entered.leave) && entered.deadline > ctx.queue.now()) {
-            schedule_leave(h, p, c);
-          }
-        });
-      }
-      if (c == Channel::network) schedule_fence_check(h, p);
+      start_delivering(h, p, c, grid_at_or_after(ctx.xhad[p].anchor, period(c), now, !sent_now()));
       return;
     }
     if (c == Channel::statefile && p != h && reads(h)) {

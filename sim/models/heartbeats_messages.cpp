@@ -51,6 +51,7 @@ class MessageHeartbeats final : public HeartbeatTransport {
   void heard_late(HostIndex h, HostIndex p) override { heard(h, p, Channel::statefile); }
   // The hung read completes now: before its peers' cycles of this instant unless the protocol band has begun.
   void read_resumed(HostIndex h) override { read_[h] = before_cycles_now(); }
+  void written_off_grid(HostIndex h) override { written_[h] = ctx.queue.now(); }
   SimTime before_cycles_now() const {
     return sent_now() ? ctx.queue.now() : ctx.queue.now() - Duration::nanoseconds(1);
   }

@@ -27,7 +27,7 @@ void Statefile::release_lock(HostIndex h) {
 
 void Statefile::storage_changed() {
   if (!ctx.config.heartbeat_sr) return;
-  std::vector<HostIndex> resumed;  // running daemons whose reads complete again
+  std::vector<HostIndex> hung;  // running daemons whose hung cycle now completes
   std::vector<HostIndex> failed_starts;  // starting daemons whose I/O fails
   bool changed = false;
   for (HostIndex h = 0; h < ctx.n(); ++h) {
@@ -56,7 +56,8 @@ void Statefile::storage_changed() {
       });
     }
     if (io == IoOutcome::fails && daemon.joining()) failed_starts.push_back(h);
-    if (io == IoOutcome::completes) resumed.push_back(h);
+    if (io == IoOutcome::completes && before == IoOutcome::hangs) hung.push_back(h);
+    if (io == IoOutcome::completes && before == IoOutcome::fails) read_at_next_cycle(h);
     if (io == IoOutcome::completes && before != IoOutcome::completes && run.surviving_by_rule2) {
       run.surviving_by_rule2 = false;
     }
@@ -66,9 +67,22 @@ void Statefile::storage_changed() {
   // The master's monitor reads every host's statefile access at its next loop (HA_STATEFILE_LOST).
   const std::optional<HostIndex> holder = lock_holder_;
   if (changed && holder && ctx.xapi[*holder].is_master && ctx.config.ha_enabled) ctx.monitor.wake(*holder);
-  // After the refresh, which finds the peers still writing: the first read sees the slots that changed meanwhile.
-  for (const HostIndex h : resumed) ctx.transport->reads_resumed(h);
+  // After the refresh, which finds the peers still writing: each hung cycle's write goes through, then its read,
+  // which sees the slots that changed meanwhile (xha statefile.c sfthread: write_hostspecific, then the read).
+  for (const HostIndex h : hung) ctx.transport->hung_write_completes(h);
+  for (const HostIndex h : hung) ctx.transport->reads_resumed(h);
   for (const HostIndex h : failed_starts) ctx.xhad.start_lost_statefile(h);
+}
+
+void Statefile::read_at_next_cycle(HostIndex h) {
+  const SimTime anchor = ctx.xhad[h].anchor;
+  const SimTime next =
+      grid_at_or_after(anchor, ctx.config.ha.statefile_interval, ctx.queue.now(), !ctx.transport->sent_now());
+  const std::uint64_t life = ctx.machines[h].life;
+  ctx.queue.schedule_at(next, Phase::protocol, [this, h, anchor, life] {
+    // Not when the host or its daemon changed meanwhile: a new daemon reads only what is written from its start.
+    if (ctx.machines[h].life == life && ctx.xhad[h].anchor == anchor && writes(h)) ctx.transport->reads_resumed(h);
+  });
 }
 
 }  // namespace poolsim::models

@@ -34,6 +34,9 @@ class Statefile {
   void release_lock(HostIndex h);
 
  private:
+  // h's I/O completes again after failing: a failed cycle ended at once, so its first good read is its next
+  // cycle on its grid, and that read finds the slots written meanwhile.
+  void read_at_next_cycle(HostIndex h);
   PoolContext& ctx;
   std::vector<IoOutcome> io_;
   std::vector<EventHandle> watchdog_;

@@ -642,9 +642,11 @@ struct SplitWorld {
   std::vector<NicIndex> management, storage_nics;
   std::unique_ptr<Pool> pool;
 
-  explicit SplitWorld(std::uint32_t count, std::vector<VmConfig> vms = {}) {
+  explicit SplitWorld(std::uint32_t count, std::vector<VmConfig> vms = {}, MultipathTiming multipath = {},
+                      HeartbeatMode mode = HeartbeatMode::compressed) {
     PoolConfig config;
-    const ArrayIndex sr = storage.add_array("iscsi-sr", StorageKind::iscsi);
+    config.heartbeats = mode;
+    const ArrayIndex sr = storage.add_array("iscsi-sr", StorageKind::iscsi, multipath);
     storage.add_portal(sr, "tgt", sw2);
     for (std::uint32_t h = 0; h < count; ++h) {
       const std::string host = "xs" + std::to_string(h + 1);
@@ -944,6 +946,36 @@ TEST(FaultHandler, AReaderBackFromAStatefileOutageSeesTheSlotsWrittenMeanwhile) 
   EXPECT_EQ(w.pool->master(), 1u);
 }
 
+// A reader whose statefile I/O failed (an error at once: multipath `no_path_retry fail`) reads again at its next
+// cycle, not when the path comes back: a failed cycle ends at once, so the next good one is on the reader's grid
+// (statefile.c sfthread). Two hosts, T = 60 s, cycles every 3 s: xs2's storage NIC is out from 100 (last good
+// cycle 99); multipath fails the path at 125 and I/O errors from then on. xs1 crashes at 130 (last slot write
+// 129). The NIC is back at 151, the checker reinstates the path at 155, and xs2's cycle at 156 finds xs1's slot
+// changed: xs1 stays on xs2's statefile until 156 + T = 216.
+// Both heartbeat modes give this timeline.
+TEST(FaultHandler, AReaderBackFromFailedStatefileIoReadsAtItsNextCycle) {
+  MultipathTiming fail_at_once;
+  fail_at_once.no_path_retry = 0;
+  std::vector<std::vector<std::string>> timelines;
+  for (const HeartbeatMode mode : {HeartbeatMode::compressed, HeartbeatMode::messages}) {
+    SplitWorld w(2, {}, fail_at_once, mode);
+    w.at(at_s(100), [&] { w.net.unplug(w.storage_nics[1]); });
+    w.at(at_s(130), [&] { w.pool->crash(0); });
+    w.at(at_s(151), [&] { w.net.replug(w.storage_nics[1]); });
+    w.queue.run_until(at_s(400));
+    const std::string missing = w.log.missing({
+        "100.000000 xs2/iscsi-sr io_hangs",
+        "125.000000 xs2/iscsi-sr io_fails",
+        "155.000000 xs2/iscsi-sr io_completes",
+        "189.000000 xs2/ha peer_lost channel=network peer=xs1",
+        "216.000000 xs2/ha peer_lost channel=statefile peer=xs1",
+    });
+    EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
+    timelines.push_back(w.log.lines);
+  }
+  EXPECT_EQ(timelines[0], timelines[1]);
+}
+
 // The management switch dies at 100 and is back at 160.1, just after every host lost every other at 159; a
 // partition {xs1} | {xs2, xs3} from 106 keeps xs1 apart. Each host's heartbeat domain is itself alone while its
 // statefile domain holds all three, so no two views agree and phase 2 runs to its timeout, 159 + T = 219
@@ -1113,8 +1145,10 @@ TEST_F(Tutorial, AnOperatorsShutdownIsSeenByTheNextPeriodicReplan) {
 // Rule 2 reads the peers' statefile access from the view phase 2 ended with (sm.c test_Survival_Rule: the
 // peer's own slot in the statefile domain its heartbeats report), not from the storage as it is at phase 3. The
 // array hangs at 100 (last good cycle 99): at 159 both hosts lose every slot; the array is back at 159.5 and the
-// paths at 160, so the slots are fresh again at 162, the instant of phase 3. From the 159 view nobody has the
-// statefile and both hosts hear each other: both survive by rule 2, nobody fences.
+// paths at 160, host by host. Each host's hung cycle then completes (its write, then its read: statefile.c
+// sfthread): xenserver-1 resumes first and finds xenserver-2's slot only at its next read, 162, the instant of
+// phase 3; xenserver-2 finds both at 160. From the 159 view nobody has the statefile and both hosts hear each
+// other: both survive by rule 2, nobody fences.
 TEST_F(Tutorial, AnArrayBackJustAfterTheSlotsAgedOutFencesNobody) {
   build({vm("web", 1, 0, Duration::zero())});
   at(at_s(100), [&] { storage.fail_array(sr); });
@@ -1123,7 +1157,9 @@ TEST_F(Tutorial, AnArrayBackJustAfterTheSlotsAgedOutFencesNobody) {
   const std::string missing = log.missing({
       "159.000000 xenserver-1/ha peer_lost channel=statefile peer=xenserver-2",
       "160.000000 xenserver-2/iscsi-sr io_completes",
-      "162.000000 xenserver-2/ha peer_seen channel=statefile peer=xenserver-1",
+      "160.000000 xenserver-1/ha peer_seen channel=statefile peer=xenserver-1",
+      "160.000000 xenserver-2/ha peer_seen channel=statefile peer=xenserver-1",
+      "162.000000 xenserver-1/ha peer_seen channel=statefile peer=xenserver-2",
       "162.000000 xenserver-1/ha survived rule=survival_rule_2",
       "162.000000 xenserver-2/ha survived rule=survival_rule_2",
   });
