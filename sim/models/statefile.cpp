@@ -67,11 +67,30 @@ void Statefile::storage_changed() {
   // The master's monitor reads every host's statefile access at its next loop (HA_STATEFILE_LOST).
   const std::optional<HostIndex> holder = lock_holder_;
   if (changed && holder && ctx.xapi[*holder].is_master && ctx.config.ha_enabled) ctx.monitor.wake(*holder);
-  // After the refresh, which finds the peers still writing: each hung cycle's write goes through, then its read,
-  // which sees the slots that changed meanwhile (xha statefile.c sfthread: write_hostspecific, then the read).
+  // After the refresh, which finds the peers still writing: each hung cycle's write goes through now, and its
+  // read, which sees the slots that changed meanwhile, once this instant's writes are all done (xha statefile.c
+  // sfthread: write_hostspecific, then the read).
   for (const HostIndex h : hung) ctx.transport->hung_write_completes(h);
-  for (const HostIndex h : hung) ctx.transport->reads_resumed(h);
+  for (const HostIndex h : hung) read_after_this_instant(h);
   for (const HostIndex h : failed_starts) ctx.xhad.start_lost_statefile(h);
+}
+
+void Statefile::read_after_this_instant(HostIndex h) {
+  resumed_.push_back({h, ctx.machines[h].life, ctx.xhad[h].anchor});
+  if (ctx.queue.pending(resumed_read_)) return;
+  const Phase phase = std::max(ctx.queue.current_phase(), Phase::hardware);
+  resumed_read_ = ctx.queue.schedule_at(ctx.queue.now(), phase, [this] { read_resumed(); });
+}
+
+void Statefile::read_resumed() {
+  std::vector<PendingRead> reads;
+  reads.swap(resumed_);
+  for (const PendingRead& r : reads) {
+    const HostIndex h = r.host;
+    if (ctx.machines[h].life == r.life && ctx.xhad[h].anchor == r.anchor && writes(h)) {
+      ctx.transport->reads_resumed(h);
+    }
+  }
 }
 
 void Statefile::read_at_next_cycle(HostIndex h) {

@@ -2,6 +2,7 @@
 // statefile watchdog that fences a host whose I/O hangs, and the master lock.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -37,9 +38,21 @@ class Statefile {
   // h's I/O completes again after failing: a failed cycle ended at once, so its first good read is its next
   // cycle on its grid, and that read finds the slots written meanwhile.
   void read_at_next_cycle(HostIndex h);
+  // The hung cycles that completed at this instant read once every write of the instant has gone through: the
+  // storage of several hosts comes back in one instant one host at a time, and in xhad the cycle after a hung
+  // one starts at once (statefile.c sfthread), so it finds the writes of the same moment.
+  void read_after_this_instant(HostIndex h);
+  void read_resumed();
   PoolContext& ctx;
   std::vector<IoOutcome> io_;
   std::vector<EventHandle> watchdog_;
+  struct PendingRead {
+    HostIndex host;
+    std::uint64_t life;  // the host's life and its daemon's start: the read is void once either changed
+    SimTime anchor;
+  };
+  std::vector<PendingRead> resumed_;
+  EventHandle resumed_read_;
   std::optional<HostIndex> lock_holder_;
 };
 

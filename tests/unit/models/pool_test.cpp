@@ -1146,9 +1146,9 @@ TEST_F(Tutorial, AnOperatorsShutdownIsSeenByTheNextPeriodicReplan) {
 // peer's own slot in the statefile domain its heartbeats report), not from the storage as it is at phase 3. The
 // array hangs at 100 (last good cycle 99): at 159 both hosts lose every slot; the array is back at 159.5 and the
 // paths at 160, host by host. Each host's hung cycle then completes (its write, then its read: statefile.c
-// sfthread): xenserver-1 resumes first and finds xenserver-2's slot only at its next read, 162, the instant of
-// phase 3; xenserver-2 finds both at 160. From the 159 view nobody has the statefile and both hosts hear each
-// other: both survive by rule 2, nobody fences.
+// sfthread), and the reads come once both writes have gone through: at 160 each host finds both slots fresh,
+// before phase 3 at 162. From the 159 view nobody has the statefile and both hosts hear each other: both survive
+// by rule 2, nobody fences.
 TEST_F(Tutorial, AnArrayBackJustAfterTheSlotsAgedOutFencesNobody) {
   build({vm("web", 1, 0, Duration::zero())});
   at(at_s(100), [&] { storage.fail_array(sr); });
@@ -1158,8 +1158,8 @@ TEST_F(Tutorial, AnArrayBackJustAfterTheSlotsAgedOutFencesNobody) {
       "159.000000 xenserver-1/ha peer_lost channel=statefile peer=xenserver-2",
       "160.000000 xenserver-2/iscsi-sr io_completes",
       "160.000000 xenserver-1/ha peer_seen channel=statefile peer=xenserver-1",
+      "160.000000 xenserver-1/ha peer_seen channel=statefile peer=xenserver-2",
       "160.000000 xenserver-2/ha peer_seen channel=statefile peer=xenserver-1",
-      "162.000000 xenserver-1/ha peer_seen channel=statefile peer=xenserver-2",
       "162.000000 xenserver-1/ha survived rule=survival_rule_2",
       "162.000000 xenserver-2/ha survived rule=survival_rule_2",
   });
