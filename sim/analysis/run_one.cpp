@@ -31,9 +31,24 @@ std::vector<InitialState> initial_states(const scenario::Simulation& sim) {
 
 Hdf5Recording::Hdf5Recording(scenario::Simulation& sim, const std::filesystem::path& path,
                              const std::string& scenario_yaml, SimTime until)
-    : timeline_(path, Hdf5Header{sim.spec().name, scenario_yaml, sim.spec().seed, until, sim.spec().start}, pool_state_rules(),
-                initial_states(sim)) {
+    : sim_(sim),
+      timeline_(path, Hdf5Header{sim.spec().name, scenario_yaml, sim.spec().seed, until, sim.spec().start},
+                pool_state_rules(), initial_states(sim)) {
   sim.bus().subscribe(*this);
+}
+
+void Hdf5Recording::finish(SimTime end) {
+  const scenario::OutcomeRecorder& outcome = sim_.outcome();
+  const scenario::RunFigures figures = outcome.figures(end);
+  std::vector<ServiceSummary> services;
+  for (std::size_t i = 0; i < outcome.services().size(); ++i) {
+    const scenario::Service& service = outcome.services()[i];
+    const scenario::ServiceFigures& f = figures.services[i];
+    services.push_back({service.name, service.need, service.vms.size(),
+                        static_cast<double>(f.downtime.ns()) / 1e9, f.outages.size()});
+  }
+  timeline_.set_services(std::move(services));
+  timeline_.on_finish(end);
 }
 
 PoolServicesMeter::PoolServicesMeter(scenario::Simulation& sim)

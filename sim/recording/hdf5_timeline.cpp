@@ -2,6 +2,7 @@
 
 #include <H5Cpp.h>
 
+#include <cmath>
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -122,6 +123,22 @@ constexpr Column vm_summary_columns[] = {{"name", offsetof(VmSummaryRow, name), 
                                          {"restarts", offsetof(VmSummaryRow, restarts), ColumnType::uint64},
                                          {"final_state", offsetof(VmSummaryRow, final_state), ColumnType::string}};
 
+struct ServiceSummaryRow {
+  const char* name;
+  std::uint64_t need;
+  std::uint64_t vms;
+  double downtime_s;
+  double availability;
+  std::uint64_t outages;
+};
+constexpr Column service_summary_columns[] = {
+    {"name", offsetof(ServiceSummaryRow, name), ColumnType::string},
+    {"need", offsetof(ServiceSummaryRow, need), ColumnType::uint64},
+    {"vms", offsetof(ServiceSummaryRow, vms), ColumnType::uint64},
+    {"downtime_s", offsetof(ServiceSummaryRow, downtime_s), ColumnType::float64},
+    {"availability", offsetof(ServiceSummaryRow, availability), ColumnType::float64},
+    {"outages", offsetof(ServiceSummaryRow, outages), ColumnType::uint64}};
+
 struct HostSummaryRow {
   const char* name;
   std::uint64_t fences;
@@ -204,6 +221,7 @@ struct Hdf5Timeline::Impl {
   std::map<std::pair<StateSubject, std::string>, std::size_t> subject_index;
   std::vector<Record> records;
   std::vector<Alert> alerts;  // in order of first appearance
+  std::vector<ServiceSummary> services;  // /summary/services, given by the caller
   std::map<std::string, std::size_t> alert_index;
   std::uint64_t master_changes = 0;
   bool finished = false;
@@ -296,6 +314,14 @@ struct Hdf5Timeline::Impl {
     write_table(group, "vms", vm_summary_columns, vm_rows, Storage::contiguous);
     write_table(group, "hosts", host_summary_columns, host_rows, Storage::contiguous);
     write_table(group, "alerts", alert_summary_columns, alert_rows, Storage::contiguous);
+    if (services.empty()) return;
+    std::vector<ServiceSummaryRow> service_rows;
+    const double end_s = seconds(end_ns);
+    for (const ServiceSummary& sv : services) {
+      const double availability = end_s > 0 ? 1.0 - sv.downtime_s / end_s : std::nan("");
+      service_rows.push_back({sv.name.c_str(), sv.need, sv.vms, sv.downtime_s, availability, sv.outages});
+    }
+    write_table(group, "services", service_summary_columns, service_rows, Storage::contiguous);
   }
 
   // Time outside the up state once the VM first ran (up, or running without serving): a VM halted from the start
@@ -346,6 +372,8 @@ Hdf5Timeline::Hdf5Timeline(std::filesystem::path path, Hdf5Header header, std::v
 }
 
 Hdf5Timeline::~Hdf5Timeline() = default;  // an unfinished run's temporary is removed with it
+
+void Hdf5Timeline::set_services(std::vector<ServiceSummary> services) { impl_->services = std::move(services); }
 
 void Hdf5Timeline::on_record(const TimelineRecord& record) {
   Impl& p = *impl_;

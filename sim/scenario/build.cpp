@@ -88,6 +88,8 @@ std::string expectation_text(const ExpectationSpec& e) {
     case ExpectKind::vm_never: return "vm " + e.vm.name + " never " + std::string(to_string(e.vm_never));
     case ExpectKind::vm_downtime:
       return "vm " + e.vm.name + " down at most " + format_duration(e.downtime_at_most);
+    case ExpectKind::service_downtime:
+      return "service " + e.service.name + " down at most " + format_duration(e.downtime_at_most);
     case ExpectKind::alert_by: return "alert " + e.alert.name + " by " + format_duration(e.latest);
     case ExpectKind::alert_never: return "alert " + e.alert.name + " never";
   }
@@ -157,7 +159,8 @@ struct SimulationBuilder {
     build_pool();
     schedule_faults();
     start_failure_processes();
-    sim_->outcome_ = std::make_unique<OutcomeRecorder>(sim_->queue_, *sim_->pool_, resolve_expectations());
+    sim_->outcome_ =
+        std::make_unique<OutcomeRecorder>(sim_->queue_, *sim_->pool_, resolve_expectations(), resolve_services());
     sim_->bus_.subscribe(*sim_->outcome_);
     return {std::move(sim_), std::move(diagnostics_)};
   }
@@ -528,6 +531,16 @@ struct SimulationBuilder {
     sim_->queue_.schedule_at(at, Phase::fault, std::forward<F>(action));
   }
 
+  std::vector<Service> resolve_services() const {
+    std::vector<Service> out;
+    for (const ServiceSpec& spec : spec_.services) {
+      Service service{spec.name, {}, static_cast<std::size_t>(spec.need)};
+      for (const Ref& vm : spec.vms) service.vms.push_back(vm_index_.at(vm.name));
+      out.push_back(std::move(service));
+    }
+    return out;
+  }
+
   std::vector<Expectation> resolve_expectations() const {
     std::vector<Expectation> out;
     for (const ExpectationSpec& spec : spec_.expectations) {
@@ -537,6 +550,9 @@ struct SimulationBuilder {
       if (!spec.vm.name.empty()) e.vm = vm_index_.at(spec.vm.name);
       if (!spec.on.name.empty()) e.on = host_rank_.at(spec.on.name);
       if (!spec.started_after.name.empty()) e.started_after = vm_index_.at(spec.started_after.name);
+      for (std::size_t i = 0; i < spec_.services.size(); ++i) {
+        if (spec_.services[i].name == spec.service.name) e.service = i;
+      }
       e.host_state = to_model(spec.host_state);
       e.vm_state = to_model(spec.vm_state);
       e.vm_never = spec.vm_never;

@@ -245,6 +245,10 @@ std::string expectation_line(const ExpectationSpec& x) {
       entry(e, "vm", x.vm.name);
       entry(e, "downtime_at_most", dur(x.downtime_at_most));
       break;
+    case ExpectKind::service_downtime:
+      entry(e, "service", x.service.name);
+      entry(e, "downtime_at_most", dur(x.downtime_at_most));
+      break;
     case ExpectKind::alert_by:
       entry(e, "alert", x.alert.name);
       entry(e, "by", dur(x.latest));
@@ -313,6 +317,16 @@ std::string to_yaml(const ScenarioSpec& spec, const std::string& comment) {
   if (!spec.random_faults.empty()) {
     out << "\nrandom_faults:\n";
     for (const RandomFaultSpec& r : spec.random_faults) out << "  - " << random_fault_line(r) << '\n';
+  }
+  if (!spec.services.empty()) {
+    out << "\nservices:\n";
+    for (const ServiceSpec& service : spec.services) {
+      std::vector<std::pair<std::string, std::string>> e;
+      entry(e, "name", service.name);
+      entry(e, "vms", names(service.vms));
+      entry(e, "need", std::to_string(service.need));
+      out << "  - " << flow(e) << '\n';
+    }
   }
   if (!spec.expectations.empty()) {
     out << "\nexpect:\n";

@@ -407,6 +407,18 @@ RandomFaultSpec read_random_fault(const MapReader& map) {
   return spec;
 }
 
+// ---- services ----
+
+ServiceSpec read_service(const MapReader& map) {
+  ServiceSpec spec;
+  spec.name = map.name();
+  spec.pos = map.pos();
+  map.require("vms", "vms: [dns1, dns2]");
+  spec.vms = map.refs("vms");
+  spec.need = map.count(parameter("services[].need"));
+  return spec;
+}
+
 // ---- expectations ----
 
 // {within: [a, b]}: two durations, earliest first.
@@ -490,14 +502,14 @@ void read_alert_expectation(const MapReader& map, ExpectationSpec& spec) {
 }
 
 ExpectationSpec read_expectation(Reporter& reporter, const YAML::Node& node) {
-  const std::vector<std::string> subjects{"host", "master", "vm", "alert"};
+  const std::vector<std::string> subjects{"host", "master", "vm", "service", "alert"};
   std::string what = "an expectation";
   for (const std::string& subject : subjects) {
     if (const auto name = detail::scalar_at(node, subject)) what = "expectation on " + subject + " '" + *name + "'";
   }
   const MapReader map(reporter, node, what,
-                      {"host", "master", "vm", "alert", "state", "within", "by", "never", "on", "started_after",
-                       "at_least", "downtime_at_most"});
+                      {"host", "master", "vm", "service", "alert", "state", "within", "by", "never", "on",
+                       "started_after", "at_least", "downtime_at_most"});
   ExpectationSpec spec;
   spec.pos = map.pos();
   if (!map.ok()) return spec;
@@ -507,8 +519,9 @@ ExpectationSpec read_expectation(Reporter& reporter, const YAML::Node& node) {
   }
   if (named.size() != 1) {
     reporter.error(map.pos(), named.empty()
-                                  ? "an expectation names a host, a master, a vm or an alert; add one, e.g. 'host: xs1'"
-                                  : "an expectation names one of host, master, vm or alert, not " +
+                                  ? "an expectation names a host, a master, a vm, a service or an alert; add one, "
+                                    "e.g. 'host: xs1'"
+                                  : "an expectation names one of host, master, vm, service or alert, not " +
                                         detail::join_words(named) + "; write one expectation for each");
     return spec;
   }
@@ -546,6 +559,12 @@ ExpectationSpec read_expectation(Reporter& reporter, const YAML::Node& node) {
     }
   } else if (named.front() == "vm") {
     read_vm_expectation(map, spec);
+  } else if (named.front() == "service") {
+    spec.kind = ExpectKind::service_downtime;
+    spec.service = map.ref("service", true);
+    allow_only({"service", "downtime_at_most"}, "a service expectation takes downtime_at_most");
+    map.require("downtime_at_most", "downtime_at_most: 5m");
+    spec.downtime_at_most = map.duration(parameter("expect[].downtime_at_most"));
   } else {
     read_alert_expectation(map, spec);
   }
@@ -557,7 +576,7 @@ ExpectationSpec read_expectation(Reporter& reporter, const YAML::Node& node) {
 ScenarioSpec read_scenario(Reporter& reporter, const YAML::Node& root) {
   const MapReader map(reporter, root, "the scenario",
                       {"name", "description", "seed", "until", "start", "pool", "faults", "random_faults",
-                       "expect"});
+                       "services", "expect"});
   ScenarioSpec spec;
   if (!map.ok()) return spec;
   spec.name = map.name();
@@ -579,6 +598,7 @@ ScenarioSpec read_scenario(Reporter& reporter, const YAML::Node& root) {
                           read_fault, "do", "a fault");
   spec.random_faults = read_list(map, "random_faults", "random fault", {"target", "do", "mtbf", "repair"},
                                  read_random_fault, "do", "a random fault");
+  spec.services = read_list(map, "services", "service", {"name", "vms", "need"}, read_service);
   for (const YAML::Node& node : map.list("expect")) spec.expectations.push_back(read_expectation(reporter, node));
   return spec;
 }

@@ -15,10 +15,12 @@ constexpr std::string_view vm_prefix = "vm/";
 
 }  // namespace
 
-OutcomeRecorder::OutcomeRecorder(EventQueue& queue, const models::Pool& pool, std::vector<Expectation> expectations)
+OutcomeRecorder::OutcomeRecorder(EventQueue& queue, const models::Pool& pool, std::vector<Expectation> expectations,
+                                 std::vector<Service> services)
     : queue_(queue),
       pool_(pool),
       expectations_(std::move(expectations)),
+      services_(std::move(services)),
       hosts_(pool.host_count()),
       vms_(pool.vm_count()),
       vm_last_(pool.vm_count()),
@@ -236,6 +238,7 @@ Verdict OutcomeRecorder::judge(const Expectation& e) const {
     }
     case ExpectKind::vm_never: return judge_vm_never(e, v);
     case ExpectKind::vm_downtime: return judge_downtime(e, v);
+    case ExpectKind::service_downtime: return judge_service(e, v);
     case ExpectKind::alert_by:
     case ExpectKind::alert_never: return judge_alert(e, v);
   }
@@ -289,6 +292,50 @@ Verdict OutcomeRecorder::judge_downtime(const Expectation& e, Verdict v) const {
                (v.passed ? "" : "; wanted at most " + format_duration(e.downtime_at_most));
   }
   return v;
+}
+
+Verdict OutcomeRecorder::judge_service(const Expectation& e, Verdict v) const {
+  const ServiceFigures f = service_figures(services_[e.service], end_);
+  v.passed = f.downtime <= e.downtime_at_most;
+  v.reason = "unavailable " + format_hms(f.downtime) + " in all, in " + std::to_string(f.outages.size()) +
+             (f.outages.size() == 1 ? " outage" : " outages") +
+             (v.passed ? "" : "; wanted at most " + format_duration(e.downtime_at_most));
+  return v;
+}
+
+// The service's members' histories merged: at each instant where one of them changed, its settled state (the
+// last change of the instant) counts; the service is available from there while `need` of them are running.
+ServiceFigures OutcomeRecorder::service_figures(const Service& service, SimTime end) const {
+  ServiceFigures out;
+  std::vector<std::size_t> next(service.vms.size(), 0);  // per member: its first change not yet applied
+  std::vector<bool> running(service.vms.size(), false);
+  std::optional<SimTime> down_from;
+  SimTime t = SimTime::zero();
+  while (t < end) {
+    std::size_t serving = 0;
+    std::optional<SimTime> following;
+    for (std::size_t m = 0; m < service.vms.size(); ++m) {
+      const std::vector<VmChange>& changes = vms_[service.vms[m]];
+      while (next[m] < changes.size() && changes[next[m]].time <= t) {
+        running[m] = changes[next[m]].state == models::VmState::running;
+        ++next[m];
+      }
+      if (running[m]) ++serving;
+      if (next[m] < changes.size() && (!following || changes[next[m]].time < *following)) {
+        following = changes[next[m]].time;
+      }
+    }
+    const bool available = serving >= service.need;
+    if (!available && !down_from) down_from = t;
+    if (available && down_from) {
+      out.outages.emplace_back(*down_from, t);
+      down_from.reset();
+    }
+    t = following ? std::min(*following, end) : end;
+  }
+  if (down_from) out.outages.emplace_back(*down_from, end);
+  for (const auto& [from, to] : out.outages) out.downtime += to - from;
+  return out;
 }
 
 Verdict OutcomeRecorder::judge_alert(const Expectation& e, Verdict v) const {
@@ -359,6 +406,23 @@ std::string OutcomeRecorder::summary() const {
       }
     }
     for (const std::string& line : outages) out += prefix + line + "\n";
+  }
+  // Services: each outage, and the time unavailable in all.
+  for (const Service& service : services_) {
+    const ServiceFigures f = service_figures(service, end_);
+    std::string line = "#   service " + service.name + " (" + std::to_string(service.need) + " of " +
+                       std::to_string(service.vms.size()) + " vms): ";
+    if (f.outages.empty()) {
+      line += "available throughout";
+    } else {
+      line += "unavailable " + format_hms(f.downtime) + " in all, ";
+      for (std::size_t i = 0; i < f.outages.size(); ++i) {
+        const auto& [from, to] = f.outages[i];
+        line += (i == 0 ? "from " : ", from ") + seconds(from) +
+                (to < end_ ? " to " + seconds(to) : " to the end") + " (" + format_hms(to - from) + ")";
+      }
+    }
+    out += line + "\n";
   }
   // Hosts: fences, and where each host ended.
   for (models::HostIndex h = 0; h < hosts_.size(); ++h) {
@@ -435,6 +499,7 @@ RunFigures OutcomeRecorder::figures(SimTime end) const {
     if (c.master && holder && *c.master != *holder) ++out.master_changes;
     if (c.master) holder = c.master;
   }
+  for (const Service& service : services_) out.services.push_back(service_figures(service, end));
   return out;
 }
 

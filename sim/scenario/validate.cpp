@@ -93,7 +93,8 @@ class Checker {
         portals_(reporter, "portal", "", "the portals of pool.storage"),
         networks_(reporter, "network", "", "pool.networks"),
         hosts_(reporter, "host", "", "pool.hosts"),
-        vms_(reporter, "vm", "", "pool.vms") {}
+        vms_(reporter, "vm", "", "pool.vms"),
+        services_(reporter, "service", "", "services") {}
 
   void run() {
     define_all(switches_, pool_.switches);
@@ -108,6 +109,8 @@ class Checker {
     check_ha();
     check_vms();
     for (const FaultSpec& fault : spec_.faults) check_fault(fault);
+    define_all(services_, spec_.services);
+    for (const ServiceSpec& service : spec_.services) check_service(service);
     for (const ExpectationSpec& expectation : spec_.expectations) check_expectation(expectation);
   }
 
@@ -418,7 +421,29 @@ class Checker {
     reporter_.error(alert.pos, "unknown alert " + quoted(alert.name) + fix);
   }
 
+  // A service names each of its VMs once, at least one, and needs no more of them than it has.
+  void check_service(const ServiceSpec& service) {
+    const std::string what = "service " + quoted(service.name);
+    if (service.vms.empty()) {
+      reporter_.error(service.pos, what + " names no vm; list them, e.g. 'vms: [dns1, dns2]'");
+      return;
+    }
+    std::map<std::string, SourcePos> seen;
+    for (const Ref& vm : service.vms) {
+      vms_.resolve(vm);
+      if (const auto [it, fresh] = seen.emplace(vm.name, vm.pos); !fresh) {
+        reporter_.error(vm.pos, what + " names vm " + quoted(vm.name) + " twice (first at " + at(it->second) +
+                                    "); name each vm once");
+      }
+    }
+    if (service.need > static_cast<std::int64_t>(service.vms.size())) {
+      reporter_.error(service.pos, what + " needs " + std::to_string(service.need) + " vms but names " +
+                                       std::to_string(service.vms.size()) + "; lower 'need' or name more vms");
+    }
+  }
+
   void check_expectation(const ExpectationSpec& expectation) {
+    services_.resolve(expectation.service);
     hosts_.resolve(expectation.host);
     hosts_.resolve(expectation.on);
     vms_.resolve(expectation.vm);
@@ -439,7 +464,7 @@ class Checker {
   const ScenarioSpec& spec_;
   const PoolSpec& pool_;
   Reporter& reporter_;
-  NameTable switches_, srs_, portals_, networks_, hosts_, vms_;
+  NameTable switches_, srs_, portals_, networks_, hosts_, vms_, services_;
   std::map<std::string, HostInterfaces> interfaces_;
   std::map<std::size_t, std::set<std::string>> hosts_on_network_;  // network index -> hosts with an interface on it
 };

@@ -32,10 +32,12 @@ class Hdf5Recording : public TimelineObserver {
   Hdf5Recording(scenario::Simulation& sim, const std::filesystem::path& path, const std::string& scenario_yaml,
                 SimTime until);
   void on_record(const TimelineRecord& record) override { timeline_.on_record(record); }
-  // Writes the file, the last states lasting until `end`. Throws std::runtime_error naming the path.
-  void finish(SimTime end) { timeline_.on_finish(end); }
+  // Writes the file, the last states lasting until `end`, with the scenario's services as the run's outcome
+  // measured them. Throws std::runtime_error naming the path.
+  void finish(SimTime end);
 
  private:
+  const scenario::Simulation& sim_;
   Hdf5Timeline timeline_;
 };
 

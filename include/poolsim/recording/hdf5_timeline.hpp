@@ -76,6 +76,16 @@ struct Hdf5Header {
 // a state (include/poolsim/models/records.hpp; docs/glossary.md lists them).
 std::vector<StateRule> pool_state_rules();
 
+// A service's figures for /summary/services (docs/hdf5-layout.md), computed by the caller: the recorder knows
+// records, not which VMs make a service.
+struct ServiceSummary {
+  std::string name;
+  std::uint64_t need = 0;
+  std::uint64_t vms = 0;
+  double downtime_s = 0;
+  std::uint64_t outages = 0;
+};
+
 class Hdf5Timeline : public TimelineObserver {
  public:
   // Creates `path` + ".tmp" at once, so that an unwritable path fails before the run rather than after it.
@@ -88,6 +98,8 @@ class Hdf5Timeline : public TimelineObserver {
   Hdf5Timeline& operator=(const Hdf5Timeline&) = delete;
 
   void on_record(const TimelineRecord& record) override;
+  // The rows of /summary/services, written by on_finish; without services (none given) the table is left out.
+  void set_services(std::vector<ServiceSummary> services);
   // Writes the file and renames it to PATH; the last state of every host and VM lasts until `end`. Throws
   // std::runtime_error naming the path when the file cannot be written or renamed, std::logic_error when called
   // twice.

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "poolsim/kernel/event_bus.hpp"
@@ -43,6 +44,7 @@ struct Expectation {
   models::VmIndex vm = 0;                     // vm_state, vm_order
   std::optional<models::HostIndex> on;        // vm_state
   models::VmIndex started_after = 0;          // vm_order
+  std::size_t service = 0;                    // service_downtime: its index in the scenario's services
   std::string alert;                          // alert_by, alert_never
   models::HostState host_state = models::HostState::up;
   models::VmState vm_state = models::VmState::running;
@@ -53,6 +55,20 @@ struct Expectation {
   Duration downtime_at_most;  // vm_downtime
   SourcePos pos;               // for diagnostics only: verdict lines name an expectation by number and text
   std::string text;  // the expectation as the summary names it: "master xenserver-2 by 7m"
+};
+
+// A service of the scenario with its VMs resolved: available while at least `need` of `vms` serve (are
+// `running`: a VM that runs without reaching its disks or networks is `impaired`, docs/model.md "Serving").
+struct Service {
+  std::string name;
+  std::vector<models::VmIndex> vms;
+  std::size_t need = 1;
+};
+
+// When a service was unavailable during a run, and for how long in all.
+struct ServiceFigures {
+  Duration downtime;                                  // time in [0, end) with fewer than `need` VMs serving
+  std::vector<std::pair<SimTime, SimTime>> outages;   // [from, to), to = end when it was still unavailable
 };
 
 // What a run did to one VM, for batches (docs/running.md "poolsim batch").
@@ -68,6 +84,7 @@ struct RunFigures {
   std::vector<VmFigures> vms;             // by the pool's VM index (scenario order)
   std::vector<std::uint64_t> host_fences; // by the pool's host index: times it entered `fenced`
   std::uint64_t master_changes = 0;       // a new holder other than the previous one
+  std::vector<ServiceFigures> services;   // in the scenario's order
 };
 
 // One expectation's verdict.
@@ -87,7 +104,9 @@ inline const std::string_view fence_event = models::token(models::Rec::self_fenc
 class OutcomeRecorder : public TimelineObserver {
  public:
   // Samples are scheduled on `queue` in Phase::observation. `pool` must outlive the recorder.
-  OutcomeRecorder(EventQueue& queue, const models::Pool& pool, std::vector<Expectation> expectations);
+  OutcomeRecorder(EventQueue& queue, const models::Pool& pool, std::vector<Expectation> expectations,
+                  std::vector<Service> services = {});
+  const std::vector<Service>& services() const { return services_; }
 
   // Takes the first sample; call once, after Pool::start() and before the run.
   void begin();
@@ -134,6 +153,8 @@ class OutcomeRecorder : public TimelineObserver {
   Verdict judge_vm_never(const Expectation& e, Verdict v) const;
   Verdict judge_downtime(const Expectation& e, Verdict v) const;
   Verdict judge_alert(const Expectation& e, Verdict v) const;
+  Verdict judge_service(const Expectation& e, Verdict v) const;
+  ServiceFigures service_figures(const Service& service, SimTime end) const;
   models::HostState host_state_at(models::HostIndex host, SimTime t) const;
   std::optional<models::HostIndex> master_at(SimTime t) const;
   const VmChange& vm_at(models::VmIndex vm, SimTime t) const;
@@ -144,6 +165,7 @@ class OutcomeRecorder : public TimelineObserver {
   EventQueue& queue_;
   const models::Pool& pool_;
   std::vector<Expectation> expectations_;
+  std::vector<Service> services_;
   std::vector<std::vector<HostChange>> hosts_;
   std::vector<std::vector<VmChange>> vms_;
   // Each VM's last recorded state, side by side (the back of vms_[v], without a pointer to follow per VM).

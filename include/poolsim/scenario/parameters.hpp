@@ -170,7 +170,10 @@ inline constexpr auto parameter_table = [] {
       {"expect[].at_least", K::duration, 0, y(100), none, "see expect",
        "with started_after: the least time from the other VM's last start to this VM's", "scenario format"},
       {"expect[].downtime_at_most", K::duration, 0, y(100), none, "see expect",
-       "the most time a VM may spend not running once it first ran, over the whole run", "scenario format"},
+       "the most time a VM may spend not running once it first ran (a service: unavailable), over the whole run",
+       "scenario format"},
+      {"services[].need", K::count, 1, 100'000, 1, "", "how many of the service's VMs must serve for it to be available",
+       "scenario format"},
   });
 }();
 

@@ -251,6 +251,7 @@ enum class ExpectKind {
   vm_order,    // {vm, started_after, at_least?}: the VM's last start comes after the other VM's (by `at_least`)
   vm_never,    // {vm, never: condition}: the condition never holds for the VM
   vm_downtime, // {vm, downtime_at_most}: the VM's downtime over the run is at most `downtime_at_most`
+  service_downtime,  // {service, downtime_at_most}: the service is unavailable at most that long over the run
   alert_by,    // {alert, by}: the alert is raised at or before `latest`
   alert_never  // {alert, never: true}: the alert is never raised
 };
@@ -262,6 +263,7 @@ struct ExpectationSpec {
   Ref vm;        // vm_state, vm_order
   Ref on;        // vm_state, optional
   Ref started_after;
+  Ref service;   // service_downtime
   Ref alert;     // alert_by, alert_never: XenServer's message name (models::alert_table)
   HostExpectState host_state = HostExpectState::up;
   VmExpectState vm_state = VmExpectState::running;
@@ -269,7 +271,16 @@ struct ExpectationSpec {
   Duration earliest;
   Duration latest;
   Duration at_least;          // vm_order: the least time from the other VM's last start to this one's
-  Duration downtime_at_most;  // vm_downtime
+  Duration downtime_at_most;  // vm_downtime, service_downtime
+  SourcePos pos;
+};
+
+// What the user's service needs of its VMs (docs/scenario-format.md "Services"): it is available while at least
+// `need` of `vms` serve (run and reach their disks and networks: docs/model.md "Serving").
+struct ServiceSpec {
+  std::string name;
+  std::vector<Ref> vms;
+  std::int64_t need = 1;
   SourcePos pos;
 };
 
@@ -283,6 +294,7 @@ struct ScenarioSpec {
   PoolSpec pool;
   std::vector<FaultSpec> faults;
   std::vector<RandomFaultSpec> random_faults;
+  std::vector<ServiceSpec> services;
   std::vector<ExpectationSpec> expectations;
 };
 

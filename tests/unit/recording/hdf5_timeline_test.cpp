@@ -192,6 +192,50 @@ TEST(Hdf5Timeline, SummarisesDowntimeRestartsFencesMasterChangesAndAlerts) {
   EXPECT_EQ(alerts[1].first_s, 421.0);
 }
 
+// /summary/services holds the rows the caller gives, availability from end_s; without services it is absent.
+TEST(Hdf5Timeline, WritesTheServicesItIsGiven) {
+  struct ServiceRow {
+    const char* name;
+    std::uint64_t need;
+    std::uint64_t vms;
+    double downtime_s;
+    double availability;
+    std::uint64_t outages;
+  };
+  const fs::path dir = test_dir();
+  const fs::path path = dir / "run.h5";
+  {
+    EventBus bus;
+    Hdf5Timeline timeline(path, header, pool_state_rules(), initial_states());
+    timeline.set_services({{"dns", 1, 2, 0.0, 0}, {"erp", 2, 2, 120.0, 1}});
+    bus.subscribe(timeline);
+    publish_story(bus);
+  }
+  const Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  std::vector<std::vector<std::string>> strings;
+  const auto rows = read_table<ServiceRow>(file.get(), "/summary/services",
+                                           {{"name", offsetof(ServiceRow, name), 's'},
+                                            {"need", offsetof(ServiceRow, need), 'u'},
+                                            {"vms", offsetof(ServiceRow, vms), 'u'},
+                                            {"downtime_s", offsetof(ServiceRow, downtime_s), 'd'},
+                                            {"availability", offsetof(ServiceRow, availability), 'd'},
+                                            {"outages", offsetof(ServiceRow, outages), 'u'}},
+                                           strings);
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(strings[0][0], "dns");
+  EXPECT_EQ(rows[0].availability, 1.0);
+  EXPECT_EQ(strings[1][0], "erp");
+  EXPECT_EQ(rows[1].need, 2U);
+  EXPECT_EQ(rows[1].downtime_s, 120.0);
+  EXPECT_EQ(rows[1].availability, 0.9);
+  EXPECT_EQ(rows[1].outages, 1U);
+
+  const fs::path without = dir / "without.h5";
+  write_story(without);
+  const Handle plain(H5Fopen(without.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  EXPECT_EQ(H5Lexists(plain.get(), "/summary/services", H5P_DEFAULT), 0);
+}
+
 TEST(Hdf5Timeline, SameRecordsGiveTheSameBytes) {
   const fs::path dir = test_dir();
   write_story(dir / "a.h5");

@@ -134,18 +134,74 @@ TEST(Expectations, AlertNever) {
   });
 }
 
+// The restart-order scenario with `services` (list entries) before its expectations, which are `expectations`.
+std::string restart_order_with_services(const std::string& services, const std::string& expectations) {
+  std::string text = restart_order_with(expectations);
+  text.insert(text.find("expect:\n"), "services:\n" + services);
+  return text;
+}
+
+// A service is available while `need` of its VMs run: directory (dns or ad) is back with dns at 440, mail (all
+// of dns, ad and exchange) only with exchange at 530; each was down from the crash at 300.
+TEST(Expectations, ServiceDowntimeAtMost) {
+  const std::string services =
+      "  - {name: directory, vms: [dns, ad], need: 1}\n  - {name: mail, vms: [dns, ad, exchange], need: 3}\n";
+  const std::string text = restart_order_with_services(
+      services, "  - {service: directory, downtime_at_most: 2m20s}\n  - {service: mail, downtime_at_most: 3m}\n");
+  const std::vector<Verdict> verdicts = verdicts_of(text);
+  ASSERT_EQ(verdicts.size(), 2u);
+  EXPECT_TRUE(verdicts[0].passed) << verdicts[0].reason;
+  EXPECT_EQ(verdicts[0].text, "service directory down at most 2m20s");
+  EXPECT_EQ(verdicts[0].reason, "unavailable 2m20s in all, in 1 outage");
+  EXPECT_FALSE(verdicts[1].passed);
+  EXPECT_EQ(verdicts[1].reason, "unavailable 3m50s in all, in 1 outage; wanted at most 3m");
+
+  LoadResult loaded = load_scenario_text(text, "order.yaml");
+  ASSERT_TRUE(loaded.spec);
+  BuildResult built = build_simulation(*loaded.spec, "order.yaml");
+  ASSERT_TRUE(built.simulation);
+  built.simulation->run(SimTime::zero() + loaded.spec->until);
+  const std::string summary = built.simulation->outcome().summary();
+  EXPECT_NE(summary.find("#   service directory (1 of 2 vms): unavailable 2m20s in all, from 300.000000 to "
+                         "440.000000 (2m20s)\n"),
+            std::string::npos)
+      << summary;
+  const RunFigures figures = built.simulation->outcome().figures(SimTime::zero() + loaded.spec->until);
+  ASSERT_EQ(figures.services.size(), 2u);
+  EXPECT_EQ(figures.services[1].downtime, Duration::seconds(230));
+  ASSERT_EQ(figures.services[1].outages.size(), 1u);
+  EXPECT_EQ(figures.services[1].outages[0].second, SimTime::zero() + Duration::seconds(530));
+}
+
+// A service counts from time 0: one whose only VM is halted from the start (and never started) is unavailable
+// for the whole run, while a VM that never ran has no downtime of its own.
+TEST(Expectations, AServiceWithAHaltedVmIsUnavailableFromTheStart) {
+  std::string text = restart_order_with_services("  - {name: spare, vms: [cold]}\n",
+                                                 "  - {service: spare, downtime_at_most: 19m}\n");
+  const std::string vms = "  vms:\n";
+  text.replace(text.find(vms), vms.size(),
+               vms + "    - {name: cold, memory: 2GiB, vcpus: 1, disks: [iscsi-sr], networks: [lan]}\n");
+  const std::vector<Verdict> verdicts = verdicts_of(text);
+  ASSERT_EQ(verdicts.size(), 1u);
+  EXPECT_FALSE(verdicts[0].passed);
+  EXPECT_EQ(verdicts[0].reason, "unavailable 20m00s in all, in 1 outage; wanted at most 19m");
+}
+
 // Each new shape goes back to the file as it was read (emit.cpp), and loads again to the same.
 TEST(Expectations, NewShapesRoundTrip) {
   const std::string list =
       "  - {vm: ad, started_after: dns, at_least: 30s}\n  - {vm: dns, never: halted}\n"
       "  - {vm: dns, downtime_at_most: 2m}\n  - {alert: HA_HOST_FAILED, by: 7m}\n"
-      "  - {alert: HA_STATEFILE_LOST, never: true}\n";
-  const LoadResult first = load_scenario_text(restart_order_with(list), "order.yaml");
+      "  - {alert: HA_STATEFILE_LOST, never: true}\n  - {service: directory, downtime_at_most: 3m}\n";
+  const LoadResult first = load_scenario_text(
+      restart_order_with_services("  - {name: directory, vms: [dns, ad], need: 1}\n", list), "order.yaml");
   ASSERT_TRUE(first.spec) << ::testing::PrintToString(messages(first.diagnostics));
   const std::string emitted = to_yaml(*first.spec, "");
   for (const std::string line : {"{vm: ad, started_after: dns, at_least: 30s}", "{vm: dns, never: halted}",
                                  "{vm: dns, downtime_at_most: 2m}", "{alert: HA_HOST_FAILED, by: 7m}",
-                                 "{alert: HA_STATEFILE_LOST, never: true}"}) {
+                                 "{alert: HA_STATEFILE_LOST, never: true}",
+                                 "{service: directory, downtime_at_most: 3m}",
+                                 "services:\n  - {name: directory, vms: [dns, ad], need: 1}\n"}) {
     EXPECT_NE(emitted.find(line), std::string::npos) << line << " in\n" << emitted;
   }
   const LoadResult second = load_scenario_text(emitted, "again.yaml");

@@ -113,6 +113,22 @@ TEST(Serving, AVmNetworkWithoutAnUpPathImpairsItsVms) {
   EXPECT_EQ(r.sim->outcome().figures(SimTime::zero() + Duration::hours(3)).vms[1].downtime, Duration::minutes(1));
 }
 
+// A service counts its VMs as serving, not as running: db impaired for the minute without its network makes a
+// service that needs web and db unavailable for that minute, while one that needs either stays available.
+TEST(Serving, AnImpairedVmDoesNotServeItsService) {
+  ARun r;
+  run(r,
+      "  - {at: 10m, do: unplug, host: xs2, nic: eth1}\n  - {at: 11m, do: replug, host: xs2, nic: eth1}\n"
+      "services:\n  - {name: both, vms: [web, db], need: 2}\n  - {name: either, vms: [web, db]}\n",
+      "  - {service: both, downtime_at_most: 59s}\n  - {service: either, downtime_at_most: 0s}\n");
+  const std::vector<Verdict> verdicts = r.sim->outcome().verdicts();
+  ASSERT_EQ(verdicts.size(), 2u);
+  EXPECT_FALSE(verdicts[0].passed);
+  EXPECT_EQ(verdicts[0].reason, "unavailable 1m00s in all, in 1 outage; wanted at most 59s");
+  EXPECT_TRUE(verdicts[1].passed) << verdicts[1].reason;
+  EXPECT_EQ(verdicts[1].reason, "unavailable 0s in all, in 0 outages");
+}
+
 // xs1's only cable out takes web's SR and its network at once: the record names the storage, checked first.
 TEST(Serving, TheFirstCauseIsNamedStorageBeforeNetwork) {
   ARun r;
