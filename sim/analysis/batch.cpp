@@ -62,6 +62,7 @@ RunRecord to_record(const BatchScenario& s, std::uint64_t seed, const RunOutcome
   }
   r.host_fences = o.figures.host_fences;
   r.pool_services_down_ns = o.pool_services_down.ns();
+  for (const scenario::ServiceFigures& f : o.figures.services) r.service_downtime_ns.push_back(f.downtime.ns());
   return r;
 }
 
@@ -260,6 +261,11 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
   std::vector<double> a_until, a_p, a_p_low, a_p_high, a_fences, a_masters;
   std::vector<double> av_avail, av_low, av_high, av_dpy, av_dpy_low, av_dpy_high, av_restarts;
   std::vector<double> a_svc, a_svc_low, a_svc_high, a_svc_dpy, a_svc_dpy_low, a_svc_dpy_high;
+  // /runs/services and /aggregate/services: the scenarios' own services, when one has some.
+  std::vector<std::string> rs_id, rs_scen, rs_name, as_scen, as_name;
+  std::vector<std::uint64_t> rs_seed, as_runs, as_need;
+  std::vector<double> rs_down, rs_avail, as_avail, as_low, as_high, as_dpy, as_dpy_low, as_dpy_high, as_worst;
+  bool any_services = false;
 
   for (const BatchScenario& s : options.scenarios) {
     const double horizon = seconds(s.spec.until.ns());
@@ -269,6 +275,10 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
     std::uint64_t n = 0, n_failed = 0, n_violations = 0, n_back = 0;
     double sum_fences = 0, sum_masters = 0;
     std::vector<double> protected_availability;  // one value per run, for the printed table
+    const std::vector<scenario::ServiceSpec>& services = s.spec.services;
+    any_services = any_services || !services.empty();
+    std::vector<std::vector<double>> service_availability(services.size()), service_downtime(services.size());
+    std::vector<double> service_worst(services.size(), 0.0);
     ScenarioFigures figures;
     figures.name = s.spec.name;
     figures.file = s.file;
@@ -329,6 +339,20 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
       services_down.push_back(seconds(r.pool_services_down_ns));
       services_avail.push_back(run_length > 0 ? 1.0 - seconds(r.pool_services_down_ns) / run_length : std::nan(""));
       all_back.push_back(back && !r.invariant_violated ? 1 : 0);
+      for (std::size_t i = 0; i < services.size() && i < r.service_downtime_ns.size(); ++i) {
+        const double down = seconds(r.service_downtime_ns[i]);
+        rs_id.push_back(rid);
+        rs_scen.push_back(s.spec.name);
+        rs_seed.push_back(r.seed);
+        rs_name.push_back(services[i].name);
+        rs_down.push_back(down);
+        rs_avail.push_back(run_length > 0 ? 1.0 - down / run_length : std::nan(""));
+        if (!r.invariant_violated) {
+          service_availability[i].push_back(1.0 - down / horizon);
+          service_downtime[i].push_back(down * seconds_per_year / horizon);
+          service_worst[i] = std::max(service_worst[i], down);
+        }
+      }
       ++n;
       n_failed += r.exit_status != 0 ? 1 : 0;
       if (r.invariant_violated) {
@@ -377,6 +401,24 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
     const double run_years = static_cast<double>(judged) * horizon / seconds_per_year;
     figures.fences_per_year = run_years > 0 ? sum_fences / run_years : std::nan("");
     figures.master_changes_per_year = run_years > 0 ? sum_masters / run_years : std::nan("");
+    for (std::size_t i = 0; i < services.size(); ++i) {
+      Interval a = mean_interval(service_availability[i]);
+      a.low = at_least(a.low, 0.0);
+      a.high = at_most(a.high, 1.0);
+      const Interval d = mean_interval(service_downtime[i]);
+      figures.services.push_back({services[i].name, a, service_worst[i]});
+      as_scen.push_back(s.spec.name);
+      as_name.push_back(services[i].name);
+      as_need.push_back(static_cast<std::uint64_t>(services[i].need));
+      as_runs.push_back(service_availability[i].size());
+      as_avail.push_back(a.estimate);
+      as_low.push_back(a.low);
+      as_high.push_back(a.high);
+      as_dpy.push_back(d.estimate);
+      as_dpy_low.push_back(at_least(d.low, 0.0));
+      as_dpy_high.push_back(d.high);
+      as_worst.push_back(service_worst[i]);
+    }
     out.figures.push_back(figures);
     a_svc.push_back(sa.estimate);
     a_svc_low.push_back(at_least(sa.low, 0.0));
@@ -439,6 +481,21 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
                          real_column("availability_high", av_high), real_column("downtime_per_year_s", av_dpy),
                          real_column("downtime_per_year_s_low", av_dpy_low),
                          real_column("downtime_per_year_s_high", av_dpy_high), real_column("mean_restarts", av_restarts)}});
+  // Only when a scenario of the batch has services: a batch without any keeps the layout it had.
+  if (any_services) {
+    out.tables.push_back({"runs/services",
+                          {text_column("id", rs_id), text_column("scenario", rs_scen), count_column("seed", rs_seed),
+                           text_column("service", rs_name), real_column("downtime_s", rs_down),
+                           real_column("availability", rs_avail)}});
+    out.tables.push_back({"aggregate/services",
+                          {text_column("scenario", as_scen), text_column("service", as_name),
+                           count_column("need", as_need), count_column("runs", as_runs),
+                           real_column("availability", as_avail), real_column("availability_low", as_low),
+                           real_column("availability_high", as_high), real_column("downtime_per_year_s", as_dpy),
+                           real_column("downtime_per_year_s_low", as_dpy_low),
+                           real_column("downtime_per_year_s_high", as_dpy_high),
+                           real_column("worst_downtime_s", as_worst)}});
+  }
   return out;
 }
 

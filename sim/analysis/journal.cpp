@@ -121,6 +121,8 @@ std::string to_journal_line(const RunRecord& r) {
                      join(r.vm_downtime_ns) + "\t" + join(r.vm_restarts) + "\t" + join(r.vm_running_at_end) + "\t" +
                      join(r.host_fences) + "\t" + std::to_string(r.pool_services_down_ns) + "\t" +
                      escape(r.invariant_message);
+  // The scenario's services come last, and only when it has some: a line without them reads as before.
+  if (!r.service_downtime_ns.empty()) line += "\t" + join(r.service_downtime_ns);
   return line + "\t" + hex(fnv1a64(line)) + "\n";
 }
 
@@ -132,7 +134,7 @@ std::optional<RunRecord> from_journal_line(std::string_view line) {
     return std::nullopt;
   }
   const std::vector<std::string_view> f = split_tabs(line.substr(0, last_tab));
-  if (f.size() != 16 || f[0] != "run") return std::nullopt;
+  if ((f.size() != 16 && f.size() != 17) || f[0] != "run") return std::nullopt;
   RunRecord r;
   r.scenario = std::string(f[1]);
   r.invariant_violated = f[5] == "1";
@@ -142,7 +144,8 @@ std::optional<RunRecord> from_journal_line(std::string_view line) {
                   parse_number(f[7], r.expectations) && parse_number(f[8], r.failed_expectations) &&
                   parse_number(f[9], r.master_changes) && parse_list(f[10], r.vm_downtime_ns) &&
                   parse_list(f[11], r.vm_restarts) && parse_list(f[12], r.vm_running_at_end) &&
-                  parse_list(f[13], r.host_fences) && parse_number(f[14], r.pool_services_down_ns);
+                  parse_list(f[13], r.host_fences) && parse_number(f[14], r.pool_services_down_ns) &&
+                  (f.size() == 16 || (parse_list(f[16], r.service_downtime_ns) && !r.service_downtime_ns.empty()));
   if (!ok) return std::nullopt;
   return r;
 }

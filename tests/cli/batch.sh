@@ -138,4 +138,34 @@ else
   echo "note: h5py missing, the batch file read-back check is skipped"
 fi
 
+# A scenario's own services (docs/scenario-format.md "Services"): a line each on stdout, /runs/services and
+# /aggregate/services in the file. In services-host-loss every run is the same: erp down 140 s of 1200 s.
+mkdir "$tmp/svc"
+written "batch of a scenario with services" -- "$poolsim" batch "$scenarios/services-host-loss.yaml" --runs 3 \
+  --out "$tmp/svc/s.h5"
+contains "$tmp/out" "  service dns available        100.0000 % [100.0000, 100.0000]; worst run 0s down" \
+  "the service lines"
+contains "$tmp/out" "  service erp available        88.3333 % [88.3333, 88.3333]; worst run 2m20s down" \
+  "the service lines"
+if /usr/bin/python3 -c "import h5py" 2>/dev/null; then
+  /usr/bin/python3 - "$tmp/svc/s.h5" "$tmp/ref/r.h5" <<'PY' || fail "the batch file's services"
+import sys, h5py
+problems = []
+with h5py.File(sys.argv[1], "r") as f:
+    runs = f["runs/services"][()]
+    if len(runs) != 6 or [r["service"].decode() for r in runs[:2]] != ["dns", "erp"]:
+        problems.append(f"runs/services {runs}")
+    a = {r["service"].decode(): r for r in f["aggregate/services"][()]}
+    if abs(a["erp"]["availability"] - (1 - 140 / 1200)) > 1e-9 or a["erp"]["worst_downtime_s"] != 140 \
+            or a["erp"]["need"] != 2 or a["dns"]["availability"] != 1:
+        problems.append(f"aggregate/services {a}")
+with h5py.File(sys.argv[2], "r") as f:
+    if "runs/services" in f or "aggregate/services" in f:
+        problems.append("a batch without services has service tables")
+for p in problems:
+    print("FAIL:", p)
+sys.exit(1 if problems else 0)
+PY
+fi
+
 finish cli.batch

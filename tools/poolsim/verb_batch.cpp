@@ -5,6 +5,7 @@
 //
 // Built with -DPOOLSIM_MPI=ON, `mpirun -np K poolsim batch ...` spreads the runs over K ranks (docs/cluster.md):
 // every rank reads the arguments and scenarios alike, rank 0 alone prints, journals and writes the file.
+#include <algorithm>
 #include <unistd.h>
 
 #include <chrono>
@@ -76,7 +77,14 @@ void print_figures(std::ostream& out, const std::vector<batch::ScenarioFigures>&
     out << "scenario " << f.name << ": " << f.runs << " runs, " << f.failed << " failed (" << f.violations
         << " invariant violations)\n"
         << "  protected VMs available      " << percent(f.protected_availability) << "\n"
-        << "  pool services available      " << percent(f.services_availability) << "\n"
+        << "  pool services available      " << percent(f.services_availability) << "\n";
+    for (const batch::ScenarioFigures::Service& service : f.services) {
+      const auto worst = Duration::nanoseconds(std::llround(service.worst_down_s * 10) * 100'000'000);
+      std::string label = "  service " + service.name + " available";
+      label.resize(std::max<std::size_t>(label.size() + 1, 31), ' ');  // in the column of the lines above
+      out << label << percent(service.availability) << "; worst run " << format_hms(worst) << " down\n";
+    }
+    out
         << "  fences per run-year          " << rate(f.fences_per_year) << "\n"
         << "  master changes per run-year  " << rate(f.master_changes_per_year) << "\n";
     if (f.worst_seed) {

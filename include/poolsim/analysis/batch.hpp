@@ -64,6 +64,12 @@ struct ScenarioFigures {
   std::uint64_t violations = 0;  // an invariant broke: not in the figures below
   Interval protected_availability;  // per run: 1 - protected VMs' downtime / (protected VMs x horizon); mean
   Interval services_availability;   // the pool's services (docs/running.md "Pool services"); mean
+  struct Service {
+    std::string name;
+    Interval availability;     // per run: 1 - its downtime / horizon; mean
+    double worst_down_s = 0;   // the most downtime of one run
+  };
+  std::vector<Service> services;    // the scenario's own services, in its order
   double fences_per_year = 0;          // host fences per run-year
   double master_changes_per_year = 0;  // master changes per run-year
   std::optional<std::uint64_t> worst_seed;  // the run with the most protected downtime (the lowest seed of ties)

@@ -37,6 +37,7 @@ struct RunRecord {
   std::vector<std::uint64_t> vm_running_at_end;  // 0 or 1
   std::vector<std::uint64_t> host_fences;        // the pool's host order (tie-break order)
   std::int64_t pool_services_down_ns = 0;        // time without the pool's services (run_one.hpp)
+  std::vector<std::int64_t> service_downtime_ns; // the scenario's services, in its order
 };
 
 std::uint64_t fnv1a64(std::string_view text);

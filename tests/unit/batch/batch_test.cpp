@@ -50,6 +50,7 @@ void expect_same(const RunRecord& got, const RunRecord& want) {
   EXPECT_EQ(got.vm_running_at_end, want.vm_running_at_end);
   EXPECT_EQ(got.host_fences, want.host_fences);
   EXPECT_EQ(got.pool_services_down_ns, want.pool_services_down_ns);
+  EXPECT_EQ(got.service_downtime_ns, want.service_downtime_ns);
 }
 
 TEST(Journal, LineRoundTripsAndDamageIsDetected) {
@@ -64,6 +65,21 @@ TEST(Journal, LineRoundTripsAndDamageIsDetected) {
   std::string flipped(body);
   flipped[20] = flipped[20] == '1' ? '2' : '1';
   EXPECT_FALSE(from_journal_line(flipped));  // a changed byte fails the checksum
+}
+
+// A scenario's own services go in a last field, only when it has some; a line without it reads as no services.
+TEST(Journal, ServicesRoundTripInALastField) {
+  RunRecord with = sample(5);
+  with.service_downtime_ns = {0, 140'000'000'000};
+  const std::string line = to_journal_line(with);
+  const std::string plain = to_journal_line(sample(5));
+  EXPECT_EQ(line.substr(0, plain.rfind('\t')), plain.substr(0, plain.rfind('\t')));  // the same fields first
+  const auto back = from_journal_line(std::string_view(line.data(), line.size() - 1));
+  ASSERT_TRUE(back);
+  expect_same(*back, with);
+  const auto none = from_journal_line(std::string_view(plain.data(), plain.size() - 1));
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->service_downtime_ns.empty());
 }
 
 TEST(Journal, ReopeningKeepsCompleteLinesAndCutsATornOne) {
