@@ -107,6 +107,8 @@ std::string to_line(std::size_t index, const RunResult& r) {
   std::string line = std::to_string(index) + ' ' + (r.violated ? '1' : '0') + ' ' + (r.restored ? '1' : '0') + ' ' +
                      std::to_string(r.recovery_ns) + ' ' + std::to_string(r.left_down.size());
   for (const std::uint32_t v : r.left_down) line += ' ' + std::to_string(v);
+  line += ' ' + std::to_string(r.service_down_ns.size());
+  for (const std::int64_t d : r.service_down_ns) line += ' ' + std::to_string(d);
   return line + '\n';
 }
 
@@ -124,6 +126,12 @@ std::pair<std::size_t, RunResult> from_line(const std::string& line) {
     std::uint32_t v = 0;
     if (!(in >> v)) throw std::runtime_error("a worker sent a malformed result");
     r.left_down.push_back(v);
+  }
+  if (!(in >> count)) throw std::runtime_error("a worker sent a malformed result");
+  for (std::size_t i = 0; i < count; ++i) {
+    std::int64_t d = 0;
+    if (!(in >> d)) throw std::runtime_error("a worker sent a malformed result");
+    r.service_down_ns.push_back(d);
   }
   return {index, r};
 }
@@ -312,6 +320,9 @@ RunResult run_crash(const scenario::ScenarioSpec& base, const std::string& file,
     if (sim.pool().vm_state(v) != models::VmState::running) result.left_down.push_back(v);
   }
   result.restored = result.left_down.empty();
+  for (const scenario::ServiceFigures& f : sim.outcome().figures(until).services) {
+    result.service_down_ns.push_back(f.downtime.ns());
+  }
   // Per crash: from the crash to the first instant after it where every tracked VM runs again.
   const std::vector<AllRunningWatch::Change>& changes = watch.changes();
   std::int64_t worst = 0;
@@ -407,6 +418,7 @@ SizeResult analyse(const scenario::ScenarioSpec& spec, const std::string& file, 
   r.simulation_seed = spec.seed;
   r.options = options;
   r.hosts = host_names(spec);
+  for (const scenario::ServiceSpec& service : spec.services) r.services.push_back(service.name);
   for (const scenario::VmSpec& vm : spec.pool.vms) {
     r.vms.push_back(vm.name);
     if (!scenario::protected_at_start(vm)) continue;
@@ -463,6 +475,10 @@ SizeResult analyse(const scenario::ScenarioSpec& spec, const std::string& file, 
       if (run.restored) ++g.restored;
       if (run.restored && run.recovery_ns >= 0) times.push_back(run.recovery_ns);
       for (const std::uint32_t v : run.left_down) ++left[v];
+      g.service_worst_ns.resize(std::max(g.service_worst_ns.size(), run.service_down_ns.size()), 0);
+      for (std::size_t s = 0; s < run.service_down_ns.size(); ++s) {
+        g.service_worst_ns[s] = std::max(g.service_worst_ns[s], run.service_down_ns[s]);
+      }
     }
     std::sort(times.begin(), times.end());
     if (!times.empty()) {
@@ -539,6 +555,20 @@ void print_report(const SizeResult& r, std::ostream& out) {
           << pad(std::to_string(g.restored), 10) << pad(std::to_string(g.broke), 7)
           << pad(g.worst_ns ? seconds_text(*g.worst_ns) : "-", 11)
           << pad(g.median_ns ? seconds_text(*g.median_ns) : "-", 11) << left_text << "\n";
+    }
+    // The scenario's services: the most time each was unavailable in one run of the row (runs that broke an
+    // invariant left out).
+    if (!r.services.empty()) {
+      out << "services, worst time unavailable in one run:\n";
+      for (const GroupResult& g : r.groups) {
+        if (g.sequential != sequential) continue;
+        out << pad(std::to_string(g.k), 4);
+        for (std::size_t i = 0; i < r.services.size(); ++i) {
+          const bool known = i < g.service_worst_ns.size();
+          out << (i ? "  " : "") << r.services[i] << " " << (known ? seconds_text(g.service_worst_ns[i]) : "-");
+        }
+        out << "\n";
+      }
     }
   }
   out << "\ndisagreements: " << r.disagreements.size() << "\n";

@@ -229,6 +229,16 @@ matches "$tmp/out" "^warning: VM big \(restart priority restart, 96GiB\) fits no
 expect 0 "size with a VM larger than every host, and a larger host" -- "$poolsim" size "$tmp/big.yaml" --sample 1 --add-host 128GiB
 lacks "$tmp/out" "fits no host" "a larger host added"
 
+# The scenario's services (docs/sizing.md): per k, the most time each was unavailable in one run. In
+# services-host-loss dns (dns1 on xs1, dns2 on xs2, needs one) survives any single crash; a crash of xs1 and xs2
+# together takes both, for as long as dns1 takes to come back (190 s, the worst recovery of the table too).
+expect 0 "size of a scenario with services" -- "$poolsim" size "$scenarios/services-host-loss.yaml" --jobs 2
+contains "$tmp/out" "services, worst time unavailable in one run:" "the services block"
+contains "$tmp/out" "1   dns 0.0s  erp 140.0s" "k=1: dns never down, erp until db is back"
+contains "$tmp/out" "2   dns 190.0s  erp 190.0s" "k=2 simultaneous: both dns hosts down"
+expect 0 "size without services" -- "$poolsim" size "$s" --sample 1
+lacks "$tmp/out" "services, worst" "no services block without services"
+
 expect 2 "no scenario" -- "$poolsim" size
 expect 2 "missing file" -- "$poolsim" size "$tmp/none.yaml"
 expect 2 "bad --jobs" -- "$poolsim" size "$s" --jobs 0

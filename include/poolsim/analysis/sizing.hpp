@@ -73,6 +73,7 @@ struct RunResult {
   // crashes); negative when they never all ran again.
   std::int64_t recovery_ns = -1;
   std::vector<std::uint32_t> left_down;  // protected VMs (scenario order) not running at the end
+  std::vector<std::int64_t> service_down_ns;  // the scenario's services (its order): time unavailable in the run
 };
 
 // The scenario stripped of its scripted faults, random faults and expectations, with `run`'s crashes added and
@@ -109,6 +110,8 @@ struct GroupResult {
   // The protected VMs left down (index in scenario order) and in how many runs, most often first, then in
   // scenario order.
   std::vector<std::pair<std::uint32_t, std::size_t>> left_down;
+  // Per service of the scenario (its order): the most time it was unavailable in one run without a violation.
+  std::vector<std::int64_t> service_worst_ns;
   bool sampled() const { return sets_total > count; }
 };
 
@@ -133,6 +136,7 @@ struct SizeResult {
   SizeOptions options;
   std::vector<std::string> hosts;  // the pool's (tie-break) order: the index space of CrashRun::hosts
   std::vector<std::string> vms;    // scenario order: the index space of RunResult::left_down
+  std::vector<std::string> services;  // the scenario's services, in its order
   std::size_t protected_total = 0;
   std::size_t protected_running = 0;  // placed on a host at 0 s
   std::uint64_t protected_memory = 0;  // bytes, all protected VMs
