@@ -3,6 +3,7 @@
 // timeline_svg.cpp.
 #include "poolsim/report/report.hpp"
 
+#include <cstdio>
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -186,6 +187,18 @@ std::string run_page(const Hdf5Reader& file, const ReportOptions& options) {
     hosts.rows.push_back({escape(h.name), std::to_string(h.fences), escape(h.final_state)});
   }
   body += html::table(hosts);
+  if (!run.services.empty()) {
+    html::Table services{"summary-services", "services",
+                         {"service", "needs", "unavailable", "availability", "outages"}, {},
+                         {false, false, true, true, true}};
+    for (const ServiceSummary& sv : run.services) {
+      char availability[32];
+      std::snprintf(availability, sizeof availability, "%.4f %%", 100 * sv.availability);
+      services.rows.push_back({escape(sv.name), std::to_string(sv.need) + " of " + std::to_string(sv.vms),
+                               escape(hms(sv.downtime_s)), availability, std::to_string(sv.outages)});
+    }
+    body += html::table(services);
+  }
   body += "<p>master changes: <span id=\"master-changes\">" + std::to_string(run.master_changes) + "</span></p>\n";
 
   // Incidents.

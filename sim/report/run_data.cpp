@@ -170,6 +170,17 @@ RunData read_run(const Hdf5Reader& file, const std::string& group) {
                             column<double>(file, alerts, "first_s")[i]});
     }
   }
+  if (file.has(join(group, "summary/services"))) {
+    const Hdf5Table services = file.table(join(group, "summary/services"));
+    const auto& names = column<std::string>(file, services, "name");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      run.services.push_back({names[i], column<std::uint64_t>(file, services, "need")[i],
+                              column<std::uint64_t>(file, services, "vms")[i],
+                              column<double>(file, services, "downtime_s")[i],
+                              column<double>(file, services, "availability")[i],
+                              column<std::uint64_t>(file, services, "outages")[i]});
+    }
+  }
   // Where each VM runs at 0 s: the file holds the scenario's text, which the scenario layer reads back (a text
   // that no longer loads, from another version, only loses the labels of the first bars).
   if (!run.scenario_yaml.empty()) {

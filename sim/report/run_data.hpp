@@ -63,6 +63,15 @@ struct AlertSummary {
   double first_s = 0;
 };
 
+struct ServiceSummary {
+  std::string name;
+  std::uint64_t need = 0;
+  std::uint64_t vms = 0;
+  double downtime_s = 0;
+  double availability = 0;
+  std::uint64_t outages = 0;
+};
+
 struct RunData {
   std::string scenario;
   std::string scenario_yaml;
@@ -78,6 +87,7 @@ struct RunData {
   std::vector<VmSummary> vm_summary;
   std::vector<HostSummary> host_summary;
   std::vector<AlertSummary> alerts;
+  std::vector<ServiceSummary> services;  // the scenario's services (/summary/services), none when it has none
   std::vector<std::pair<std::string, std::string>> placed_on;  // VM -> its host at 0 s, from the scenario's text
 };
 

@@ -102,6 +102,16 @@ def check_run(f, dom):
     hosts = [text(n) for n in f["summary/hosts"]["name"]]
     check(len(dom.tables.get("summary-vms", [])) == len(vms), "a summary row per VM")
     check(len(dom.tables.get("summary-hosts", [])) == len(hosts), "a summary row per host")
+    # The scenario's services, when it has some: a row each, its name and time unavailable as the file has them.
+    if "summary/services" in f:
+        rows = dom.tables.get("summary-services", [])
+        names = [text(n) for n in f["summary/services"]["name"]]
+        check([r[0] for r in rows] == names, f"services table {rows} names the file's services {names}")
+        downs = list(f["summary/services"]["downtime_s"])
+        check(len(rows) == len(downs) and all(r[2] == ("0s" if d == 0 else r[2]) for r, d in zip(rows, downs)),
+              "a service never down shows 0s")
+    else:
+        check("summary-services" not in dom.tables, "no services table without services")
     # Outages from the state tables: a VM that ran and then did not.
     outages = 0
     for vm in vms:

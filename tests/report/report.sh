@@ -46,6 +46,11 @@ render() {
 
 expect 0 "the tutorial run" -- "$poolsim" run "$scenarios/tutorial-cable-pull.yaml" --quiet --h5 "$tmp/run.h5"
 render run "$tmp/run.h5"
+# A run with services (scenarios/services-host-loss.yaml): its services table.
+expect 0 "a run with services" -- "$poolsim" run "$scenarios/services-host-loss.yaml" --quiet --h5 "$tmp/services.h5"
+render run "$tmp/services.h5"
+grep -q '<td>erp</td><td>2 of 2</td><td class="num">2m20s</td>' "$tmp/services.dom" ||
+  fail "the services table lacks erp's row (2 of 2, 2m20s)"
 # 200 runs of a year of random failures: about a second with two workers.
 expect 0 "a 200-run batch" -- "$poolsim" batch "$scenarios/random-failures.yaml" --runs 200 --jobs 2 --out "$tmp/batch.h5"
 render batch "$tmp/batch.h5"
