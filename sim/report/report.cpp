@@ -321,6 +321,28 @@ std::string batch_page(const Hdf5Reader& file, const ReportOptions& options) {
   }
   body += html::table(vt);
 
+  // The scenarios' own services, when one of them has some (docs/hdf5-layout.md "Batch files").
+  if (file.has("aggregate/services")) {
+    const Columns services(file, "aggregate/services");
+    body += "<h2 id=\"services-section\">Availability of the services</h2>\n";
+    html::Table sv{"service-availability", "runs without a broken invariant; intervals at the confidence above",
+                   {"scenario", "service", "needs", "runs", "availability", "downtime per year", "worst run"},
+                   {}, {false, false, true, true, false, false, false}};
+    for (std::size_t i = 0; i < services.rows(); ++i) {
+      sv.rows.push_back(
+          {"<code>" + escape(services.s("scenario")[i]) + "</code>", escape(services.s("service")[i]),
+           std::to_string(services.u("need")[i]), std::to_string(services.u("runs")[i]),
+           interval(html::percent(services.d("availability")[i], 4),
+                    html::percent(services.d("availability_low")[i], 4),
+                    html::percent(services.d("availability_high")[i], 4)),
+           interval(hms_or_dash(services.d("downtime_per_year_s")[i]),
+                    hms_or_dash(services.d("downtime_per_year_s_low")[i]),
+                    hms_or_dash(services.d("downtime_per_year_s_high")[i])),
+           hms_or_dash(services.d("worst_downtime_s")[i])});
+    }
+    body += html::table(sv);
+  }
+
   // Per scenario: the histograms and the worst runs.
   const auto& r_scenario = runs.s("scenario");
   const auto& r_seed = runs.u("seed");

@@ -54,6 +54,11 @@ grep -q '<td>erp</td><td>2 of 2</td><td class="num">2m20s</td>' "$tmp/services.d
 # 200 runs of a year of random failures: about a second with two workers.
 expect 0 "a 200-run batch" -- "$poolsim" batch "$scenarios/random-failures.yaml" --runs 200 --jobs 2 --out "$tmp/batch.h5"
 render batch "$tmp/batch.h5"
+[ -s "$tmp/batch.dom" ] && grep -q 'id="service-availability"' "$tmp/batch.dom" &&
+  fail "a batch without services shows a table of services"
+expect 0 "a batch with services" -- "$poolsim" batch "$scenarios/services-host-loss.yaml" --runs 3 --out "$tmp/sbatch.h5"
+render batch "$tmp/sbatch.h5"
+grep -q 'id="service-availability"' "$tmp/sbatch.dom" || fail "the batch page has no table of services"
 expect 0 "a sizing study" -- "$poolsim" size "$scenarios/size-3-hosts.yaml" --h5 "$tmp/size.h5"
 render size "$tmp/size.h5"
 
