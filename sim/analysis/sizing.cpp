@@ -107,8 +107,10 @@ std::string to_line(std::size_t index, const RunResult& r) {
   std::string line = std::to_string(index) + ' ' + (r.violated ? '1' : '0') + ' ' + (r.restored ? '1' : '0') + ' ' +
                      std::to_string(r.recovery_ns) + ' ' + std::to_string(r.left_down.size());
   for (const std::uint32_t v : r.left_down) line += ' ' + std::to_string(v);
-  line += ' ' + std::to_string(r.service_down_ns.size());
-  for (const std::int64_t d : r.service_down_ns) line += ' ' + std::to_string(d);
+  for (const std::vector<std::int64_t>* list : {&r.service_down_ns, &r.vm_down_ns}) {
+    line += ' ' + std::to_string(list->size());
+    for (const std::int64_t d : *list) line += ' ' + std::to_string(d);
+  }
   return line + '\n';
 }
 
@@ -127,11 +129,13 @@ std::pair<std::size_t, RunResult> from_line(const std::string& line) {
     if (!(in >> v)) throw std::runtime_error("a worker sent a malformed result");
     r.left_down.push_back(v);
   }
-  if (!(in >> count)) throw std::runtime_error("a worker sent a malformed result");
-  for (std::size_t i = 0; i < count; ++i) {
-    std::int64_t d = 0;
-    if (!(in >> d)) throw std::runtime_error("a worker sent a malformed result");
-    r.service_down_ns.push_back(d);
+  for (std::vector<std::int64_t>* list : {&r.service_down_ns, &r.vm_down_ns}) {
+    if (!(in >> count)) throw std::runtime_error("a worker sent a malformed result");
+    for (std::size_t i = 0; i < count; ++i) {
+      std::int64_t d = 0;
+      if (!(in >> d)) throw std::runtime_error("a worker sent a malformed result");
+      list->push_back(d);
+    }
   }
   return {index, r};
 }
@@ -320,9 +324,9 @@ RunResult run_crash(const scenario::ScenarioSpec& base, const std::string& file,
     if (sim.pool().vm_state(v) != models::VmState::running) result.left_down.push_back(v);
   }
   result.restored = result.left_down.empty();
-  for (const scenario::ServiceFigures& f : sim.outcome().figures(until).services) {
-    result.service_down_ns.push_back(f.downtime.ns());
-  }
+  const scenario::RunFigures figures = sim.outcome().figures(until);
+  for (const scenario::ServiceFigures& f : figures.services) result.service_down_ns.push_back(f.downtime.ns());
+  for (const scenario::VmFigures& f : figures.vms) result.vm_down_ns.push_back(f.downtime.ns());
   // Per crash: from the crash to the first instant after it where every tracked VM runs again.
   const std::vector<AllRunningWatch::Change>& changes = watch.changes();
   std::int64_t worst = 0;
@@ -479,6 +483,10 @@ SizeResult analyse(const scenario::ScenarioSpec& spec, const std::string& file, 
       for (std::size_t s = 0; s < run.service_down_ns.size(); ++s) {
         g.service_worst_ns[s] = std::max(g.service_worst_ns[s], run.service_down_ns[s]);
       }
+      g.vm_worst_ns.resize(std::max(g.vm_worst_ns.size(), run.vm_down_ns.size()), 0);
+      for (std::size_t v = 0; v < run.vm_down_ns.size(); ++v) {
+        g.vm_worst_ns[v] = std::max(g.vm_worst_ns[v], run.vm_down_ns[v]);
+      }
     }
     std::sort(times.begin(), times.end());
     if (!times.empty()) {
@@ -556,20 +564,43 @@ void print_report(const SizeResult& r, std::ostream& out) {
           << pad(g.worst_ns ? seconds_text(*g.worst_ns) : "-", 11)
           << pad(g.median_ns ? seconds_text(*g.median_ns) : "-", 11) << left_text << "\n";
     }
-    // The scenario's services: the most time each was unavailable in one run of the row (runs that broke an
-    // invariant left out).
-    if (!r.services.empty()) {
-      out << "services, worst time unavailable in one run:\n";
+  }
+  // Per row, the VMs down longest and the services' worst outage: lines that do not start with a digit, so that
+  // the tables above read as they did.
+  const auto rows = [&](const std::function<std::string(const GroupResult&)>& text) {
+    for (const bool sequential : {false, true}) {
       for (const GroupResult& g : r.groups) {
-        if (g.sequential != sequential) continue;
-        out << pad(std::to_string(g.k), 4);
-        for (std::size_t i = 0; i < r.services.size(); ++i) {
-          const bool known = i < g.service_worst_ns.size();
-          out << (i ? "  " : "") << r.services[i] << " " << (known ? seconds_text(g.service_worst_ns[i]) : "-");
+        if (g.sequential == sequential) {
+          out << "  " << (sequential ? "sequential" : "simultaneous") << " k=" << g.k << ": " << text(g) << "\n";
         }
-        out << "\n";
       }
     }
+  };
+  out << "\nVMs down longest in one run (the three worst of each row; runs that broke an invariant left out):\n";
+  rows([&](const GroupResult& g) {
+    std::vector<std::size_t> order;
+    for (std::size_t v = 0; v < g.vm_worst_ns.size(); ++v) {
+      if (g.vm_worst_ns[v] > 0) order.push_back(v);
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return g.vm_worst_ns[a] > g.vm_worst_ns[b]; });
+    std::string text;
+    for (std::size_t i = 0; i < order.size() && i < 3; ++i) {
+      text += (i ? ", " : "") + r.vms[order[i]] + " " + seconds_text(g.vm_worst_ns[order[i]]);
+    }
+    if (order.size() > 3) text += ", ...";
+    return text.empty() ? std::string("-") : text;
+  });
+  if (!r.services.empty()) {
+    out << "\nservices, worst time unavailable in one run:\n";
+    rows([&](const GroupResult& g) {
+      std::string text;
+      for (std::size_t i = 0; i < r.services.size(); ++i) {
+        text += (i ? ", " : "") + r.services[i] + " " +
+                (i < g.service_worst_ns.size() ? seconds_text(g.service_worst_ns[i]) : std::string("-"));
+      }
+      return text;
+    });
   }
   out << "\ndisagreements: " << r.disagreements.size() << "\n";
   for (const Disagreement& d : r.disagreements) out << "  " << d.message << "\n";

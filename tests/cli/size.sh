@@ -234,10 +234,13 @@ lacks "$tmp/out" "fits no host" "a larger host added"
 # together takes both, for as long as dns1 takes to come back (190 s, the worst recovery of the table too).
 expect 0 "size of a scenario with services" -- "$poolsim" size "$scenarios/services-host-loss.yaml" --jobs 2
 contains "$tmp/out" "services, worst time unavailable in one run:" "the services block"
-contains "$tmp/out" "1   dns 0.0s  erp 140.0s" "k=1: dns never down, erp until db is back"
-contains "$tmp/out" "2   dns 190.0s  erp 190.0s" "k=2 simultaneous: both dns hosts down"
+contains "$tmp/out" "  simultaneous k=1: dns 0.0s, erp 140.0s" "k=1: dns never down, erp until db is back"
+contains "$tmp/out" "  simultaneous k=2: dns 190.0s, erp 190.0s" "k=2 simultaneous: both dns hosts down"
+# Every report lists, per row, the VMs down longest in one run: dns1 190 s when its host, the master, crashes.
+contains "$tmp/out" "  simultaneous k=1: dns1 190.0s, dns2 140.0s, app 140.0s, ..." "the VMs down longest"
 expect 0 "size without services" -- "$poolsim" size "$s" --sample 1
 lacks "$tmp/out" "services, worst" "no services block without services"
+contains "$tmp/out" "VMs down longest in one run" "the VMs block without services"
 
 expect 2 "no scenario" -- "$poolsim" size
 expect 2 "missing file" -- "$poolsim" size "$tmp/none.yaml"

@@ -74,6 +74,7 @@ struct RunResult {
   std::int64_t recovery_ns = -1;
   std::vector<std::uint32_t> left_down;  // protected VMs (scenario order) not running at the end
   std::vector<std::int64_t> service_down_ns;  // the scenario's services (its order): time unavailable in the run
+  std::vector<std::int64_t> vm_down_ns;       // every VM (scenario order): its downtime in the run
 };
 
 // The scenario stripped of its scripted faults, random faults and expectations, with `run`'s crashes added and
@@ -112,6 +113,8 @@ struct GroupResult {
   std::vector<std::pair<std::uint32_t, std::size_t>> left_down;
   // Per service of the scenario (its order): the most time it was unavailable in one run without a violation.
   std::vector<std::int64_t> service_worst_ns;
+  // Per VM (scenario order): the most downtime of one run without a violation (time not serving once it ran).
+  std::vector<std::int64_t> vm_worst_ns;
   bool sampled() const { return sets_total > count; }
 };
 
