@@ -687,6 +687,28 @@ void write_size_h5(const SizeResult& r, const std::filesystem::path& path, const
       s_left.push_back(std::move(left));
     }
   }
+  // The VMs' and the services' worst downtime of one run, per row (the report's sections after the tables).
+  std::vector<std::string> w_mode, w_vm, sv_mode, sv_name;
+  std::vector<std::uint64_t> w_k, sv_k;
+  std::vector<double> w_worst, sv_worst;
+  for (const bool sequential : {false, true}) {
+    for (const GroupResult& g : r.groups) {
+      if (g.sequential != sequential) continue;
+      for (std::size_t v = 0; v < g.vm_worst_ns.size(); ++v) {
+        if (g.vm_worst_ns[v] <= 0) continue;
+        w_mode.push_back(mode(sequential));
+        w_k.push_back(g.k);
+        w_vm.push_back(r.vms[v]);
+        w_worst.push_back(seconds(g.vm_worst_ns[v]));
+      }
+      for (std::size_t i = 0; i < r.services.size(); ++i) {
+        sv_mode.push_back(mode(sequential));
+        sv_k.push_back(g.k);
+        sv_name.push_back(r.services[i]);
+        sv_worst.push_back(i < g.service_worst_ns.size() ? seconds(g.service_worst_ns[i]) : nan);
+      }
+    }
+  }
   std::vector<std::string> d_mode, d_kind, d_message;
   std::vector<std::uint64_t> d_k;
   for (const Disagreement& d : r.disagreements) {
@@ -696,7 +718,7 @@ void write_size_h5(const SizeResult& r, const std::filesystem::path& path, const
     d_message.push_back(d.message);
   }
 
-  const std::vector<Hdf5Table> tables{
+  std::vector<Hdf5Table> tables{
       {"planner", {{"k", planner_k}, {"plan_status", planner_status}, {"heuristic", planner_heuristic}}},
       {"by_k",
        {{"mode", g_mode},
@@ -722,7 +744,12 @@ void write_size_h5(const SizeResult& r, const std::filesystem::path& path, const
         {"recovery_s", s_recovery},
         {"left_down", s_left}}},
       {"disagreements", {{"mode", d_mode}, {"k", d_k}, {"kind", d_kind}, {"message", d_message}}},
+      {"vm_worst", {{"mode", w_mode}, {"k", w_k}, {"vm", w_vm}, {"worst_downtime_s", w_worst}}},
   };
+  // Only with services: a scenario without any keeps the file's layout.
+  if (!r.services.empty()) {
+    tables.push_back({"services", {{"mode", sv_mode}, {"k", sv_k}, {"service", sv_name}, {"worst_downtime_s", sv_worst}}});
+  }
   write_hdf5_tables(path, attributes, tables);
 }
 

@@ -125,9 +125,36 @@ with h5py.File(path, "r") as f:
     worst_single = max(float(r["recovery_s"]) for r in singles)
     want("worst single = worst of the report", f"{worst_single:.1f}s", rows[("simultaneous", 1)][4])
     want("disagreements rows", len(f["disagreements"][()]), 0)
+    # The VMs down longest, as the report's section: its three worst per row are the table's three largest.
+    worst = f["vm_worst"][()]
+    for line in report:
+        m = re.match(r"^  (simultaneous|sequential) k=(\d+): (.*)$", line)
+        if not m or "dns" in line:
+            continue
+        mode, k, shown = m.group(1), int(m.group(2)), m.group(3)
+        rows_k = sorted(((-float(r["worst_downtime_s"]), text(r["vm"])) for r in worst
+                         if text(r["mode"]) == mode and int(r["k"]) == k))
+        top = ", ".join(f"{vm} {-d:.1f}s" for d, vm in rows_k[:3]) + (", ..." if len(rows_k) > 3 else "")
+        want(f"vm_worst {mode} k={k}", top, shown)
+    want("no services table without services", "services" in f, False)
 for e in errors:
     print("  " + e)
 sys.exit(1 if errors else 0)
+PY
+  # A scenario with services: /services holds the report's figures.
+  expect 0 "size --h5 of a scenario with services" -- "$poolsim" size "$scenarios/services-host-loss.yaml" \
+    --h5 "$tmp/svc.h5" --jobs 2
+  "$python" - "$tmp/svc.h5" <<'PY' || fail "the services of the HDF5 file"
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    got = [(r["mode"].decode(), int(r["k"]), r["service"].decode(), float(r["worst_downtime_s"]))
+           for r in f["services"][()]]
+want = [("simultaneous", 1, "dns", 0.0), ("simultaneous", 1, "erp", 140.0), ("simultaneous", 2, "dns", 190.0),
+        ("simultaneous", 2, "erp", 190.0), ("sequential", 1, "dns", 0.0), ("sequential", 1, "erp", 140.0),
+        ("sequential", 2, "dns", 0.0), ("sequential", 2, "erp", 280.0)]
+if got != want:
+    print("  /services", got, "want", want)
+    sys.exit(1)
 PY
   finish "cli.size $part"
 fi
