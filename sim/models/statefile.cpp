@@ -43,11 +43,12 @@ void Statefile::storage_changed() {
     ctx.queue.cancel(watchdog_[h]);
     FaultHandlerRun& run = ctx.fault_handler[h];
     if (io == IoOutcome::hangs && !run.surviving_by_rule2) {
-      // The statefile watchdog is re-armed at the start of each good cycle; a hung cycle stops it
-      // (docs/research/real-behaviour.md §4a). An I/O error never fires it.
-      const SimTime last_good = grid_at_or_before(daemon.anchor, ctx.config.ha.statefile_interval, ctx.queue.now(),
-                                                  ctx.transport->sent_now());
-      const SimTime deadline = std::max(last_good + ctx.config.ha.statefile_watchdog, ctx.queue.now());
+      // The statefile watchdog is set to Ws at the start of every cycle, before its I/O (xha statefile.c
+      // sfthread: watchdog_set(sfvar.watchdog, _Ws)), so the cycle that hangs, the first at or after the hang,
+      // arms it last; it fires Ws after that cycle began. An I/O error never fires it (each failed cycle re-arms).
+      const SimTime hung_cycle = grid_at_or_after(daemon.anchor, ctx.config.ha.statefile_interval, ctx.queue.now(),
+                                                  !ctx.transport->sent_now());
+      const SimTime deadline = hung_cycle + ctx.config.ha.statefile_watchdog;
       const std::uint64_t life = ctx.machines[h].life;
       watchdog_[h] = ctx.queue.schedule_at(deadline, Phase::decision, [this, h, life] {
         if (ctx.machines[h].life == life && !ctx.fault_handler[h].surviving_by_rule2) {

@@ -670,17 +670,20 @@ struct SplitWorld {
 };
 
 // xapi starts a daemon that could not reach the statefile again every 10 s (xapi_ha.ml on_server_restart): xs2,
-// fenced by its statefile watchdog at 174 (AHungStatefileFencesByItsWatchdog), is back at 354 with its storage
-// NIC still out; the NIC is back at 381, multipath reinstates the path at its next check (385), and the daemon
-// starts at the first retry after that on the grid 354 + 10k: 394, not at once.
+// fenced by its statefile watchdog at 177 (AHungStatefileFencesByItsWatchdog, I/O queued for ever), is back at
+// 357 with its storage NIC still out; the NIC is back at 381, multipath reinstates the path at its next check
+// (385), and the daemon starts at the first retry after that on the grid 357 + 10k: 387, not at once.
 TEST(Xapi, ADaemonStartThatFailedIsRetriedEveryTenSeconds) {
-  SplitWorld w(3);
+  MultipathTiming queue_for_ever;
+  queue_for_ever.no_path_retry = std::nullopt;
+  SplitWorld w(3, {}, queue_for_ever);
   w.at(at_s(100), [&] { w.net.unplug(w.storage_nics[1]); });
   w.at(at_s(381), [&] { w.net.replug(w.storage_nics[1]); });
   w.queue.run_until(at_s(500));
-  EXPECT_TRUE(w.log.has("354.000000 xs2/ha join_aborted reason=statefile_unreachable")) << w.log.dump();
+  EXPECT_TRUE(w.log.has("177.000000 xs2/ha self_fence reason=statefile_watchdog")) << w.log.dump();
+  EXPECT_TRUE(w.log.has("357.000000 xs2/ha join_aborted reason=statefile_unreachable")) << w.log.dump();
   EXPECT_TRUE(w.log.has("385.000000 xs2/iscsi-sr io_completes")) << w.log.dump();
-  EXPECT_TRUE(w.log.has("394.000000 xs2/ha daemon_started")) << w.log.dump();
+  EXPECT_TRUE(w.log.has("387.000000 xs2/ha daemon_started")) << w.log.dump();
 }
 
 // xhad's start waits for every configured host, first on the heartbeat (T1 from the start), then on the
@@ -1032,25 +1035,42 @@ TEST(FaultHandler, PhaseOneWaitsOnlyForPeersStaleSinceBeforeItsStart) {
 
 // A slave whose statefile I/O hangs while its network is fine (docs/model.md "Watchdogs"; research §4a): the slot
 // written at 99 is its last, so at 159 it loses every slot (its own too) and the others lose its slot. Their views
-// differ (it has no statefile, they have it on theirs), so no phase 2 agrees within T; its statefile watchdog
-// fires first, at 99 + T + 15 = 174. The others' phase 2 ends at 159 + T = 219 with no partition (xs2, fenced,
-// is still in their heartbeat domain until 234): they keep it out and sleep 15 + 3 + T: liveset at 297, seen by
-// the master's monitor at its next loop, 300.
+// differ (it has no statefile, they have it on theirs), so no phase 2 agrees within T. Its statefile watchdog is
+// set to Ws at the start of every cycle (statefile.c sfthread), last by the cycle of 102, the first after the hang,
+// whose write hangs: with the I/O queued for ever it fires at 102 + T + 15 = 177. The others' phase 2 ends at
+// 159 + T = 219 with no partition (xs2, fenced, is still in their heartbeat domain until 237): they keep it out
+// and sleep 15 + 3 + T: liveset at 297, seen by the master's monitor at its next loop, 300.
+// With multipath's default queue (no_path_retry 10 checks: the I/O errors at 125 + 50 = 175), the hung write fails
+// at 175, before the watchdog is due, and each failed cycle after it sets the watchdog again: it never fires, and
+// xs2 fences at 219 by its fault handler's decision instead.
 TEST(FaultHandler, AHungStatefileFencesByItsWatchdog) {
-  SplitWorld w(3);
+  MultipathTiming queue_for_ever;
+  queue_for_ever.no_path_retry = std::nullopt;
+  SplitWorld w(3, {}, queue_for_ever);
   w.at(at_s(100), [&] { w.net.unplug(w.storage_nics[1]); });
   w.queue.run_until(at_s(400));
   const std::string missing = w.log.missing({
       "100.000000 xs2/iscsi-sr io_hangs",
       "159.000000 xs2/ha fault_handler_started",
-      "174.000000 xs2/ha self_fence reason=statefile_watchdog",
+      "177.000000 xs2/ha self_fence reason=statefile_watchdog",
       "219.000000 xs1/ha survived rule=no_partition",
       "297.000000 xs1/ha liveset_removed hosts=xs2 live=2",
       "300.000000 pool alert host=xs2 name=HA_HOST_FAILED",
-      "354.000000 xs2/ha join_aborted reason=statefile_unreachable",
+      "357.000000 xs2/ha join_aborted reason=statefile_unreachable",
   });
   EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
   EXPECT_EQ(w.pool->master(), 0u);
+
+  SplitWorld q(3);
+  q.at(at_s(100), [&] { q.net.unplug(q.storage_nics[1]); });
+  q.queue.run_until(at_s(400));
+  const std::string queued = q.log.missing({
+      "175.000000 xs2/iscsi-sr io_fails",
+      "219.000000 xs2/ha self_fence reason=statefile_and_peers_lost",
+      "219.000000 xs1/ha survived rule=no_partition",
+  });
+  EXPECT_TRUE(queued.empty()) << queued << q.log.dump();
+  EXPECT_EQ(q.log.count("statefile_watchdog"), 0u) << q.log.dump();
 }
 
 // A protected VM that does not fit (docs/model.md "HA monitor and restarts"): big (20 GiB) on xenserver-2, which
