@@ -35,6 +35,13 @@ namespace {
 // A confidence bound clamped to what the quantity can be; an unknown (NaN) bound stays unknown.
 double at_least(double bound, double floor) { return std::isnan(bound) ? bound : std::max(floor, bound); }
 double at_most(double bound, double ceiling) { return std::isnan(bound) ? bound : std::min(ceiling, bound); }
+// The mean of per-run availabilities with its interval, the bounds clamped to [0, 1].
+Interval availability_interval(const std::vector<double>& per_run) {
+  Interval i = mean_interval(per_run);
+  i.low = at_least(i.low, 0.0);
+  i.high = at_most(i.high, 1.0);
+  return i;
+}
 
 constexpr double seconds_per_year = 365.0 * 86400.0;
 
@@ -387,24 +394,18 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
     a_p_high.push_back(p.high);
     a_fences.push_back(judged ? sum_fences / static_cast<double>(judged) : std::nan(""));
     a_masters.push_back(judged ? sum_masters / static_cast<double>(judged) : std::nan(""));
-    const Interval sa = mean_interval(services_availability);
+    const Interval sa = availability_interval(services_availability);
     const Interval sd = mean_interval(services_downtime);
     figures.runs = n;
     figures.failed = n_failed;
     figures.violations = n_violations;
-    figures.protected_availability = mean_interval(protected_availability);
-    figures.protected_availability.low = at_least(figures.protected_availability.low, 0.0);
-    figures.protected_availability.high = at_most(figures.protected_availability.high, 1.0);
+    figures.protected_availability = availability_interval(protected_availability);
     figures.services_availability = sa;
-    figures.services_availability.low = at_least(sa.low, 0.0);
-    figures.services_availability.high = at_most(sa.high, 1.0);
     const double run_years = static_cast<double>(judged) * horizon / seconds_per_year;
     figures.fences_per_year = run_years > 0 ? sum_fences / run_years : std::nan("");
     figures.master_changes_per_year = run_years > 0 ? sum_masters / run_years : std::nan("");
     for (std::size_t i = 0; i < services.size(); ++i) {
-      Interval a = mean_interval(service_availability[i]);
-      a.low = at_least(a.low, 0.0);
-      a.high = at_most(a.high, 1.0);
+      const Interval a = availability_interval(service_availability[i]);
       const Interval d = mean_interval(service_downtime[i]);
       figures.services.push_back({services[i].name, a, service_worst[i]});
       as_scen.push_back(s.spec.name);
@@ -421,21 +422,21 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
     }
     out.figures.push_back(figures);
     a_svc.push_back(sa.estimate);
-    a_svc_low.push_back(at_least(sa.low, 0.0));
-    a_svc_high.push_back(at_most(sa.high, 1.0));
+    a_svc_low.push_back(sa.low);
+    a_svc_high.push_back(sa.high);
     a_svc_dpy.push_back(sd.estimate);
     a_svc_dpy_low.push_back(at_least(sd.low, 0.0));
     a_svc_dpy_high.push_back(sd.high);
     for (std::size_t v = 0; v < vms.size(); ++v) {
       if (!scenario::protected_at_start(vms[v])) continue;
-      const Interval a = mean_interval(availability[v]);
+      const Interval a = availability_interval(availability[v]);
       const Interval d = mean_interval(downtime[v]);
       av_scen.push_back(s.spec.name);
       av_vm.push_back(vms[v].name);
       av_runs.push_back(availability[v].size());
       av_avail.push_back(a.estimate);
-      av_low.push_back(at_least(a.low, 0.0));
-      av_high.push_back(at_most(a.high, 1.0));
+      av_low.push_back(a.low);
+      av_high.push_back(a.high);
       av_dpy.push_back(d.estimate);
       av_dpy_low.push_back(at_least(d.low, 0.0));
       av_dpy_high.push_back(d.high);

@@ -140,6 +140,12 @@ std::pair<std::size_t, RunResult> from_line(const std::string& line) {
   return {index, r};
 }
 
+// Each element of `worst` as the most of itself and the run's, `worst` grown to the run's length.
+void keep_worst(std::vector<std::int64_t>& worst, const std::vector<std::int64_t>& run) {
+  worst.resize(std::max(worst.size(), run.size()), 0);
+  for (std::size_t i = 0; i < run.size(); ++i) worst[i] = std::max(worst[i], run[i]);
+}
+
 std::string seconds_text(std::int64_t ns) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ns) / 1e9);
@@ -479,14 +485,8 @@ SizeResult analyse(const scenario::ScenarioSpec& spec, const std::string& file, 
       if (run.restored) ++g.restored;
       if (run.restored && run.recovery_ns >= 0) times.push_back(run.recovery_ns);
       for (const std::uint32_t v : run.left_down) ++left[v];
-      g.service_worst_ns.resize(std::max(g.service_worst_ns.size(), run.service_down_ns.size()), 0);
-      for (std::size_t s = 0; s < run.service_down_ns.size(); ++s) {
-        g.service_worst_ns[s] = std::max(g.service_worst_ns[s], run.service_down_ns[s]);
-      }
-      g.vm_worst_ns.resize(std::max(g.vm_worst_ns.size(), run.vm_down_ns.size()), 0);
-      for (std::size_t v = 0; v < run.vm_down_ns.size(); ++v) {
-        g.vm_worst_ns[v] = std::max(g.vm_worst_ns[v], run.vm_down_ns[v]);
-      }
+      keep_worst(g.service_worst_ns, run.service_down_ns);
+      keep_worst(g.vm_worst_ns, run.vm_down_ns);
     }
     std::sort(times.begin(), times.end());
     if (!times.empty()) {

@@ -76,33 +76,31 @@ void Statefile::storage_changed() {
   for (const HostIndex h : failed_starts) ctx.xhad.start_lost_statefile(h);
 }
 
-void Statefile::read_after_this_instant(HostIndex h) {
-  resumed_.push_back({h, ctx.machines[h].life, ctx.xhad[h].anchor});
-  if (ctx.queue.pending(resumed_read_)) return;
-  const Phase phase = std::max(ctx.queue.current_phase(), Phase::hardware);
-  resumed_read_ = ctx.queue.schedule_at(ctx.queue.now(), phase, [this] { read_resumed(); });
+Statefile::PendingRead Statefile::pending_read(HostIndex h) const {
+  return {h, ctx.machines[h].life, ctx.xhad[h].anchor};
 }
 
-void Statefile::read_resumed() {
-  std::vector<PendingRead> reads;
-  reads.swap(resumed_);
-  for (const PendingRead& r : reads) {
-    const HostIndex h = r.host;
-    if (ctx.machines[h].life == r.life && ctx.xhad[h].anchor == r.anchor && writes(h)) {
-      ctx.transport->reads_resumed(h);
-    }
-  }
+// Not when the host or its daemon changed meanwhile: a new daemon reads only what is written from its start.
+void Statefile::read_if_unchanged(const PendingRead& r) {
+  const HostIndex h = r.host;
+  if (ctx.machines[h].life == r.life && ctx.xhad[h].anchor == r.anchor && writes(h)) ctx.transport->reads_resumed(h);
+}
+
+void Statefile::read_after_this_instant(HostIndex h) {
+  resumed_.push_back(pending_read(h));
+  if (ctx.queue.pending(resumed_read_)) return;
+  const Phase phase = std::max(ctx.queue.current_phase(), Phase::hardware);
+  resumed_read_ = ctx.queue.schedule_at(ctx.queue.now(), phase, [this] {
+    std::vector<PendingRead> reads;
+    reads.swap(resumed_);
+    for (const PendingRead& r : reads) read_if_unchanged(r);
+  });
 }
 
 void Statefile::read_at_next_cycle(HostIndex h) {
-  const SimTime anchor = ctx.xhad[h].anchor;
-  const SimTime next =
-      grid_at_or_after(anchor, ctx.config.ha.statefile_interval, ctx.queue.now(), !ctx.transport->sent_now());
-  const std::uint64_t life = ctx.machines[h].life;
-  ctx.queue.schedule_at(next, Phase::protocol, [this, h, anchor, life] {
-    // Not when the host or its daemon changed meanwhile: a new daemon reads only what is written from its start.
-    if (ctx.machines[h].life == life && ctx.xhad[h].anchor == anchor && writes(h)) ctx.transport->reads_resumed(h);
-  });
+  const SimTime next = grid_at_or_after(ctx.xhad[h].anchor, ctx.config.ha.statefile_interval, ctx.queue.now(),
+                                        !ctx.transport->sent_now());
+  ctx.queue.schedule_at(next, Phase::protocol, [this, r = pending_read(h)] { read_if_unchanged(r); });
 }
 
 }  // namespace poolsim::models

@@ -42,16 +42,17 @@ class Statefile {
   // storage of several hosts comes back in one instant one host at a time, and in xhad the cycle after a hung
   // one starts at once (statefile.c sfthread), so it finds the writes of the same moment.
   void read_after_this_instant(HostIndex h);
-  void read_resumed();
-  PoolContext& ctx;
-  std::vector<IoOutcome> io_;
-  std::vector<EventHandle> watchdog_;
   struct PendingRead {
     HostIndex host;
     std::uint64_t life;  // the host's life and its daemon's start: the read is void once either changed
     SimTime anchor;
   };
-  std::vector<PendingRead> resumed_;
+  PendingRead pending_read(HostIndex h) const;
+  void read_if_unchanged(const PendingRead& r);
+  PoolContext& ctx;
+  std::vector<IoOutcome> io_;
+  std::vector<EventHandle> watchdog_;
+  std::vector<PendingRead> resumed_;  // the reads read_after_this_instant gathers
   EventHandle resumed_read_;
   std::optional<HostIndex> lock_holder_;
 };
