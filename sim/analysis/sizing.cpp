@@ -159,55 +159,6 @@ std::string pad(std::string text, std::size_t width) {
 
 }  // namespace
 
-std::optional<std::string> apply_what_if(scenario::ScenarioSpec& spec, const WhatIf& what_if) {
-  std::vector<scenario::HostSpec>& hosts = spec.pool.hosts;
-  for (const std::string& name : what_if.remove_hosts) {
-    const auto it =
-        std::find_if(hosts.begin(), hosts.end(), [&](const scenario::HostSpec& h) { return h.name == name; });
-    if (it == hosts.end()) return "--remove-host: no host named '" + name + "' in the scenario";
-    if (hosts.size() == 1) return "--remove-host: '" + name + "' is the last host; a pool needs one";
-    for (const scenario::StorageSpec& sr : spec.pool.storage) {
-      if (sr.type == scenario::StorageType::local && sr.host.name == name) {
-        return "--remove-host: host '" + name + "' has the local SR '" + sr.name + "'; it cannot be removed";
-      }
-    }
-    const bool was_master = it->master;
-    hosts.erase(it);
-    if (was_master) hosts.front().master = true;
-    // Its VMs are halted, the protected ones still protected: HA must restart them elsewhere.
-    for (scenario::VmSpec& vm : spec.pool.vms) {
-      if (vm.host.name != name) continue;
-      vm.host = scenario::Ref{};
-      vm.always_run_when_halted = true;
-    }
-  }
-  std::size_t added = 0;
-  for (const std::uint64_t memory : what_if.add_hosts) {
-    if (memory == 0) return "--add-host: a host needs memory, e.g. '--add-host 64GiB'";
-    scenario::HostSpec host = hosts.back();
-    std::string name;
-    do {
-      name = "added-" + std::to_string(++added);
-    } while (std::any_of(hosts.begin(), hosts.end(), [&](const scenario::HostSpec& h) { return h.name == name; }));
-    host.name = name;
-    host.uuid.clear();
-    host.master = false;
-    host.memory = memory;
-    hosts.push_back(std::move(host));
-  }
-  if (what_if.ntol) {
-    // The loader's range (validate.cpp check_ntol): 0 to the pool's hosts - 1, once hosts are added or removed.
-    const auto most = static_cast<std::int64_t>(hosts.size()) - 1;
-    if (*what_if.ntol < 0) return "--ntol: a number of host failures is 0 or more";
-    if (*what_if.ntol > most) {
-      return "--ntol " + std::to_string(*what_if.ntol) + " is more than the pool's " + std::to_string(hosts.size()) +
-             " hosts - 1; give 0 to " + std::to_string(most);
-    }
-    spec.pool.ha.host_failures_to_tolerate = *what_if.ntol;
-  }
-  return std::nullopt;
-}
-
 std::vector<std::string> host_names(const scenario::ScenarioSpec& spec) {
   std::vector<std::string> names;
   for (const std::size_t i : scenario::tie_break_order(spec.pool)) names.push_back(spec.pool.hosts[i].name);

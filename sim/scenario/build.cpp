@@ -167,7 +167,8 @@ struct SimulationBuilder {
 
  private:
   void error(SourcePos pos, std::string message) {
-    diagnostics_.push_back(Diagnostic{file_, pos.line, pos.column, Severity::error, std::move(message)});
+    const std::string& file = pos.file == 0 ? file_ : spec_.pool_file;  // SourcePos::file
+    diagnostics_.push_back(Diagnostic{file, pos.line, pos.column, Severity::error, std::move(message)});
   }
 
   void build_network() {

@@ -125,9 +125,11 @@ void write_vm(std::ostream& out, const VmSpec& v) {
   if (!v.networks.empty()) entry(e, "networks", names(v.networks));
   if (v.cd_inserted) entry(e, "cd_inserted", "true");
   entry(e, "boot_time", dur(v.boot_time));
-  entry(e, "ha", flow({{"restart_priority", std::string(to_string(v.ha.restart_priority))},
-                       {"order", std::to_string(v.ha.order)},
-                       {"start_delay", dur(v.ha.start_delay)}}));
+  std::vector<std::pair<std::string, std::string>> ha{{"restart_priority", std::string(to_string(v.ha.restart_priority))},
+                                                      {"order", std::to_string(v.ha.order)},
+                                                      {"start_delay", dur(v.ha.start_delay)}};
+  if (v.always_run_when_halted) ha.emplace_back("always_run", "true");
+  entry(e, "ha", flow(ha));
   out << "    - " << flow(e) << '\n';
 }
 
@@ -333,6 +335,17 @@ std::string to_yaml(const ScenarioSpec& spec, const std::string& comment) {
     for (const ExpectationSpec& x : spec.expectations) out << "  - " << expectation_line(x) << '\n';
   }
   return out.str();
+}
+
+std::string recorded_scenario(const ScenarioSpec& spec, const std::string& file_text, const std::string& file_name) {
+  if (spec.pool_file.empty() && spec.changes.empty()) return file_text;
+  std::string comment = "The scenario " + file_name;
+  if (!spec.pool_file.empty()) comment += " with the pool of " + spec.pool_file;
+  if (!spec.changes.empty()) {
+    comment += ", changed by:";
+    for (const std::string& change : spec.changes) comment += "\n  " + change;
+  }
+  return to_yaml(spec, comment);
 }
 
 }  // namespace poolsim::scenario

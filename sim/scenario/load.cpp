@@ -16,6 +16,7 @@
 #include "poolsim/scenario/fault_verbs.hpp"
 #include "poolsim/scenario/parameters.hpp"
 #include "poolsim/scenario/size.hpp"
+#include "poolsim/scenario/what_if.hpp"
 #include "validate.hpp"
 #include "yaml_reader.hpp"
 
@@ -172,13 +173,20 @@ HostSpec read_host(const MapReader& map) {
   return spec;
 }
 
-VmHaSpec read_vm_ha(Reporter& reporter, const YAML::Node& node, const std::string& owner) {
-  const MapReader map(reporter, node, "'ha' of " + owner, {"restart_priority", "order", "start_delay"});
-  VmHaSpec spec;
+void read_vm_ha(Reporter& reporter, const YAML::Node& node, VmSpec& vm, const std::string& owner) {
+  const MapReader map(reporter, node, "'ha' of " + owner, {"restart_priority", "order", "start_delay", "always_run"});
+  VmHaSpec& spec = vm.ha;
   spec.restart_priority = map.choice("restart_priority", RestartPriority::do_not_restart);
   spec.order = map.count(parameter("pool.vms[].ha.order"));
   spec.start_delay = map.duration(parameter("pool.vms[].ha.start_delay"));
-  return spec;
+  // xapi's VM.ha_always_run: set by a start with priority `restart`, cleared by a clean shutdown; a halted VM
+  // that still has it is one HA must start (xapi_ha_vm_failover.ml all_protected_vms).
+  vm.always_run_when_halted = map.flag("always_run", false);
+  if (vm.always_run_when_halted && spec.restart_priority != RestartPriority::restart) {
+    reporter.error(map.key_pos("always_run"), "'always_run' in " + map.what() +
+                                                  " needs restart_priority: restart (xapi sets ha_always_run only "
+                                                  "for VMs HA restarts); add it or drop always_run");
+  }
 }
 
 VmSpec read_vm(const MapReader& map) {
@@ -192,7 +200,7 @@ VmSpec read_vm(const MapReader& map) {
   spec.networks = map.refs("networks");
   spec.cd_inserted = map.flag("cd_inserted", false);
   spec.boot_time = map.duration(parameter("pool.vms[].boot_time"));
-  spec.ha = read_vm_ha(map.reporter(), map.child("ha"), map.what());
+  read_vm_ha(map.reporter(), map.child("ha"), spec, map.what());
   return spec;
 }
 
@@ -244,6 +252,12 @@ HaSpec read_ha(Reporter& reporter, const YAML::Node& node, bool given) {
   return spec;
 }
 
+const std::vector<std::string> host_keys{"name",  "uuid",     "master",     "memory",      "control_domain_memory",
+                                         "cpus",  "boot_time", "nics",      "bonds",       "management",
+                                         "storage_via", "pif_networks"};
+const std::vector<std::string> vm_keys{"name",     "memory",      "vcpus",     "host", "disks",
+                                       "networks", "cd_inserted", "boot_time", "ha"};
+
 PoolSpec read_pool(Reporter& reporter, const YAML::Node& node) {
   const MapReader map(reporter, node, "'pool'",
                       {"network_backend", "switches", "storage", "networks", "hosts", "vms", "ha"});
@@ -255,13 +269,8 @@ PoolSpec read_pool(Reporter& reporter, const YAML::Node& node) {
   spec.storage = read_list(map, "storage", "SR",
                            {"name", "type", "size", "portals", "multipath", "replacement_timeout", "host"}, read_storage);
   spec.networks = read_list(map, "networks", "network", {"name", "shared"}, read_network);
-  spec.hosts = read_list(map, "hosts", "host",
-                         {"name", "uuid", "master", "memory", "control_domain_memory", "cpus", "boot_time", "nics", "bonds", "management",
-                          "storage_via", "pif_networks"},
-                         read_host);
-  spec.vms = read_list(map, "vms", "vm",
-                       {"name", "memory", "vcpus", "host", "disks", "networks", "cd_inserted", "boot_time", "ha"},
-                       read_vm);
+  spec.hosts = read_list(map, "hosts", "host", host_keys, read_host);
+  spec.vms = read_list(map, "vms", "vm", vm_keys, read_vm);
   spec.ha = read_ha(reporter, map.child("ha"), map.has("ha"));
   return spec;
 }
@@ -573,10 +582,126 @@ ExpectationSpec read_expectation(Reporter& reporter, const YAML::Node& node) {
 
 // ---- the file ----
 
+bool check_text(std::string_view text, Reporter& reporter);
+std::optional<YAML::Node> parse_document(const std::string& text, Reporter& reporter);
+
+const std::vector<std::string> scenario_keys{"name",          "description", "seed",     "until",  "start",
+                                             "pool",          "faults",      "random_faults", "services", "expect"};
+
+// A file's text, up to one byte past max_file_bytes (check_text refuses a larger one), or why it cannot be read.
+struct FileText {
+  std::string text;
+  std::string error;  // empty when read
+};
+
+FileText read_capped(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return {{}, "is a directory"};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {{}, "cannot be opened"};
+  std::string text(max_file_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return {std::move(text), {}};
+}
+
+// The pool of the file `from` names, read with its own positions (SourcePos::file 1): the `pool` of a scenario,
+// of `poolsim import`'s output or of a file that holds only `pool:`. Nothing else of that file is used.
+std::optional<PoolSpec> read_pool_file(Reporter& reporter, const MapReader& map, std::string& display) {
+  const std::string from = map.text("from");
+  if (from.empty()) {
+    reporter.error(map.key_pos("from"), "'from' in 'pool' names the file of the pool, e.g. 'from: pools/lab.yaml'");
+    return std::nullopt;
+  }
+  // Relative to the scenario's folder, as an include is.
+  const std::filesystem::path path = std::filesystem::path(reporter.file_name(0)).parent_path() / from;
+  display = path.string();
+  const FileText file_text = read_capped(path);
+  if (!file_text.error.empty()) {
+    reporter.error(map.key_pos("from"), "the pool file '" + display + "' " + file_text.error +
+                                            "; 'from' is a path relative to the scenario's folder");
+    return std::nullopt;
+  }
+  const detail::FileScope scope(reporter.add_file(display));
+  if (!check_text(file_text.text, reporter)) return std::nullopt;
+  const std::optional<YAML::Node> root = parse_document(file_text.text, reporter);
+  if (!root) return std::nullopt;
+  const MapReader file(reporter, *root, "the pool file", scenario_keys);
+  if (!file.ok() || !file.require("pool", "pool: {hosts: [...]}")) return std::nullopt;
+  const YAML::Node pool = file.child("pool");
+  if (pool.IsMap() && pool["from"]) {
+    reporter.error(detail::pos_of(pool), "this pool takes its own pool from another file; a pool file must hold "
+                                         "its pool written out (one level of 'from')");
+    return std::nullopt;
+  }
+  return read_pool(reporter, pool);
+}
+
+// `pool: {from: FILE, ...}`: the pool of FILE with the what-if changes beside `from`, in the order
+// remove_vms, remove_hosts, add_hosts, add_vms, ha (docs/scenario-format.md "One pool, many scenarios").
+void read_pool_from(Reporter& reporter, const YAML::Node& node, ScenarioSpec& scenario) {
+  const MapReader map(reporter, node, "'pool'", {"from", "remove_vms", "remove_hosts", "add_hosts", "add_vms", "ha"});
+  std::optional<PoolSpec> loaded = read_pool_file(reporter, map, scenario.pool_file);
+  if (!loaded) return;
+  scenario.pool = std::move(*loaded);
+  const std::string in_file = " in the pool of " + scenario.pool_file;
+  for (const Ref& vm : map.refs("remove_vms")) {
+    std::vector<VmSpec>& vms = scenario.pool.vms;
+    const auto it = std::find_if(vms.begin(), vms.end(), [&](const VmSpec& v) { return v.name == vm.name; });
+    if (it == vms.end()) {
+      std::vector<std::string> names;
+      for (const VmSpec& v : vms) names.push_back(v.name);
+      reporter.error(vm.pos, "no VM '" + vm.name + "'" + in_file + detail::suggestion(vm.name, names, ""));
+      continue;
+    }
+    vms.erase(it);
+    scenario.changes.push_back("remove VM " + vm.name);
+  }
+  for (const Ref& host : map.refs("remove_hosts")) {
+    std::vector<std::string> names;
+    for (const HostSpec& h : scenario.pool.hosts) names.push_back(h.name);
+    if (std::find(names.begin(), names.end(), host.name) == names.end()) {
+      reporter.error(host.pos, "no host '" + host.name + "'" + in_file + detail::suggestion(host.name, names, ""));
+      continue;
+    }
+    if (const auto error = remove_host(scenario, host.name)) {
+      reporter.error(host.pos, *error);
+      continue;
+    }
+    scenario.changes.push_back("remove host " + host.name);
+  }
+  for (HostSpec& host : read_list(map, "add_hosts", "host", host_keys, read_host)) {
+    scenario.changes.push_back("add host " + host.name);
+    scenario.pool.hosts.push_back(std::move(host));
+  }
+  for (VmSpec& vm : read_list(map, "add_vms", "vm", vm_keys, read_vm)) {
+    scenario.changes.push_back("add VM " + vm.name);
+    scenario.pool.vms.push_back(std::move(vm));
+  }
+  if (map.has("ha")) {
+    // Each key given replaces the pool file's; the timers' overrides and xapi's settings stay the file's.
+    const MapReader ha(reporter, map.child("ha"), "'ha' of 'pool'",
+                       {"enabled", "timeout", "host_failures_to_tolerate", "allow_overcommit", "interval_formula"});
+    HaSpec& spec = scenario.pool.ha;
+    if (ha.has("enabled")) spec.enabled = ha.flag("enabled", false);
+    if (ha.has("timeout")) {
+      spec.timeout = ha.duration(parameter("pool.ha.timeout"));
+      if (spec.timeout % Duration::seconds(1) != Duration::zero()) {
+        reporter.error(ha.key_pos("timeout"), "'timeout' in 'ha' is " + format_duration(spec.timeout) +
+                                                  "; xapi takes whole seconds, e.g. '60s'");
+      }
+    }
+    if (ha.has("host_failures_to_tolerate")) {
+      spec.host_failures_to_tolerate = ha.count(parameter("pool.ha.host_failures_to_tolerate"));
+    }
+    if (ha.has("allow_overcommit")) spec.allow_overcommit = ha.flag("allow_overcommit", false);
+    if (ha.has("interval_formula")) spec.interval_formula = ha.choice("interval_formula", spec.interval_formula);
+    for (const std::string& key : ha.present_keys()) scenario.changes.push_back("ha " + key);
+  }
+}
+
 ScenarioSpec read_scenario(Reporter& reporter, const YAML::Node& root) {
-  const MapReader map(reporter, root, "the scenario",
-                      {"name", "description", "seed", "until", "start", "pool", "faults", "random_faults",
-                       "services", "expect"});
+  const MapReader map(reporter, root, "the scenario", scenario_keys);
   ScenarioSpec spec;
   if (!map.ok()) return spec;
   spec.name = map.name();
@@ -592,7 +717,14 @@ ScenarioSpec read_scenario(Reporter& reporter, const YAML::Node& root) {
       spec.start = std::get<UtcTime>(parsed);
     }
   }
-  if (map.require("pool", "pool: {hosts: [...]}")) spec.pool = read_pool(reporter, map.child("pool"));
+  if (map.require("pool", "pool: {hosts: [...]}")) {
+    const YAML::Node pool = map.child("pool");
+    if (pool.IsMap() && pool["from"]) {
+      read_pool_from(reporter, pool, spec);
+    } else {
+      spec.pool = read_pool(reporter, pool);
+    }
+  }
   spec.faults = read_list(map, "faults", "fault",
                           {"at", "do", "host", "nic", "switch", "portal", "storage", "groups", "new_master", "vm", "value"},
                           read_fault, "do", "a fault");
@@ -605,7 +737,7 @@ ScenarioSpec read_scenario(Reporter& reporter, const YAML::Node& root) {
 
 // Where in the text a byte offset is, 1-based, columns counted in bytes.
 SourcePos position_of(std::string_view text, std::size_t offset) {
-  SourcePos pos{1, 1};
+  SourcePos pos{1, 1, detail::FileScope::current()};
   for (std::size_t i = 0; i < offset; ++i) {
     if (text[i] == '\n') {
       ++pos.line;
@@ -754,7 +886,8 @@ class DocumentCounter final : public YAML::EventHandler {
 // DocumentCounter, which stops the parser's endless loop) and building only the first keeps every input finite.
 std::optional<YAML::Node> parse_document(const std::string& text, Reporter& reporter) {
   auto position = [](const YAML::Mark& mark) {
-    return mark.is_null() ? SourcePos{1, 1} : SourcePos{mark.line + 1, mark.column + 1};
+    const int file = detail::FileScope::current();
+    return mark.is_null() ? SourcePos{1, 1, file} : SourcePos{mark.line + 1, mark.column + 1, file};
   };
   try {
     DocumentCounter counter(text);
@@ -784,7 +917,7 @@ std::optional<YAML::Node> parse_document(const std::string& text, Reporter& repo
     }
     YAML::Node root = YAML::Load(text);  // the one document (a null node when there is none)
     if (root.IsNull()) {
-      reporter.error({}, "the file is empty; a scenario needs at least 'name', 'until' and 'pool' "
+      reporter.error(detail::FileScope::whole_file(), "the file is empty; a scenario needs at least 'name', 'until' and 'pool' "
                          "(docs/scenario-format.md)");
       return std::nullopt;
     }
@@ -803,7 +936,7 @@ std::optional<YAML::Node> parse_document(const std::string& text, Reporter& repo
 // Problems of the text as a whole, before YAML parsing. True when the text can be parsed.
 bool check_text(std::string_view text, Reporter& reporter) {
   if (text.size() > max_file_bytes) {
-    reporter.error({}, "the file is larger than " + format_size(max_file_bytes) +
+    reporter.error(detail::FileScope::whole_file(), "the file is larger than " + format_size(max_file_bytes) +
                            ", the limit for a scenario file; keep one pool per file and split the rest");
     return false;
   }
@@ -821,7 +954,7 @@ bool check_text(std::string_view text, Reporter& reporter) {
 
 }  // namespace
 
-LoadResult load_scenario_text(std::string_view text, const std::string& display_name) {
+LoadResult load_scenario_text(std::string_view text, const std::string& display_name, const WhatIf* what_if) {
   Reporter reporter(display_name);
   ScenarioSpec spec;
   try {
@@ -830,7 +963,19 @@ LoadResult load_scenario_text(std::string_view text, const std::string& display_
     if (!root) return {std::nullopt, reporter.take()};
     // The cross-element checks need a scenario mapping to check.
     spec = read_scenario(reporter, *root);
+    std::vector<std::string> applied;  // the command line's changes, once applied
+    if (what_if && !reporter.has_errors()) {
+      const std::size_t before = spec.changes.size();
+      if (const auto error = apply_what_if(spec, *what_if)) reporter.error({}, *error);
+      applied.assign(spec.changes.begin() + static_cast<std::ptrdiff_t>(before), spec.changes.end());
+    }
     if (root->IsMap()) detail::validate(spec, reporter);
+    if (!applied.empty() && reporter.has_errors()) {
+      std::string list;
+      for (const std::string& change : applied) list += (list.empty() ? "" : ", ") + change;
+      reporter.error({}, "the problems above are in the pool after the what-if options (" + list +
+                             "): drop the options, or edit what names the removed elements");
+    }
   } catch (const detail::StopLoading&) {
     return {std::nullopt, reporter.take()};
   }
@@ -838,21 +983,15 @@ LoadResult load_scenario_text(std::string_view text, const std::string& display_
   return {valid ? std::optional<ScenarioSpec>(std::move(spec)) : std::nullopt, reporter.take()};
 }
 
-LoadResult load_scenario(const std::string& path) {
-  std::error_code ec;
-  const bool directory = std::filesystem::is_directory(path, ec);
-  std::ifstream in(path, std::ios::binary);
-  if (directory || !in) {
+LoadResult load_scenario(const std::string& path, const WhatIf* what_if) {
+  const FileText file = read_capped(path);
+  if (!file.error.empty()) {
     Reporter reporter(path);
-    reporter.error({}, directory ? "is a directory; give a scenario file (.yaml)"
-                                 : "cannot open the file; check the path and its permissions");
+    reporter.error({}, file.error == "is a directory" ? "is a directory; give a scenario file (.yaml)"
+                                                      : "cannot open the file; check the path and its permissions");
     return {std::nullopt, reporter.take()};
   }
-  // Read one byte past the limit, so that check_text can refuse a larger file without reading all of it.
-  std::string text(max_file_bytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  return load_scenario_text(text, path);
+  return load_scenario_text(file.text, path, what_if);
 }
 
 void apply_overrides(ScenarioSpec& spec, const Overrides& overrides) {

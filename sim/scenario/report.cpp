@@ -13,16 +13,26 @@ void Reporter::visit(SourcePos pos) {
   throw StopLoading{};
 }
 
+int Reporter::add_file(std::string file) {
+  files_.push_back(std::move(file));
+  return static_cast<int>(files_.size() - 1);
+}
+
+std::string Reporter::where(SourcePos pos) const {
+  const std::string at = std::to_string(pos.line) + ":" + std::to_string(pos.column);
+  return pos.file == 0 ? at : file_name(pos.file) + ":" + at;
+}
+
 bool Reporter::has_errors() const { return scenario::has_errors(diagnostics_); }
 
 void Reporter::add(SourcePos pos, Severity severity, std::string message) {
   if (diagnostics_.size() == max_problems) {
-    diagnostics_.push_back({file_, pos.line, pos.column, Severity::error,
+    diagnostics_.push_back({file_name(pos.file), pos.line, pos.column, Severity::error,
                             "too many problems; stopping after " + std::to_string(max_problems) +
                                 ", fix these first"});
     throw StopLoading{};
   }
-  diagnostics_.push_back({file_, pos.line, pos.column, severity, std::move(message)});
+  diagnostics_.push_back({file_name(pos.file), pos.line, pos.column, severity, std::move(message)});
 }
 
 namespace {

@@ -16,7 +16,7 @@ namespace poolsim::scenario::detail {
 // diagnostic says why. Loading catches it and returns what was found.
 struct StopLoading {};
 
-// A Reporter collects the diagnostics of one file in the order they are found. It stops the load after
+// A Reporter collects the diagnostics of one load (a scenario and the file of its pool) in the order they are found. It stops the load after
 // max_problems diagnostics, and after max_nodes YAML nodes visited (aliases can make a small file expand
 // exponentially).
 class Reporter {
@@ -24,7 +24,13 @@ class Reporter {
   static constexpr std::size_t max_problems = 100;
   static constexpr std::size_t max_nodes = 1'000'000;
 
-  explicit Reporter(std::string file) : file_(std::move(file)) {}
+  explicit Reporter(std::string file) : files_{std::move(file)} {}
+
+  // Names the file that positions with `file` = the returned index come from (the scenario is 0).
+  int add_file(std::string file);
+  const std::string& file_name(int index) const { return files_.at(static_cast<std::size_t>(index)); }
+  // "12:5" for a position in the scenario, "pool.yaml:12:5" for one in another file.
+  std::string where(SourcePos pos) const;
 
   void error(SourcePos pos, std::string message) { add(pos, Severity::error, std::move(message)); }
   void warning(SourcePos pos, std::string message) { add(pos, Severity::warning, std::move(message)); }
@@ -37,7 +43,7 @@ class Reporter {
  private:
   void add(SourcePos pos, Severity severity, std::string message);
 
-  std::string file_;
+  std::vector<std::string> files_;
   std::vector<Diagnostic> diagnostics_;
   std::size_t nodes_ = 0;
 };

@@ -18,7 +18,10 @@ struct Claim {
 
 std::string quoted(const std::string& word) { return "'" + word + "'"; }
 
-bool before(SourcePos a, SourcePos b) { return a.line != b.line ? a.line < b.line : a.column < b.column; }
+bool before(SourcePos a, SourcePos b) {
+  if (a.file != b.file) return a.file > b.file;  // the pool file's elements come before the scenario's own
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
+}
 
 // The sources the models publish under (include/poolsim/models/records.hpp, RecordSource, and docs/glossary.md):
 // `pool`, `<switch>`, `<array>`, `<array>/<portal>`, `<host>`, `<host>/ha`, `<host>/<nic>`, `<host>/<bond>`,
@@ -96,8 +99,7 @@ void check_sources(const ScenarioSpec& spec, Reporter& reporter) {
                                     ", which is reserved for the pool's own records (the master's xapi, operations, "
                                     "partitions); rename it");
     } else {
-      reporter.error(claim.pos, claim.owner + " and " + owner.owner + " (at " + std::to_string(owner.pos.line) + ":" +
-                                    std::to_string(owner.pos.column) + ") would both publish under " + shared +
+      reporter.error(claim.pos, claim.owner + " and " + owner.owner + " (at " + reporter.where(owner.pos) + ") would both publish under " + shared +
                                     ", so their records could not be told apart; rename one of them");
     }
   }

@@ -12,8 +12,6 @@
 namespace poolsim::scenario::detail {
 namespace {
 
-std::string at(SourcePos pos) { return std::to_string(pos.line) + ":" + std::to_string(pos.column); }
-
 std::string quoted(const std::string& word) { return "'" + word + "'"; }
 
 constexpr std::size_t max_pool_hosts = 64;  // XenServer's documented pool size limit (see check_hosts)
@@ -39,7 +37,7 @@ class NameTable {
     if (const auto it = index_.find(name); it != index_.end()) {
       if (report_twice_) {
         reporter_.error(pos, noun_ + " " + quoted(name) + (scope_.empty() ? "" : " of " + scope_) +
-                                 " is defined twice (first at " + at(it->second.pos) + ")");
+                                 " is defined twice (first at " + reporter_.where(it->second.pos) + ")");
       }
       return;
     }
@@ -177,7 +175,7 @@ class Checker {
     }
     for (std::size_t i = 1; i < masters.size(); ++i) {
       reporter_.error(masters[i]->pos, "host " + quoted(masters[i]->name) + " is a master too (host " +
-                                           quoted(masters[0]->name) + " at " + at(masters[0]->pos) +
+                                           quoted(masters[0]->name) + " at " + reporter_.where(masters[0]->pos) +
                                            " is one); a pool has exactly one master, remove one 'master: true'");
     }
   }
@@ -432,7 +430,7 @@ class Checker {
     for (const Ref& vm : service.vms) {
       vms_.resolve(vm);
       if (const auto [it, fresh] = seen.emplace(vm.name, vm.pos); !fresh) {
-        reporter_.error(vm.pos, what + " names vm " + quoted(vm.name) + " twice (first at " + at(it->second) +
+        reporter_.error(vm.pos, what + " names vm " + quoted(vm.name) + " twice (first at " + reporter_.where(it->second) +
                                     "); name each vm once");
       }
     }

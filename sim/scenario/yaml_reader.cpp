@@ -64,10 +64,18 @@ bool is_name_char(char c) {
 
 }  // namespace
 
+namespace {
+thread_local int file_being_read = 0;  // FileScope's index: loads on other threads read their own
+}  // namespace
+
+FileScope::FileScope(int index) : saved_(file_being_read) { file_being_read = index; }
+FileScope::~FileScope() { file_being_read = saved_; }
+int FileScope::current() { return file_being_read; }
+
 SourcePos pos_of(const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
-  if (mark.is_null() || mark.line < 0) return {};
-  return {mark.line + 1, mark.column + 1};
+  if (mark.is_null() || mark.line < 0) return {0, 0, file_being_read};
+  return {mark.line + 1, mark.column + 1, file_being_read};
 }
 
 std::optional<std::string> scalar_at(const YAML::Node& node, std::string_view key) {
@@ -126,8 +134,7 @@ MapReader::MapReader(Reporter& reporter, const YAML::Node& node, std::string wha
     if (find(key)) {
       const SourcePos at = key_pos(key);
       reporter_.error(pos_of(entry.first), "key '" + key + "' is repeated in " + what_ + " (first at " +
-                                               std::to_string(at.line) + ":" + std::to_string(at.column) +
-                                               "); keep one");
+                                               reporter_.where(at) + "); keep one");
       continue;
     }
     entries_.emplace_back(entry.first, entry.second);

@@ -18,8 +18,27 @@
 
 namespace poolsim::scenario::detail {
 
-// The 1-based position of a node; 0:0 for a node that is not in the file.
+// The 1-based position of a node; 0:0 for a node that is not in the file. Its `file` is that of the FileScope
+// alive, 0 (the scenario) outside any.
 SourcePos pos_of(const YAML::Node& node);
+
+// While one lives, the nodes read come from file `index` of the Reporter (the pool file of `pool: {from: F}`):
+// a YAML tree knows only lines and columns.
+class FileScope {
+ public:
+  // The file being read: the index of the innermost FileScope alive, 0 outside any.
+  static int current();
+  // The position of a problem of the whole file being read (line 0).
+  static SourcePos whole_file() { return {0, 0, current()}; }
+
+  explicit FileScope(int index);
+  ~FileScope();
+  FileScope(const FileScope&) = delete;
+  FileScope& operator=(const FileScope&) = delete;
+
+ private:
+  int saved_;
+};
 
 // The scalar under `key` of a mapping, if `node` is a mapping with such a key.
 std::optional<std::string> scalar_at(const YAML::Node& node, std::string_view key);

@@ -168,4 +168,17 @@ sys.exit(1 if problems else 0)
 PY
 fi
 
+
+# A scenario with its pool from another file and what-if options: the journal's hash is of the changed scenario,
+# so the same batch without the options is another batch; the replay command repeats the options.
+cp "$scenarios/size-3-hosts.yaml" "$scenarios/what-if-fourth-host.yaml" "$tmp/"
+expect 0 "batch of a scenario with its pool from a file, --remove-host" -- \
+  "$poolsim" batch "$tmp/what-if-fourth-host.yaml" --runs 2 --jobs 1 --out "$tmp/from.h5" --remove-host xs4 --add-host 64GiB
+contains "$tmp/out" "replay: poolsim run $tmp/what-if-fourth-host.yaml --seed 1 --remove-host xs4 --add-host 64GiB" \
+  "the replay repeats the what-if options"
+expect 2 "batch --remove-vm of a VM an expectation names" -- \
+  "$poolsim" batch "$tmp/what-if-fourth-host.yaml" --runs 2 --out "$tmp/from2.h5" --remove-vm a1
+contains "$tmp/err" "the problems above are in the pool after the what-if options (--remove-vm a1)" "the what-if note"
+[ -e "$tmp/from2.h5" ] && fail "a refused batch wrote its file"
+
 finish cli.batch

@@ -109,4 +109,34 @@ if ! cmp -s "$tmp/out" "$tmp/stdout.timeline"; then
   failures=$((failures + 1))
 fi
 
+# One pool, many scenarios (docs/scenario-format.md): a scenario that takes its pool from another file, in a copy
+# of the two files, so that a refused output cannot touch the library.
+cp "$scenarios/size-3-hosts.yaml" "$scenarios/what-if-fourth-host.yaml" "$tmp/"
+expect 0 "run of a scenario with its pool from a file" -- "$poolsim" run "$tmp/what-if-fourth-host.yaml"
+contains "$tmp/out" "# expectations: 6 of 6 passed" "the pool file's hosts and VMs, with xs4 added"
+cp "$tmp/out" "$tmp/from.timeline"
+expect 2 "run --timeline onto the pool file" -- "$poolsim" run "$tmp/what-if-fourth-host.yaml" --timeline "$tmp/size-3-hosts.yaml"
+cmp -s "$tmp/size-3-hosts.yaml" "$scenarios/size-3-hosts.yaml" || fail "--timeline onto the pool file changed it"
+# --h5 keeps the whole scenario, pool included, which runs alone to the same timeline.
+expect 0 "run --h5 of a scenario with its pool from a file" -- "$poolsim" run "$tmp/what-if-fourth-host.yaml" --quiet --h5 "$tmp/from.h5"
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import h5py" 2>/dev/null; then
+  /usr/bin/python3 -c "import h5py,sys; open(sys.argv[2],'w').write(h5py.File(sys.argv[1])['/'].attrs['scenario_yaml'])" \
+    "$tmp/from.h5" "$tmp/recorded.yaml"
+  contains "$tmp/recorded.yaml" "# The scenario $tmp/what-if-fourth-host.yaml with the pool of $tmp/size-3-hosts.yaml" \
+    "the recorded scenario says where its pool came from"
+  expect 0 "run of the recorded scenario" -- "$poolsim" run "$tmp/recorded.yaml"
+  cmp -s "$tmp/out" "$tmp/from.timeline" || fail "the recorded scenario does not give the same timeline"
+fi
+
+# What-if options: checked with the file, so a fault on a removed host is an error that says why.
+expect 2 "run --remove-host of a host a fault names" -- "$poolsim" run "$scenarios/size-3-hosts.yaml" --remove-host xs3
+contains "$tmp/err" "error: unknown host 'xs3'" "the fault on the removed host"
+contains "$tmp/err" "the problems above are in the pool after the what-if options (--remove-host xs3)" "the what-if note"
+expect 0 "run --add-host --ntol" -- "$poolsim" run "$scenarios/size-3-hosts.yaml" --add-host 64GiB --ntol 2
+contains "$tmp/out" "#   host added-1: fenced 0 times; up at the end" "the added host in the summary"
+expect 2 "run --ha-timeout in milliseconds" -- "$poolsim" run "$tutorial" --ha-timeout 61500ms
+contains "$tmp/err" "poolsim run: --ha-timeout 61500ms is not an HA timeout: whole seconds from 11s to 1h" "--ha-timeout range"
+expect 2 "run --remove-vm of no VM" -- "$poolsim" run "$tutorial" --remove-vm nope
+contains "$tmp/err" "error: --remove-vm: no VM named 'nope' in the pool" "--remove-vm of no VM"
+
 finish cli.run

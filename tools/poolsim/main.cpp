@@ -22,14 +22,14 @@ struct Verb {
 };
 
 constexpr std::array<Verb, 11> verbs{{
-    {"run", "run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet] [--clock]",
+    {"run", "run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet] [--clock] [what-if]",
      "simulate one scenario and print its timeline, summary and expectations", run_main, {}},
     {"check", "check SCENARIO.yaml...", "validate scenario files only; every problem, compiler-style",
      check_main, {}},
-    {"batch", "batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5 [--keep-timelines]",
+    {"batch", "batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5 [--keep-timelines] [what-if]",
      "seeded Monte Carlo runs into one HDF5 file (resumable)", batch_main, {}},
     {"size",
-     "size SCENARIO.yaml [--jobs J] [--sample N] [--seed S] [--add-host MEMORY] [--remove-host NAME] [--ntol R]",
+     "size SCENARIO.yaml [--jobs J] [--sample N] [--seed S] [--h5 FILE] [what-if]",
      "how many host failures the pool tolerates: planner and simulation", size_main, {}},
     {"diff", "diff A.timeline B.timeline", "first differing line of two timelines, with context", diff_main, {}},
     {"bench", "bench heartbeat-mesh [--hosts N] [--until T] [--repeat R]",
@@ -56,6 +56,8 @@ void print_help(std::ostream& out) {
     if (!verb.main) line += " [not built yet: needs " + std::string(verb.missing) + "]";
     out << line << '\n';
   }
+  out << "\nwhat-if options of run, batch and size: --remove-vm NAME, --remove-host NAME, --add-host MEMORY (each\n"
+         "repeatable), --ha-timeout T, --ntol N (docs/running.md \"What if\")\n";
   out << "\nexit status: 0 ok, 1 an expectation, invariant or comparison failed, 2 usage or input error\n";
 }
 

@@ -102,4 +102,10 @@ std::optional<Duration> parse_until_option(std::string_view verb, const std::str
   return until;
 }
 
+std::vector<std::filesystem::path> input_files(const std::string& file, const scenario::ScenarioSpec& spec) {
+  std::vector<std::filesystem::path> files{file};
+  if (!spec.pool_file.empty()) files.emplace_back(spec.pool_file);
+  return files;
+}
+
 }  // namespace poolsim::cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -12,6 +13,7 @@
 #include <boost/program_options.hpp>
 
 #include "poolsim/kernel/time.hpp"
+#include "poolsim/scenario/spec.hpp"
 
 namespace poolsim::cli {
 
@@ -46,5 +48,9 @@ std::optional<std::uint64_t> parse_seed_option(std::string_view verb, std::strin
 // A simulated horizon (`--until`), under the same limits as a scenario's `until:` (the parameter table's row:
 // 1s to 100y); prints the parse error or the range otherwise.
 std::optional<Duration> parse_until_option(std::string_view verb, const std::string& text, std::ostream& err);
+
+// The files a loaded scenario was read from: `file`, and its pool file when it has one (outputs must not be
+// either, tools/poolsim/outputs.hpp).
+std::vector<std::filesystem::path> input_files(const std::string& file, const scenario::ScenarioSpec& spec);
 
 }  // namespace poolsim::cli

@@ -32,9 +32,11 @@
 #include "poolsim/analysis/run_one.hpp"
 #include "poolsim/models/pool.hpp"
 #include "poolsim/scenario/build.hpp"
+#include "poolsim/scenario/emit.hpp"
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/outputs.hpp"
 #include "poolsim/scenario_args.hpp"
+#include "poolsim/what_if_args.hpp"
 #include "poolsim/verbs.hpp"
 
 namespace poolsim::cli {
@@ -45,7 +47,8 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: poolsim batch SCENARIO.yaml... --runs N [--seed-base S] [--jobs J] --out RESULTS.h5 [--keep-timelines]\n"
-    "                     [--heartbeats compressed|messages] [--max-records N]\n";
+    "                     [--heartbeats compressed|messages] [--max-records N]\n"
+    "                     [--remove-vm NAME]... [--remove-host NAME]... [--add-host MEMORY]... [--ha-timeout T] [--ntol N]\n";
 
 
 }  // namespace
@@ -90,8 +93,12 @@ void print_figures(std::ostream& out, const std::vector<batch::ScenarioFigures>&
     if (f.worst_seed) {
       // A duration for people (1h02m03s), to the tenth of a second as before.
       const auto down = Duration::nanoseconds(std::llround(f.worst_protected_down_s * 10) * 100'000'000);
+      std::string options;  // the what-if options, which the replay needs too
+      for (const batch::BatchScenario& s : opts.scenarios) {
+        if (s.spec.name == f.name) options = scenario::command_line_options(s.spec);
+      }
       out << "  worst run: seed " << *f.worst_seed << ", protected VMs down " << format_hms(down)
-          << " in all; replay: poolsim run " << f.file << " --seed " << *f.worst_seed << "\n";
+          << " in all; replay: poolsim run " << f.file << " --seed " << *f.worst_seed << options << "\n";
     }
   }
 }
@@ -122,6 +129,8 @@ int batch_main(const std::vector<std::string>& args) {
       "compressed (default) or messages (every heartbeat an event, the reference); the results do not depend on it")(
       "max-records", po::value(&max_records_text),
       "record budget of each run (default 10000000): a run past it is lost, exit 1 (docs/running.md)");
+  WhatIfArgs what_if_args;
+  add_what_if_options(options, what_if_args);
   po::variables_map vm;
   if (!parse_args("batch", args, options, files, -1, vm, err_stream)) return exit_usage;
   if (vm.count("help")) {
@@ -173,10 +182,13 @@ int batch_main(const std::vector<std::string>& args) {
     return exit_usage;
   }
 
+  const std::optional<scenario::WhatIf> what_if = parse_what_if("batch", what_if_args, vm, err_stream);
+  if (!what_if) return exit_usage;
   bool bad = false;
   std::set<std::string> names;
+  std::vector<std::filesystem::path> inputs;
   for (const std::string& file : files) {
-    scenario::LoadResult loaded = scenario::load_scenario(file);
+    scenario::LoadResult loaded = scenario::load_scenario(file, &*what_if);
     for (const scenario::Diagnostic& d : loaded.diagnostics) err_stream << scenario::format_diagnostic(d) << '\n';
     if (!loaded.spec) {
       bad = true;
@@ -197,7 +209,8 @@ int batch_main(const std::vector<std::string>& args) {
     }
     batch::BatchScenario s;
     s.file = file;
-    s.yaml = batch::read_text_file(file);
+    s.yaml = scenario::recorded_scenario(*loaded.spec, batch::read_text_file(file), file);
+    for (std::filesystem::path& input : input_files(file, *loaded.spec)) inputs.push_back(std::move(input));
     s.hash = batch::fnv1a64(s.yaml);
     s.spec = std::move(*loaded.spec);
     opts.scenarios.push_back(std::move(s));
@@ -209,7 +222,6 @@ int batch_main(const std::vector<std::string>& args) {
   std::optional<Outputs> outputs;
   bool refused = false;
   if (coordinator) {
-    const std::vector<std::filesystem::path> inputs(files.begin(), files.end());
     const std::vector<Output> wanted{{"--out", out}, {"the journal of --out", batch::journal_path(out), false}};
     refused = (opts.keep_timelines &&
                !check_output_directory("batch", "--keep-timelines", batch::timelines_dir(out), err_stream)) ||

@@ -19,10 +19,12 @@
 #include "poolsim/recording/output_file.hpp"
 #include "poolsim/recording/text_timeline.hpp"
 #include "poolsim/scenario/build.hpp"
+#include "poolsim/scenario/emit.hpp"
 #include "poolsim/scenario/load.hpp"
 #include "poolsim/analysis/run_one.hpp"
 #include "poolsim/outputs.hpp"
 #include "poolsim/scenario_args.hpp"
+#include "poolsim/what_if_args.hpp"
 #include "poolsim/verbs.hpp"
 
 namespace poolsim::cli {
@@ -33,7 +35,8 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: poolsim run SCENARIO.yaml [--seed N] [--until T] [--timeline FILE|-] [--h5 FILE] [--quiet]\n"
-    "                   [--heartbeats compressed|messages] [--stats] [--clock] [--max-records N]\n";
+    "                   [--heartbeats compressed|messages] [--stats] [--clock] [--max-records N]\n"
+    "                   [--remove-vm NAME]... [--remove-host NAME]... [--add-host MEMORY]... [--ha-timeout T] [--ntol N]\n";
 
 void print_diagnostics(const std::vector<scenario::Diagnostic>& diagnostics) {
   for (const scenario::Diagnostic& d : diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
@@ -57,6 +60,8 @@ int run_main(const std::vector<std::string>& args) {
       "clock", "timeline times as day and time of day: UTC from the scenario's 'start:', else d0T00:05:00.000000")(
       "max-records", po::value(&max_records_text),
       "record budget: stop with exit 2, writing no file, past N timeline records (default 10000000)");
+  WhatIfArgs what_if_args;
+  add_what_if_options(options, what_if_args);
   constexpr std::string_view help =
       "\nSimulates the scenario and prints its timeline (one line per state change or decision), then the\n"
       "summary and each expectation's verdict as '#' lines. docs/running.md describes the output.\n"
@@ -84,7 +89,9 @@ int run_main(const std::vector<std::string>& args) {
     return exit_usage;
   }
 
-  scenario::LoadResult loaded = scenario::load_scenario(file);
+  const std::optional<scenario::WhatIf> what_if = parse_what_if("run", what_if_args, vm, std::cerr);
+  if (!what_if) return exit_usage;
+  scenario::LoadResult loaded = scenario::load_scenario(file, &*what_if);
   print_diagnostics(loaded.diagnostics);
   if (!loaded.spec) return exit_usage;
   scenario::ScenarioSpec& spec = *loaded.spec;
@@ -103,7 +110,7 @@ int run_main(const std::vector<std::string>& args) {
   std::vector<Output> wanted;
   if (to_file) wanted.push_back({"--timeline", timeline});
   if (vm.count("h5")) wanted.push_back({"--h5", h5});
-  const std::optional<Outputs> outputs = Outputs::prepare("run", {file}, wanted, std::cerr);
+  const std::optional<Outputs> outputs = Outputs::prepare("run", input_files(file, spec), wanted, std::cerr);
   if (!outputs) return exit_usage;
 
   // Where the timeline and summary go: stdout, or a temporary renamed to FILE once complete.
@@ -126,7 +133,8 @@ int run_main(const std::vector<std::string>& args) {
   std::unique_ptr<batch::Hdf5Recording> hdf5;
   if (vm.count("h5")) {
     try {
-      hdf5 = std::make_unique<batch::Hdf5Recording>(sim, h5, batch::read_text_file(file), until);
+      hdf5 = std::make_unique<batch::Hdf5Recording>(
+          sim, h5, scenario::recorded_scenario(spec, batch::read_text_file(file), file), until);
     } catch (const std::exception& e) {
       std::cerr << "poolsim run: " << e.what() << '\n';
       return exit_usage;

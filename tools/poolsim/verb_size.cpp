@@ -26,6 +26,8 @@
 #include "poolsim/scenario/size.hpp"
 #include "poolsim/outputs.hpp"
 #include "poolsim/scenario_args.hpp"
+#include "poolsim/what_if_args.hpp"
+#include "poolsim/scenario/emit.hpp"
 #include "poolsim/verbs.hpp"
 #include "progress/progress_line.hpp"
 #include "poolsim/analysis/sizing.hpp"
@@ -37,24 +39,22 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr std::string_view usage =
-    "usage: poolsim size SCENARIO.yaml [--jobs J] [--sample N] [--seed S] [--add-host MEMORY]... "
-    "[--remove-host NAME]... [--ntol R] [--h5 FILE]\n";
+    "usage: poolsim size SCENARIO.yaml [--jobs J] [--sample N] [--seed S] [--h5 FILE]\n"
+    "                    [--remove-vm NAME]... [--remove-host NAME]... [--add-host MEMORY]... [--ha-timeout T] [--ntol N]\n";
 
 
 }  // namespace
 
 int size_main(const std::vector<std::string>& args) {
   // Every core by default: the runs are independent and the output does not depend on the number of workers.
-  std::string file, jobs_text = std::to_string(std::max(1u, std::thread::hardware_concurrency())), sample_text = "200", seed_text, ntol_text, h5;
-  std::vector<std::string> add_hosts, remove_hosts;
+  std::string file, jobs_text = std::to_string(std::max(1u, std::thread::hardware_concurrency())), sample_text = "200", seed_text, h5;
+  WhatIfArgs what_if_args;
   po::options_description options("options");
   options.add_options()("help,h", "this help")("jobs", po::value(&jobs_text), "worker processes (default: one per core)")(
       "sample", po::value(&sample_text), "most sets of k hosts run per k; more are sampled (default 200)")(
       "seed", po::value(&seed_text), "seed of the sample (default: the scenario's seed)")(
-      "add-host", po::value(&add_hosts), "what if: add a host with this memory, e.g. 64GiB (repeatable)")(
-      "remove-host", po::value(&remove_hosts), "what if: remove this host; its VMs are halted (repeatable)")(
-      "ntol", po::value(&ntol_text), "what if: the pool's host failures to tolerate")(
       "h5", po::value(&h5), "also write the figures as HDF5 to FILE (docs/hdf5-layout.md; whole or not at all)");
+  add_what_if_options(options, what_if_args);
   constexpr std::string_view help =
       "\nPrints the planner's max host failures to tolerate and plan status, then simulates every set of k\n"
       "host crashes (k = 1..n-1; a seeded sample of N sets when there are more), at once and one after\n"
@@ -77,22 +77,8 @@ int size_main(const std::vector<std::string>& args) {
   const auto sample = parse_count_option("size", "--sample", sample_text, 1, 1'000'000, std::cerr);
   if (!sample) return exit_usage;
   size_options.sample = static_cast<std::size_t>(*sample);
-  sizing::WhatIf what_if;
-  what_if.remove_hosts = remove_hosts;
-  for (const std::string& text : add_hosts) {
-    const auto parsed = scenario::parse_size(text);
-    if (const auto* error = std::get_if<scenario::SizeParseError>(&parsed)) {
-      std::cerr << "poolsim size: --add-host: " << error->message << '\n';
-      return exit_usage;
-    }
-    what_if.add_hosts.push_back(std::get<std::uint64_t>(parsed));
-  }
-  if (vm.count("ntol")) {
-    const scenario::ParameterRow& row = scenario::parameter("pool.ha.host_failures_to_tolerate");  // the file's limits
-    const auto ntol = parse_count_option("size", "--ntol", ntol_text, row.min, row.max, std::cerr);
-    if (!ntol) return exit_usage;
-    what_if.ntol = static_cast<std::int64_t>(*ntol);
-  }
+  const std::optional<scenario::WhatIf> what_if = parse_what_if("size", what_if_args, vm, std::cerr);
+  if (!what_if) return exit_usage;
   std::optional<std::uint64_t> seed;
   if (vm.count("seed")) {
     seed = parse_seed_option("size", "--seed", seed_text, 1, std::cerr);
@@ -103,7 +89,18 @@ int size_main(const std::vector<std::string>& args) {
   for (const scenario::Diagnostic& d : loaded.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
   if (!loaded.spec) return exit_usage;
   scenario::ScenarioSpec& spec = *loaded.spec;
-  if (const auto error = sizing::apply_what_if(spec, what_if)) {
+  // The scenario as written (its pool file's pool included), before the what-if options, which apply after
+  // validation here: the crash sets replace the file's faults, so a fault naming a removed host does not matter.
+  std::string scenario_yaml;
+  if (!h5.empty()) {
+    try {
+      scenario_yaml = scenario::recorded_scenario(spec, batch::read_text_file(file), file);
+    } catch (const std::exception& e) {
+      std::cerr << "poolsim size: " << e.what() << '\n';
+      return exit_usage;
+    }
+  }
+  if (const auto error = scenario::apply_what_if(spec, *what_if)) {
     std::cerr << "poolsim size: " << *error << '\n';
     return exit_usage;
   }
@@ -115,7 +112,6 @@ int size_main(const std::vector<std::string>& args) {
     for (const scenario::Diagnostic& d : built.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
     if (!built.simulation) return exit_usage;
   }
-  std::string scenario_yaml;
   if (vm.count("h5")) {
     if (h5.empty()) {
       std::cerr << "poolsim size: --h5 needs a file name, e.g. '--h5 size.h5'\n";
@@ -125,16 +121,8 @@ int size_main(const std::vector<std::string>& args) {
   // Checked and locked before the runs, not after them (tools/poolsim/outputs.hpp).
   std::vector<Output> wanted;
   if (!h5.empty()) wanted.push_back({"--h5", h5});
-  const std::optional<Outputs> outputs = Outputs::prepare("size", {file}, wanted, std::cerr);
+  const std::optional<Outputs> outputs = Outputs::prepare("size", input_files(file, spec), wanted, std::cerr);
   if (!outputs) return exit_usage;
-  if (!h5.empty()) {
-    try {
-      scenario_yaml = batch::read_text_file(file);
-    } catch (const std::exception& e) {
-      std::cerr << "poolsim size: " << e.what() << '\n';
-      return exit_usage;
-    }
-  }
   sizing::SizeResult result;
   {
     progress::ProgressLine::Options line_options;

@@ -1,6 +1,6 @@
 // `poolsim size`: how many host failures a pool absorbs, by xapi's planner and by simulating the failures
-// (docs/sizing.md "poolsim size"). The part of the verb that tests may use directly: what-if edits of a spec,
-// the planner's answer at time 0, the crash sets, one crash run, the forked runner, the analysis and its text
+// (docs/sizing.md "poolsim size"). The part of the verb that tests may use directly (the what-if edits of a
+// spec are scenario/what_if.hpp): the planner's answer at time 0, the crash sets, one crash run, the forked runner, the analysis and its text
 // report and HDF5 file (docs/hdf5-layout.md "Size files").
 #pragma once
 
@@ -20,20 +20,6 @@
 #include "poolsim/scenario/spec.hpp"
 
 namespace poolsim::sizing {
-
-// The what-if options, applied in this order: remove hosts, add hosts, set ntol.
-struct WhatIf {
-  std::vector<std::string> remove_hosts;
-  std::vector<std::uint64_t> add_hosts;  // memory in bytes of each host to add
-  std::optional<std::int64_t> ntol;
-};
-
-// Applies `what_if` to `spec`. A removed host's VMs become halted there (a protected one then has to be placed,
-// by the planner and by the pool); the master moves to the first host left. An added host is named
-// "added-1", "added-2"..., a copy of the last host of the file (NICs, bonds, networks) with the given memory and
-// no uuid. An ntol is checked against the loader's range for the pool after the hosts change: 0 to hosts - 1.
-// Returns an error message (for exit 2) or nothing.
-std::optional<std::string> apply_what_if(scenario::ScenarioSpec& spec, const WhatIf& what_if);
 
 // The planner's view of the pool at time 0, as the builder sets it up: hosts in tie-break order, every host live,
 // VMs running where the file places them, protected when their restart priority is `restart`, agile as the

@@ -18,4 +18,9 @@ namespace poolsim::scenario {
 // The scenario as a YAML document; `comment` (may be empty) is written first, each line prefixed with "# ".
 std::string to_yaml(const ScenarioSpec& spec, const std::string& comment = {});
 
+// The text a run's files keep of its scenario (HDF5 `scenario_yaml`, a batch's journal hash): `file_text`, the
+// file as written, when the spec is that file alone; the YAML of the whole spec, headed by where its pool came
+// from and the changes made to it, when its pool is another file's (`pool: {from: F}`) or what-if changes apply.
+std::string recorded_scenario(const ScenarioSpec& spec, const std::string& file_text, const std::string& file_name);
+
 }  // namespace poolsim::scenario

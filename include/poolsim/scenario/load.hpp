@@ -30,11 +30,15 @@ struct LoadResult {
   std::vector<Diagnostic> diagnostics;
 };
 
-// Reads and validates the file at `path`; diagnostics name the file as `path` is written.
-LoadResult load_scenario(const std::string& path);
+struct WhatIf;
 
-// Validates scenario text; diagnostics name it `display_name`.
-LoadResult load_scenario_text(std::string_view text, const std::string& display_name);
+// Reads and validates the file at `path`; diagnostics name the file as `path` is written, and a pool file
+// (`pool: {from: F}`) as F joined to the folder of `path`. The command line's `what_if` changes, when given, are
+// applied after reading and before validation (an error of theirs names the whole file).
+LoadResult load_scenario(const std::string& path, const WhatIf* what_if = nullptr);
+
+// Validates scenario text; diagnostics name it `display_name`, and a pool file is looked for beside it.
+LoadResult load_scenario_text(std::string_view text, const std::string& display_name, const WhatIf* what_if = nullptr);
 
 // Command-line overrides of a scenario's own values (docs/running.md "Command line":
 // `poolsim run --seed N --until T`).

@@ -17,10 +17,12 @@
 
 namespace poolsim::scenario {
 
-// A position in a scenario file, 1-based; 0:0 when the element was not read from a file.
+// A position in a scenario file, 1-based; 0:0 when the element was not read from a file. `file` is 0 for the
+// scenario itself and 1 for the file its pool is taken from (`pool: {from: FILE}`).
 struct SourcePos {
   int line = 0;
   int column = 0;
+  int file = 0;
 };
 
 // A reference to a named element of the pool; `name` is empty when the reference is not given.
@@ -134,8 +136,8 @@ struct VmSpec {
   bool cd_inserted = false;
   Duration boot_time;
   VmHaSpec ha;
-  // Halted at time 0 but protected (xapi's ha_always_run still set): no file key; `poolsim size --remove-host`
-  // sets it for the removed host's VMs, which HA must then restart.
+  // Halted at time 0 but protected (xapi's ha_always_run still set, `ha: {always_run: true}`): HA must start it.
+  // Removing a host (what_if.hpp) sets it for that host's protected VMs.
   bool always_run_when_halted = false;
   SourcePos pos;
 };
@@ -296,6 +298,11 @@ struct ScenarioSpec {
   std::vector<RandomFaultSpec> random_faults;
   std::vector<ServiceSpec> services;
   std::vector<ExpectationSpec> expectations;
+  // Where the pool came from when not written inline: the pool file as the scenario names it, joined to the
+  // scenario's folder (empty for an inline pool), and each what-if change applied, as written ("remove host
+  // xs3"). A scenario with either is recorded as the YAML of the whole result (emit.hpp), not as its own text.
+  std::string pool_file;
+  std::vector<std::string> changes;
 };
 
 }  // namespace poolsim::scenario

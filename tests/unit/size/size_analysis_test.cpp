@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "poolsim/analysis/sizing.hpp"
+#include "poolsim/scenario/what_if.hpp"
 
 namespace poolsim::sizing {
 namespace {
@@ -79,11 +80,11 @@ TEST(PlannerInput, AsTheBuilderSetsItUp) {
 
 TEST(WhatIf, RemoveAddAndNtol) {
   scenario::ScenarioSpec spec = three_hosts();
-  WhatIf w;
+  scenario::WhatIf w;
   w.remove_hosts = {"xs1"};
   w.add_hosts = {32ULL << 30};
   w.ntol = 2;
-  EXPECT_FALSE(apply_what_if(spec, w));
+  EXPECT_FALSE(scenario::apply_what_if(spec, w));
   ASSERT_EQ(spec.pool.hosts.size(), 3U);
   EXPECT_TRUE(spec.pool.hosts[0].master);
   EXPECT_EQ(spec.pool.hosts[0].name, "xs2");
@@ -94,12 +95,12 @@ TEST(WhatIf, RemoveAddAndNtol) {
 
   w = {};
   w.remove_hosts = {"xs3"};
-  EXPECT_FALSE(apply_what_if(spec, w));
+  EXPECT_FALSE(scenario::apply_what_if(spec, w));
   EXPECT_TRUE(spec.pool.vms[0].host.name.empty());  // halted with its host gone
 
   w = {};
   w.remove_hosts = {"nope"};
-  EXPECT_TRUE(apply_what_if(spec, w));
+  EXPECT_TRUE(scenario::apply_what_if(spec, w));
 }
 
 TEST(CrashScenario, FaultsReplacedAndHorizonSet) {
