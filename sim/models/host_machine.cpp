@@ -56,6 +56,7 @@ void HostMachines::boot(HostIndex h) {
     if (booted.stopped_uncleanly && ctx.config.ha_enabled) ctx.xapi.await_master_sync(h);
     booted.stopped_uncleanly = false;
     ctx.xapi.start(h);
+    ctx.mpathalert.host_up(h);
     ctx.xapi.sync_with_master();
     ctx.xhad.start(h);
   });

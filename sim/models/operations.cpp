@@ -60,6 +60,7 @@ void Pool::enter_maintenance(HostIndex host, std::optional<HostIndex> new_master
     p.xapi.last_master = *new_master;
     p.xapi.new_term();
     p.publish("pool", Rec::master_changed, {{"from", p.name(host)}, {"to", p.name(*new_master)}});
+    p.mpathalert.master_started(*new_master);  // master.d starts its daemons with the role
   }
   p.publish(p.name(host), Rec::maintenance_started);
   // Live migrations one after the other, each taking the VM's memory at the migration rate; the VM keeps running.

@@ -142,6 +142,7 @@ Pool::Pool(EventQueue& queue, EventBus& bus, Network& network, Storage& storage,
     impl_->service.refresh_all();
     impl_->networkd.changed();
   });
+  storage.on_path_event([this](ArrayIndex array, std::uint32_t host) { impl_->mpathalert.path_event(array, host); });
   storage.on_change([this] {
     impl_->statefile.storage_changed();
     impl_->service.refresh_all();
@@ -162,6 +163,7 @@ void PoolContext::start() {
   }
   statefile.read_initial();
   xapi.set_initial_master(config.master);
+  mpathalert.init(config.master);
   for (HostIndex h = 0; h < n(); ++h) xapi.start(h);
   if (config.ha_enabled) start_ha();
   service.refresh_all();  // a VM placed where its SRs or networks are not reachable is impaired from the start

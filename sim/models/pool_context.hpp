@@ -14,6 +14,7 @@
 #include "heartbeat_transport.hpp"
 #include "host_machine.hpp"
 #include "invariants.hpp"
+#include "mpathalert.hpp"
 #include "networkd.hpp"
 #include "poolsim/kernel/event_bus.hpp"
 #include "poolsim/kernel/event_queue.hpp"
@@ -54,6 +55,7 @@ struct PoolContext {
   Invariants invariants{*this};
   VmService service{*this};
   Networkd networkd{*this};
+  Mpathalert mpathalert{*this};
 
   std::size_t n() const { return config.hosts.size(); }
   std::size_t vm_count() const { return config.vms.size(); }

@@ -159,7 +159,7 @@ const RecordSpec* find_record(std::string_view token) {
   return nullptr;
 }
 
-constexpr std::array<AlertSpec, 9> alert_table{{
+constexpr std::array<AlertSpec, 10> alert_table{{
     {Alert::pool_master_transition, "POOL_MASTER_TRANSITION", "host", "a host became master"},
     {Alert::ha_host_failed, "HA_HOST_FAILED", "host", "the master's monitor found a host gone from the liveset"},
     {Alert::ha_host_was_fenced, "HA_HOST_WAS_FENCED", "host", "raised by a host's xapi back from a fence or power loss, once it reaches the master"},
@@ -175,6 +175,9 @@ constexpr std::array<AlertSpec, 9> alert_table{{
     {Alert::bond_status_changed, "BOND_STATUS_CHANGED", "bond,host,value,was",
      "a host's xcp-networkd found a bond's count of members in use changed since its last 5 s poll "
      "(value=1/2 was=2/2); after a boot, a bond not fully up (no was)"},
+    {Alert::multipath_periodic_alert, "MULTIPATH_PERIODIC_ALERT", "events,unhealthy",
+     "the master's mpathalert, at its 120 s wake, found changed multipath counts of which one is or was broken: "
+     "events lists them as host/SR:usable/total, unhealthy every entry broken now (or none)"},
 }};
 
 constexpr std::array<RefusalSpec, 21> refusal_table{{

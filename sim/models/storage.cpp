@@ -280,6 +280,7 @@ void Storage::path_failed(ArrayIndex array, std::uint32_t host, std::uint32_t pa
   Path& p = h.paths[path];
   p.state = PathState::failed;
   publish_path(a, h, p, Rec::path_failed);
+  for (const auto& listener : path_listeners_) listener(array, h.host);
   const bool none_trusted = std::all_of(h.paths.begin(), h.paths.end(), [](const Path& q) {
     return q.state == PathState::failed || q.state == PathState::returning;
   });
@@ -324,6 +325,7 @@ void Storage::checker_run(ArrayIndex array, std::uint32_t host) {
     reinstated = true;
   }
   if (!reinstated) return;
+  for (const auto& listener : path_listeners_) listener(array, h.host);
   h.queueing = false;
   h.exhausted = false;
   queue_.cancel(h.queue_expiry);
@@ -368,6 +370,21 @@ void Storage::publish_path(const Array& array, const Attachment& host, const Pat
 
 std::string Storage::interface_name(Interface itf) const {
   return itf.kind == Interface::Kind::bond ? network_.bond_name(itf.index) : network_.nic_name(itf.index);
+}
+
+std::optional<Storage::PathCount> Storage::path_count(ArrayIndex array, std::uint32_t host) const {
+  const Array& a = arrays_.at(array);
+  if (!multipathed(a.kind)) return std::nullopt;
+  for (const Attachment& h : a.attachments) {
+    if (h.host != host) continue;
+    PathCount count;
+    count.total = h.paths.size();
+    count.usable = static_cast<std::size_t>(std::count_if(h.paths.begin(), h.paths.end(), [](const Path& p) {
+      return p.state != PathState::failed && p.state != PathState::returning;
+    }));
+    return count;
+  }
+  return std::nullopt;
 }
 
 void Storage::notify() {

@@ -184,6 +184,7 @@ void Xapi::restart_as_master(HostIndex h) {
   xapi.anchor = ctx.queue.now();
   xapi.enabled_at = ctx.queue.now();
   ctx.alert(Alert::pool_master_transition, {{"host", ctx.name(h)}});
+  ctx.mpathalert.master_started(h);
   if (ctx.config.ha_enabled && ctx.xhad[h].running()) ctx.monitor.start_thread(h);
   sync_with_master();
 }

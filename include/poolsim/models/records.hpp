@@ -72,6 +72,7 @@ const RecordSpec* find_record(std::string_view token);
 enum class Alert : std::uint8_t {
   pool_master_transition, ha_host_failed, ha_host_was_fenced, ha_statefile_lost, ha_network_bonding_error,
   ha_pool_overcommitted, ha_pool_drop_in_plan_exists_for, ha_protected_vm_restart_failed, bond_status_changed,
+  multipath_periodic_alert,
 };
 struct AlertSpec {
   Alert id;
@@ -79,7 +80,7 @@ struct AlertSpec {
   std::string_view keys;  // the detail keys the alert record carries besides `name`
   std::string_view meaning;
 };
-extern const std::array<AlertSpec, 9> alert_table;
+extern const std::array<AlertSpec, 10> alert_table;
 inline std::string_view name(Alert id) { return alert_table[static_cast<std::size_t>(id)].name; }
 
 enum class Refusal : std::uint8_t {

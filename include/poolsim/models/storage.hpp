@@ -134,6 +134,22 @@ class Storage {
   // change the storage.
   void on_change(std::function<void()> listener) { listeners_.push_back(std::move(listener)); }
 
+  // A multipathed map's paths as sm's mpathcount counts them (sm mpathcount.py get_path_count): `usable`, those
+  // multipathd's checker does not report faulty (not failed, or back but not yet reinstated); `total`, every path.
+  struct PathCount {
+    std::size_t usable = 0;
+    std::size_t total = 0;
+    bool operator==(const PathCount&) const = default;
+  };
+  // None when the host is not attached to the array or the array is not multipathed (NFS, local).
+  std::optional<PathCount> path_count(ArrayIndex array, std::uint32_t host) const;
+  std::size_t array_count() const { return arrays_.size(); }
+  // Called at each device-mapper PATH_FAILED and PATH_REINSTATED event (the udev events that run mpathcount,
+  // sm udev/65-multipath.rules), with the array and the host. Listeners must not change the storage.
+  void on_path_event(std::function<void(ArrayIndex, std::uint32_t)> listener) {
+    path_listeners_.push_back(std::move(listener));
+  }
+
  private:
   enum class PathState : std::uint8_t { active, lost, recovering, failed, returning };
   struct Portal {
@@ -196,6 +212,7 @@ class Storage {
   std::vector<Array> arrays_;
   std::vector<Portal> portals_;
   std::vector<std::function<void()>> listeners_;
+  std::vector<std::function<void(ArrayIndex, std::uint32_t)>> path_listeners_;
 };
 
 }  // namespace poolsim::models

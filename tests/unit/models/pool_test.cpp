@@ -564,6 +564,54 @@ TEST_F(Tutorial, NetworkdAlertsBondStatusChangesAtItsPolls) {
   EXPECT_EQ(log.count("BOND_STATUS_CHANGED"), 4u) << log.dump();
 }
 
+// sm's mpathcount and xapi's mpathalert (docs/model.md "Multipath alerts"). Portal tgt-b fails at 300: each
+// host's path to it is lost, open-iscsi sees it at 310 (failure_detection 10 s) and errors it up at 325
+// (replacement_timeout 15 s): dm-multipath fails the path, mpathcount writes [1, 2]; the master's mpathalert,
+// on its 120 s grid from 0, alerts at 360 with both changes. tgt-b is back at 400 and the checker (5 s grid)
+// reinstates the paths at 405: [2, 2], which were broken, so the wake at 480 alerts again, nothing unhealthy.
+// A failure and its repair inside one window (1000 -> failed 1025, back 1030, reinstated 1035) make one alert at
+// 1080 with all four changes.
+TEST_F(Tutorial, MpathalertRaisesOneAlertPerWakeWithChanges) {
+  build({});
+  const PortalIndex tgt_b = 1;
+  at(at_s(300), [&] { storage.fail_portal(tgt_b); });
+  at(at_s(400), [&] { storage.restore_portal(tgt_b); });
+  at(at_s(1000), [&] { storage.fail_portal(tgt_b); });
+  at(at_s(1030), [&] { storage.restore_portal(tgt_b); });
+  queue.run_until(at_s(1500));
+  const std::string name = " name=MULTIPATH_PERIODIC_ALERT unhealthy=";
+  EXPECT_TRUE(log.has("360.000000 pool alert events=xenserver-1/iscsi-sr:1/2,xenserver-2/iscsi-sr:1/2" + name +
+                      "xenserver-1/iscsi-sr:1/2,xenserver-2/iscsi-sr:1/2"))
+      << log.dump();
+  EXPECT_TRUE(log.has("480.000000 pool alert events=xenserver-1/iscsi-sr:2/2,xenserver-2/iscsi-sr:2/2" + name + "none"))
+      << log.dump();
+  EXPECT_TRUE(log.has("1080.000000 pool alert events=xenserver-1/iscsi-sr:1/2,xenserver-2/iscsi-sr:1/2,"
+                      "xenserver-1/iscsi-sr:2/2,xenserver-2/iscsi-sr:2/2" +
+                      name + "none"))
+      << log.dump();
+  EXPECT_EQ(log.count("MULTIPATH_PERIODIC_ALERT"), 3u) << log.dump();
+}
+
+// A new master's mpathalert starts with an empty history (mpathalert.ml sender): a path that failed under the old
+// master (alert at 360) and is reinstated under the new one changes no entry it saw broken, so no alert. The
+// master crashes at 500; xenserver-2 restarts as master at 590 (its last heartbeat 498 + T = 558 lost, liveset at
+// 576, the poll at 580 takes the lock, the fuse 10 s); tgt-b is back at 700, on the checker's grid: reinstated
+// then, and mpathcount writes [2, 2] for xenserver-2.
+TEST_F(Tutorial, ANewMastersMpathalertForgetsWhatWasBroken) {
+  build({});
+  const PortalIndex tgt_b = 1;
+  at(at_s(300), [&] { storage.fail_portal(tgt_b); });
+  at(at_s(500), [&] { pool->crash(0); });
+  at(at_s(700), [&] { storage.restore_portal(tgt_b); });
+  queue.run_until(at_s(1000));
+  EXPECT_TRUE(log.has("360.000000 pool alert events=xenserver-1/iscsi-sr:1/2,xenserver-2/iscsi-sr:1/2 "
+                      "name=MULTIPATH_PERIODIC_ALERT unhealthy=xenserver-1/iscsi-sr:1/2,xenserver-2/iscsi-sr:1/2"))
+      << log.dump();
+  EXPECT_TRUE(log.has("590.000000 pool alert host=xenserver-2 name=POOL_MASTER_TRANSITION")) << log.dump();
+  EXPECT_TRUE(log.has("700.000000 xenserver-2/iscsi-sr/tgt-b path_reinstated via=bond0")) << log.dump();
+  EXPECT_EQ(log.count("MULTIPATH_PERIODIC_ALERT"), 1u) << log.dump();
+}
+
 // A crashed toolstack is restarted by xhad and nothing fences (xapi_mon.c xapi_restart). Its second crash within
 // a day finds the one restart attempt spent: the host fences 2 t1 after the check, with no attempt.
 TEST_F(Tutorial, ACrashedToolstackIsRestartedOnceADay) {
