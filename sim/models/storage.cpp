@@ -341,6 +341,15 @@ IoOutcome Storage::outcome_of(const Array& array, const Attachment& host) const 
     const PathState state = host.paths[*host.current].state;
     if (state == PathState::lost || state == PathState::recovering) return IoOutcome::hangs;
   }
+  // multibus: I/O goes down every path of the one group in turn (round-robin, queue-length or service-time
+  // selectors alike), so a path lost but not yet failed holds some I/O of every cycle in its session, and a
+  // caller that waits for all of it (xhad's statefile cycle, a VM's disk) waits too, until multipath fails
+  // the path and resubmits that I/O elsewhere.
+  if (array.timing.grouping == PathGrouping::multibus &&
+      std::any_of(host.paths.begin(), host.paths.end(),
+                  [](const Path& p) { return p.state == PathState::lost || p.state == PathState::recovering; })) {
+    return IoOutcome::hangs;
+  }
   const bool any_active = std::any_of(host.paths.begin(), host.paths.end(),
                                       [](const Path& p) { return p.state == PathState::active; });
   if (any_active) return IoOutcome::completes;

@@ -237,6 +237,7 @@ struct SimulationBuilder {
       models::MultipathTiming timing;
       timing.polling_interval = sr.multipath.polling_interval;
       timing.no_path_retry = sr.multipath.no_path_retry;
+      timing.grouping = sr.multipath.path_grouping_policy;
       timing.replacement_timeout = sr.replacement_timeout;
       arrays_[sr.name] = storage.add_array(sr.name, to_model(sr.type), timing);
     }

@@ -68,7 +68,11 @@ void write_storage(std::ostream& out, const StorageSpec& sr) {
     const MultipathSpec& m = sr.multipath;
     out << "      multipath: {polling_interval: " << dur(m.polling_interval) << ", no_path_retry: "
         << (m.no_path_retry ? std::to_string(*m.no_path_retry) : std::string("queue")) << ", failback: "
-        << dur(m.failback) << "}\n";
+        << dur(m.failback);
+    if (m.path_grouping_policy != PathGrouping::failover) {
+      out << ", path_grouping_policy: " << to_string(m.path_grouping_policy);
+    }
+    out << "}\n";
   }
   if (sr.type == StorageType::iscsi) out << "      replacement_timeout: " << dur(sr.replacement_timeout) << '\n';
   if (sr.type == StorageType::local) out << "      host: " << sr.host.name << '\n';

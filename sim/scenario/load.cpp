@@ -47,8 +47,9 @@ SwitchSpec read_switch(const MapReader& map) {
 PortalSpec read_portal(const MapReader& map) { return {map.name(), map.ref("switch", true), map.pos()}; }
 
 MultipathSpec read_multipath(Reporter& reporter, const YAML::Node& node, const std::string& owner) {
-  const MapReader map(reporter, node, "'multipath' of " + owner, {"polling_interval", "no_path_retry", "failback"});
+  const MapReader map(reporter, node, "'multipath' of " + owner, {"polling_interval", "no_path_retry", "failback", "path_grouping_policy"});
   MultipathSpec spec;
+  spec.path_grouping_policy = map.choice("path_grouping_policy", PathGrouping::failover);
   spec.polling_interval = map.duration(parameter("pool.storage[].multipath.polling_interval"));
   spec.failback = map.duration(parameter("pool.storage[].multipath.failback"));
   const ParameterRow& retry = parameter("pool.storage[].multipath.no_path_retry");

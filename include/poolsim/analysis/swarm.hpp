@@ -10,7 +10,8 @@
 // The generated pool (generate_swarm_case): 2 to hosts_max hosts; 1 or 2 switches, with or without a stack link,
 // each with or without LACP; per host one of five NIC layouts (a NIC, a bond, a management NIC or bond with
 // separate storage NICs or a storage bond), bonds of every mode (lacp_* only on LACP switches); one shared SR,
-// iSCSI with 1-2 portals and a random no_path_retry (fail, 10, 30, queue) or NFS, holding the heartbeat and
+// iSCSI with 1-2 portals, a random no_path_retry (fail, 10, 30, queue) and multibus grouping in 3 of 10 (a
+// stream of its own), or NFS, holding the heartbeat and
 // the VM disks; up to 3 VMs per host (at most 40), of at most 60 % of the pool's memory, with random restart
 // priorities, orders, start delays and boot times; HA on, T 30-120 s, ntol 0-2, current or legacy intervals;
 // one pool in five on the Linux bridge network backend (its LACP bonds made active_active).

@@ -71,6 +71,11 @@ enum class IoOutcome : std::uint8_t {
 };
 std::string_view to_token(IoOutcome outcome);
 
+// How dm-multipath groups an array's paths (multipath.conf path_grouping_policy): `failover`, one path per group,
+// I/O down one path at a time (multipath-tools' default, kept by XenServer's `defaults`); `multibus`, every path
+// in one group, I/O spread over them all (XenServer's multipath.conf for EQLOGIC, LIO-ORG and QNAP arrays).
+enum class PathGrouping : std::uint8_t { failover, multibus };
+
 // dm-multipath and session timing for one array, as XenServer configures it. Defaults and sources:
 // docs/research/real-behaviour.md §3.
 struct MultipathTiming {
@@ -78,6 +83,7 @@ struct MultipathTiming {
   // multipath.conf (xapi-project/sm multipath/multipath.conf) does not set it. Failed paths are checked every
   // polling_interval; modelled on the grid k·polling_interval from time 0.
   Duration polling_interval = Duration::seconds(5);
+  PathGrouping grouping = PathGrouping::failover;
   // Path checks to queue I/O for once no path is left, then fail: sm multipath.conf `defaults { no_path_retry
   // 10 }` (per-array overrides exist: DELL MD3xxx 30, IBM 2145 5). nullopt = `queue` (for ever), 0 = `fail`.
   std::optional<std::int64_t> no_path_retry = 10;

@@ -5,7 +5,8 @@
 // Every value is written explicitly (the loader has filled in the defaults), in the units the format reads back
 // to the same value: durations by format_duration ("1m30s"), sizes in the largest binary unit that divides them
 // ("16GiB", "1536MiB", size.hpp format_size). Keys that do not apply to an element are left out (multipath on nfs, lacp_rate on an
-// active_backup bond...). Positions are not written. load_scenario_text(to_yaml(spec)) gives back `spec`
+// active_backup bond...), and so is a multipath `path_grouping_policy` of `failover`, the default, so that the
+// files of pools that do not set it read as before. Positions are not written. load_scenario_text(to_yaml(spec)) gives back `spec`
 // (positions aside), which unit.scenario.Emit.* checks on every swarm case it generates.
 #pragma once
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "poolsim/models/network.hpp"
+#include "poolsim/models/storage.hpp"
 
 namespace poolsim::scenario {
 
@@ -42,6 +43,12 @@ constexpr bool needs_lacp(BondMode mode) { return models::uses_lacp(mode); }
 using LacpRate = models::LacpRate;
 inline constexpr EnumTable<LacpRate, 2> lacp_rates{"lacp rate", {{{LacpRate::fast, "fast"}, {LacpRate::slow, "slow"}}}};
 constexpr const auto& enum_table(LacpRate) { return lacp_rates; }
+
+// dm-multipath's path grouping of an array (docs/model.md "Storage and multipath"). The models' enum.
+using PathGrouping = models::PathGrouping;
+inline constexpr EnumTable<PathGrouping, 2> path_groupings{
+    "path grouping policy", {{{PathGrouping::failover, "failover"}, {PathGrouping::multibus, "multibus"}}}};
+constexpr const auto& enum_table(PathGrouping) { return path_groupings; }
 
 // The hosts' network stack (xe host-param network_backend): Open vSwitch, XenServer's default, or the Linux bridge
 // with Linux bonding. It sets how bonds see carrier and whether xhad's bond monitor reports a failed member.

@@ -53,6 +53,7 @@ struct MultipathSpec {
   // std::nullopt queues for ever (`queue`).
   std::optional<std::int64_t> no_path_retry;
   Duration failback;
+  PathGrouping path_grouping_policy = PathGrouping::failover;
 };
 
 // A storage repository (docs/model.md "Storage pieces").

@@ -53,6 +53,37 @@ struct StoragePool : ::testing::Test {
   }
 };
 
+// The portal not in use (p2) is lost. With `failover` grouping no I/O goes its way: nothing stalls. With
+// `multibus` every path of the one group carries I/O in turn, so I/O stalls from the loss until multipath fails
+// the path (10 s + 15 s) and resubmits it on p1's; the counts mpathcount reads follow the path's state.
+TEST(StorageGrouping, ALostPathStallsIoOnlyWhenTheGroupSpreadsIoOverEveryPath) {
+  for (const PathGrouping grouping : {PathGrouping::failover, PathGrouping::multibus}) {
+    EventQueue q;
+    EventBus b;
+    Network n{q, b};
+    Storage st{q, b, n};
+    const SwitchIndex s1 = n.add_switch("sw1");
+    const NicIndex e0 = n.add_nic("xs1", "eth0", s1);
+    MultipathTiming timing;
+    timing.grouping = grouping;
+    const ArrayIndex array = st.add_array("sr1", StorageKind::iscsi, timing);
+    st.add_portal(array, "p1", s1);
+    const PortalIndex second = st.add_portal(array, "p2", s1);
+    st.attach(array, 0, "xs1", {Interface::of_nic(e0)});
+    n.on_change([&st] { st.network_changed(); });
+    q.schedule_at(at_ms(100'000), Phase::fault, [&] { st.fail_portal(second); });
+    const bool multibus = grouping == PathGrouping::multibus;
+    q.run_until(at_ms(100'001));
+    EXPECT_EQ(st.io(array, 0), multibus ? IoOutcome::hangs : IoOutcome::completes);
+    EXPECT_EQ(st.path_count(array, 0), (Storage::PathCount{2, 2})) << "lost, not yet failed: still counted";
+    q.run_until(at_ms(124'999));
+    EXPECT_EQ(st.io(array, 0), multibus ? IoOutcome::hangs : IoOutcome::completes);
+    q.run_until(at_ms(125'001));
+    EXPECT_EQ(st.io(array, 0), IoOutcome::completes) << "p2's path failed at 125 s";
+    EXPECT_EQ(st.path_count(array, 0), (Storage::PathCount{1, 2}));
+  }
+}
+
 // p1's path is the one in use (failover grouping: the first path): its I/O stalls in the dead session for
 // failure_detection 10 s + replacement_timeout 15 s, then multipath fails the path and retries on p2's.
 TEST_F(StoragePool, ThePortalInUseLostStallsIoUntilMultipathFailsItsPath) {
