@@ -115,6 +115,20 @@ files)
   expect 0 "size of the imported pool" -- "$poolsim" size "$tmp/legacy.yaml" --jobs 1
   contains "$tmp/out" "planner" "size of the imported pool: report"
   expect 0 "size of the imported modern pool" -- "$poolsim" size "$tmp/pool.yaml" --jobs 1
+  # One pool, many scenarios: a scenario beside the imported file takes its pool, removes a VM and crashes a
+  # host; mail, protected, comes back on another host.
+  cat >"$tmp/alpha-crash.yaml" <<'YAML'
+name: alpha-crash
+until: 20m
+pool: {from: legacy.yaml, remove_vms: [test-box]}
+faults:
+  - {at: 5m, do: crash, host: alpha}
+expect:
+  - {vm: mail, state: running, by: 15m}
+YAML
+  expect 0 "run of a scenario with the imported pool" -- "$poolsim" run "$tmp/alpha-crash.yaml"
+  contains "$tmp/out" "# expectations: 1 of 1 passed" "the imported pool from a scenario beside it"
+  lacks "$tmp/out" "vm/test-box" "the removed VM"
   ;;
 xe)
   for list in "$dir"/xe/*/; do
