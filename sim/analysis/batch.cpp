@@ -26,6 +26,7 @@
 #include "poolsim/analysis/stats.hpp"
 #include "poolsim/recording/output_file.hpp"
 #include "poolsim/scenario/build.hpp"
+#include "poolsim/scenario/what_if.hpp"
 #include "poolsim/version.hpp"
 
 namespace poolsim::batch {
@@ -263,7 +264,7 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
   std::vector<std::uint64_t> v_seed, v_protected, v_restarts, v_running, h_seed, h_fences;
   std::vector<double> v_down;
   // /aggregate/scenarios and /aggregate/vms.
-  std::vector<std::string> a_scen, a_file, a_yaml, av_scen, av_vm;
+  std::vector<std::string> a_scen, a_file, a_what_if, a_yaml, av_scen, av_vm;
   std::vector<std::uint64_t> a_runs, a_failed, a_violations, a_back, av_runs;
   std::vector<double> a_until, a_p, a_p_low, a_p_high, a_fences, a_masters;
   std::vector<double> av_avail, av_low, av_high, av_dpy, av_dpy_low, av_dpy_high, av_restarts;
@@ -383,6 +384,7 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
     const Interval p = wilson_interval(n_back, judged);
     a_scen.push_back(s.spec.name);
     a_file.push_back(s.file);
+    a_what_if.push_back(scenario::command_line_options(s.spec));
     a_yaml.push_back(s.yaml);
     a_until.push_back(horizon);
     a_runs.push_back(n);
@@ -462,7 +464,8 @@ BatchTables batch_tables(const BatchOptions& options, const std::map<Journal::Ke
                         {text_column("id", h_id), text_column("scenario", h_scen), count_column("seed", h_seed),
                          text_column("host", h_name), count_column("fences", h_fences)}});
   out.tables.push_back({"aggregate/scenarios",
-                        {text_column("scenario", a_scen), text_column("file", a_file), real_column("until_s", a_until),
+                        {text_column("scenario", a_scen), text_column("file", a_file), text_column("what_if", a_what_if),
+                         real_column("until_s", a_until),
                          count_column("runs", a_runs), count_column("failed_runs", a_failed),
                          count_column("invariant_violations", a_violations),
                          count_column("all_protected_back_runs", a_back), real_column("p_all_protected_back", a_p),

@@ -354,6 +354,9 @@ std::string batch_page(const Hdf5Reader& file, const ReportOptions& options) {
   for (std::size_t si = 0; si < scenarios.rows(); ++si) {
     const std::string& name = s_name[si];
     const std::string file_name = scenarios.s("file")[si];
+    // The what-if options the batch ran with, which a replay needs too (absent in files of earlier versions).
+    const std::vector<std::string>* what_if = column_strings(scenarios.table, "what_if");
+    const std::string replay_options = what_if ? (*what_if)[si] : std::string();
     std::vector<std::size_t> rows;
     for (std::size_t i = 0; i < runs.rows(); ++i) {
       if (r_scenario[i] == name) rows.push_back(i);
@@ -389,7 +392,7 @@ std::string batch_page(const Hdf5Reader& file, const ReportOptions& options) {
       wt.rows.push_back({std::to_string(r_seed[i]), escape(hms(r_down[i])), std::to_string(r_fences[i]),
                          std::to_string(r_restarts[i]), std::to_string(r_exit[i]), inv,
                          "<code class=\"replay\">poolsim run " + escape(file_name) + " --seed " +
-                             std::to_string(r_seed[i]) + "</code>"});
+                             std::to_string(r_seed[i]) + escape(replay_options) + "</code>"});
     }
     body += html::table(wt);
     body += scenario_text(scenarios.s("scenario_yaml")[si], name);

@@ -176,6 +176,11 @@ expect 0 "batch of a scenario with its pool from a file, --remove-host" -- \
   "$poolsim" batch "$tmp/what-if-fourth-host.yaml" --runs 2 --jobs 1 --out "$tmp/from.h5" --remove-host xs4 --add-host 64GiB
 contains "$tmp/out" "replay: poolsim run $tmp/what-if-fourth-host.yaml --seed 1 --remove-host xs4 --add-host 64GiB" \
   "the replay repeats the what-if options"
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import h5py" 2>/dev/null; then
+  /usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1])['/aggregate/scenarios']['what_if'][0].decode())" \
+    "$tmp/from.h5" >"$tmp/what_if.txt"
+  contains "$tmp/what_if.txt" " --remove-host xs4 --add-host 64GiB" "/aggregate/scenarios what_if"
+fi
 expect 2 "batch --remove-vm of a VM an expectation names" -- \
   "$poolsim" batch "$tmp/what-if-fourth-host.yaml" --runs 2 --out "$tmp/from2.h5" --remove-vm a1
 contains "$tmp/err" "the problems above are in the pool after the what-if options (--remove-vm a1)" "the what-if note"
