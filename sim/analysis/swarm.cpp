@@ -624,7 +624,7 @@ LivenessBound liveness_bound(const ScenarioSpec& spec) {
 
 std::string unhealed(const ScenarioSpec& spec) {
   std::set<std::pair<std::string, std::string>> unplugged;
-  std::set<std::string> switches, silent, portals, arrays, down, hung, maintenance;
+  std::set<std::string> switches, silent, portals, arrays, down, failed_xapi, maintenance;
   bool partitioned = false;
   bool ha_off = false;
   for (const FaultSpec& f : spec.faults) {
@@ -649,8 +649,8 @@ std::string unhealed(const ScenarioSpec& spec) {
       case FaultVerb::heal: partitioned = false; break;
       case FaultVerb::xapi_hang:
       case FaultVerb::xapi_crash:
-      case FaultVerb::xapi_disable: hung.insert(f.host.name); break;
-      case FaultVerb::xapi_restore: hung.erase(f.host.name); break;
+      case FaultVerb::xapi_disable: failed_xapi.insert(f.host.name); break;
+      case FaultVerb::xapi_restore: failed_xapi.erase(f.host.name); break;
       case FaultVerb::enter_maintenance: maintenance.insert(f.host.name); break;
       case FaultVerb::exit_maintenance: maintenance.erase(f.host.name); break;
       case FaultVerb::ha_disable: ha_off = true; break;
@@ -671,7 +671,7 @@ std::string unhealed(const ScenarioSpec& spec) {
   if (!arrays.empty()) return "storage " + *arrays.begin() + " stays failed";
   if (partitioned) return "a partition is never healed";
   if (!down.empty()) return "host " + *down.begin() + " is never powered on";
-  if (!hung.empty()) return "the xapi of " + *hung.begin() + " is never restored";
+  if (!failed_xapi.empty()) return "the xapi of " + *failed_xapi.begin() + " is never restored";
   if (!maintenance.empty()) return "host " + *maintenance.begin() + " never exits maintenance";
   if (ha_off) return "HA is disabled and never enabled again";
   return {};
