@@ -38,6 +38,7 @@ void Mpathalert::master_started(HostIndex host) {
 // mpathcount's update_config: the entry changes only when the count does, through the host's xapi into the
 // master's database (PBD.add_to_other_config, forwarded to the master by a slave).
 void Mpathalert::update(ArrayIndex array, HostIndex host) {
+  if (array >= db_.size()) return;  // before the pool's start: nothing is recorded yet
   const std::optional<Storage::PathCount> count = ctx.storage.path_count(array, host);
   if (!count || count == db_[array][host]) return;
   const std::optional<HostIndex> master = ctx.xapi.master();
