@@ -182,11 +182,8 @@ void FaultHandler::start_agreeing(HostIndex h) {
   try_agree(h);
 }
 
-// Once the views agree, phase 3 follows at once: the rendezvous into it (sm.c fault_handler:
-// rendezvous(SM_PHASE_FH2DONE, SM_PHASE_FH3, ...), on the heartbeat) sends the new phase at once (rendezvous_wait:
-// hb_send_hb_now, three heartbeats 100 ms apart) and is made when the last running host of the liveset in h's
-// heartbeat domain reaches it; the peers' agreement that phase 3 reads is what made the views consistent, already
-// in their statefile reports. The milliseconds it takes on a LAN are not modelled.
+// Once the views agree, phase 3 follows after one heartbeat round, the time for every host to have seen the
+// others' agreement, or at once for a host with no running peer to see it (docs/model.md).
 void FaultHandler::try_agree(HostIndex h) {
   FaultHandlerRun& run = runs_[h];
   if (run.phase != FaultHandlerPhase::agreeing || run.agreed || !views_agree(h)) return;
@@ -194,7 +191,16 @@ void FaultHandler::try_agree(HostIndex h) {
   take_stable_view(h);
   ctx.queue.cancel(run.event);
   const std::uint64_t life = ctx.machines[h].life;
-  run.event = ctx.queue.schedule_in(Duration::zero(), Phase::decision,
+  const HaTimers& ha = ctx.config.ha;
+  // The round is the rendezvous into phase 3, on the heartbeat only (sm.c fault_handler: rendezvous(SM_PHASE_FH2DONE,
+  // SM_PHASE_FH3, ...)). rendezvous_wait waits for the running hosts of h's liveset in its heartbeat domain; with
+  // none, it has nobody to wait for and phase 3 follows in the same instant.
+  bool alone = true;
+  for (HostIndex p = 0; p < ctx.n() && alone; ++p) {
+    alone = p == h || !ctx.xhad[h].liveset[p] || !ctx.xhad[p].running() || !in_view(h, p, Channel::network);
+  }
+  const Duration round = alone ? Duration::zero() : std::max(ha.network_interval, ha.statefile_interval);
+  run.event = ctx.queue.schedule_in(round, Phase::decision,
                                     [this, h, life] {
                                       if (ctx.machines[h].life == life) survival_test(h);
                                     });
@@ -221,8 +227,7 @@ bool FaultHandler::views_agree(HostIndex h) const {
 
 // The end of phase 2: h's domains now are what phase 3 decides from, whatever changes during the rendezvous before
 // it (xhad sm.c: wait_until_all_hosts_have_consistent_view copies them). The peers' reports are read at phase 3:
-// by then each has written what it found at this instant (phase 3 follows in the same instant, after the
-// agreements of that instant).
+// by then each has written what it found at this instant (the rendezvous round).
 void FaultHandler::take_stable_view(HostIndex h) {
   FaultHandlerRun& run = runs_[h];
   const Xhad& xhad = ctx.xhad;
