@@ -100,7 +100,7 @@ constexpr std::array<RecordSpec, 72> record_table{{
 
     {Rec::master_changed, "master_changed", pool, "from,to", no_host, no_vm,
      "a host took the master role (from=none: the old master's lock had expired)"},
-    {Rec::alert, "alert", pool, "bond,host,name,value,vm,was", no_host, no_vm, "xapi raised an alert (see the alerts below)"},
+    {Rec::alert, "alert", pool, "bond,events,host,name,unhealthy,value,vm,was", no_host, no_vm, "xapi raised an alert (see the alerts below)"},
     {Rec::operation_refused, "operation_refused", pool, "host,op,reason,value,vm", no_host, no_vm,
      "XenServer would refuse the operation: nothing changed (see the reasons below)"},
     {Rec::partition, "partition", pool, "groups", no_host, no_vm,
