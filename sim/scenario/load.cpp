@@ -222,6 +222,16 @@ XapiSpec read_xapi(Reporter& reporter, const YAML::Node& node) {
 }
 
 // `given`: whether the file has an `ha` block; without one HA is off and every setting has its default.
+// The HA timeout T of an `ha` mapping: its parameter row's range, and whole seconds as xapi takes it.
+Duration read_ha_timeout(Reporter& reporter, const MapReader& map) {
+  const Duration timeout = map.duration(parameter("pool.ha.timeout"));
+  if (timeout % Duration::seconds(1) != Duration::zero()) {
+    reporter.error(map.key_pos("timeout"), "'timeout' in 'ha' is " + format_duration(timeout) +
+                                               "; xapi takes whole seconds, e.g. '60s'");
+  }
+  return timeout;
+}
+
 HaSpec read_ha(Reporter& reporter, const YAML::Node& node, bool given) {
   const MapReader map(reporter, node, "'ha'",
                       {"enabled", "heartbeat_sr", "timeout", "host_failures_to_tolerate", "allow_overcommit",
@@ -233,11 +243,7 @@ HaSpec read_ha(Reporter& reporter, const YAML::Node& node, bool given) {
   if (given) map.require("enabled", "enabled: true");
   spec.enabled = map.flag("enabled", false);
   spec.heartbeat_sr = map.ref("heartbeat_sr", false);
-  spec.timeout = map.duration(parameter("pool.ha.timeout"));
-  if (spec.timeout % Duration::seconds(1) != Duration::zero()) {
-    reporter.error(map.key_pos("timeout"), "'timeout' in 'ha' is " + format_duration(spec.timeout) +
-                                               "; xapi takes whole seconds, e.g. '60s'");
-  }
+  spec.timeout = read_ha_timeout(reporter, map);
   spec.host_failures_to_tolerate = map.count(parameter("pool.ha.host_failures_to_tolerate"));
   spec.allow_overcommit = map.flag("allow_overcommit", false);
   spec.interval_formula = map.choice("interval_formula", IntervalFormula::current);
@@ -665,13 +671,7 @@ void read_pool_from(Reporter& reporter, const YAML::Node& node, ScenarioSpec& sc
                        {"enabled", "timeout", "host_failures_to_tolerate", "allow_overcommit", "interval_formula"});
     HaSpec& spec = scenario.pool.ha;
     if (ha.has("enabled")) spec.enabled = ha.flag("enabled", false);
-    if (ha.has("timeout")) {
-      spec.timeout = ha.duration(parameter("pool.ha.timeout"));
-      if (spec.timeout % Duration::seconds(1) != Duration::zero()) {
-        reporter.error(ha.key_pos("timeout"), "'timeout' in 'ha' is " + format_duration(spec.timeout) +
-                                                  "; xapi takes whole seconds, e.g. '60s'");
-      }
-    }
+    if (ha.has("timeout")) spec.timeout = read_ha_timeout(reporter, ha);
     if (ha.has("host_failures_to_tolerate")) {
       spec.host_failures_to_tolerate = ha.count(parameter("pool.ha.host_failures_to_tolerate"));
     }
