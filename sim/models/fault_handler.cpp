@@ -30,7 +30,9 @@ void FaultHandler::halt(HostIndex h) {
   run.requesting_fence = false;
   run.awaiting_reports = false;
   run.merged = false;
-  release_meetings();  // a host meeting it no longer waits for it
+  run.extend = false;
+  run.liveset_updated = false;
+  release_rendezvous();  // a host at a rendezvous no longer waits for it
 }
 
 bool FaultHandler::in_view(HostIndex h, HostIndex p, Channel c) const {
@@ -44,7 +46,7 @@ void FaultHandler::left(HostIndex h, HostIndex p, Channel c) {
   FaultHandlerRun& run = runs_[h];
   if (run.phase == FaultHandlerPhase::idle) return;
   (c == Channel::network ? run.held_hbd : run.held_sfd)[p] = false;
-  release_meetings();  // a host meeting no longer waits for one that left its view
+  release_rendezvous();  // a host at a rendezvous no longer waits for one that left its view
 }
 
 // xhad runs a fault handler to its end; a fault after phase 1 runs the handler again afterwards (sm.c: the state
@@ -132,30 +134,78 @@ void FaultHandler::check_stable(HostIndex h) {
   }
   // Met at the end of this instant, once every host that loses a peer now has started its handler.
   run.phase = FaultHandlerPhase::meeting;
-  release_meetings();
+  release_rendezvous();
 }
 
-// The rendezvous into phase 2 (sm.c rendezvous(SM_PHASE_FH1DONE, SM_PHASE_FH2, ...) on heartbeat and statefile,
-// rendezvous_wait): phase 2 starts once no live host of h's domains is still in its phase 1. The rendezvous has no
-// timeout; a host that falls silent leaves the domain after T. A host running no fault handler does not hold it:
-// one that hears h has been called into its own (call_peers); one that does not hear h is not waited for.
-void FaultHandler::meet(HostIndex h) {
-  if (runs_[h].phase != FaultHandlerPhase::meeting) return;
+// xhad's rendezvous (sm.c rendezvous, rendezvous_wait): a host that ends a phase sends its new phase at once
+// (hb_send_hb_now) and waits until every running host of its liveset in its heartbeat domain (into phase 2, on
+// the statefile too: in its statefile domain) has ended it as well; there is no timeout, and a host that falls
+// silent leaves the domain after T. The heartbeats of a LAN make it in milliseconds, which poolsim does not
+// model: the rendezvous is made at the instant the last of those hosts ends the phase. xhad waits for such a
+// host whatever its phase; poolsim lets one that is idle or ahead go, as it is in no lock-step with h: it does
+// not hear h (every host that does has been called into h's run, call_peers) or it runs another handler, and
+// waiting for it would hold both for ever.
+bool FaultHandler::held(HostIndex h) const {
+  const FaultHandlerPhase at = runs_[h].phase;
+  const bool on_statefile = at == FaultHandlerPhase::meeting;
   const std::vector<bool>& liveset = ctx.xhad[h].liveset;
   for (HostIndex p = 0; p < ctx.n(); ++p) {
-    if (p == h || !liveset[p] || !ctx.xhad[p].running() || runs_[p].phase != FaultHandlerPhase::waiting) continue;
-    if (in_view(h, p, Channel::network) || in_view(h, p, Channel::statefile)) return;
+    if (p == h || !liveset[p] || !ctx.xhad[p].running()) continue;
+    const FaultHandlerPhase peer = runs_[p].phase;
+    if (peer == FaultHandlerPhase::idle || peer >= at) continue;
+    if (in_view(h, p, Channel::network) || (on_statefile && in_view(h, p, Channel::statefile))) return true;
   }
-  start_agreeing(h);
+  return false;
 }
 
-void FaultHandler::release_meetings() {
-  bool any = false;
-  for (const FaultHandlerRun& run : runs_) any = any || run.phase == FaultHandlerPhase::meeting;
-  if (!any) return;
+// The next phase after a rendezvous: phase 2 (FH1DONE), phase 3 (FH2DONE), phase 4 (FH3DONE), the end (FH4DONE).
+void FaultHandler::pass_rendezvous(HostIndex h) {
+  FaultHandlerRun& run = runs_[h];
+  switch (run.phase) {
+    case FaultHandlerPhase::meeting:
+      start_agreeing(h);
+      break;
+    case FaultHandlerPhase::agreed:
+      run.phase = FaultHandlerPhase::testing;
+      run.tested = ctx.queue.now();
+      survival_test(h);
+      break;
+    case FaultHandlerPhase::decided:
+      sleep_before_update(h);
+      break;
+    case FaultHandlerPhase::ending: {
+      const bool updated = run.liveset_updated;
+      finish(h);
+      if (updated) ctx.xapi.liveset_changed(h);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+// At the end of this instant, the hosts whose rendezvous is made pass it, all of them from the phases they stood
+// at together: so the hosts of one run end it together, and a run that one of them starts again at once (a loss
+// during phases 2-4) calls the others into it, as xhad's do (the second half of the last rendezvous,
+// SM_PHASE_STARTED, lets a peer that is already back in SM_PHASE_FHREADY go).
+void FaultHandler::release_rendezvous() {
+  if (release_pending_) return;
+  release_pending_ = true;
   ctx.queue.schedule_in(Duration::zero(), Phase::decision, [this] {
-    for (HostIndex x = 0; x < ctx.n(); ++x) {
-      if (ctx.xhad[x].running()) meet(x);
+    release_pending_ = false;
+    std::vector<std::pair<HostIndex, FaultHandlerPhase>> free;
+    while (true) {
+      free.clear();
+      for (HostIndex x = 0; x < ctx.n(); ++x) {
+        const FaultHandlerPhase at = runs_[x].phase;
+        const bool at_rendezvous = at == FaultHandlerPhase::meeting || at == FaultHandlerPhase::agreed ||
+                                   at == FaultHandlerPhase::decided || at == FaultHandlerPhase::ending;
+        if (at_rendezvous && ctx.xhad[x].running() && !held(x)) free.emplace_back(x, at);
+      }
+      if (free.empty()) return;
+      for (const auto& [x, at] : free) {
+        if (ctx.xhad[x].running() && runs_[x].phase == at) pass_rendezvous(x);
+      }
     }
   });
 }
@@ -165,7 +215,6 @@ void FaultHandler::release_meetings() {
 void FaultHandler::start_agreeing(HostIndex h) {
   FaultHandlerRun& run = runs_[h];
   run.phase = FaultHandlerPhase::agreeing;
-  run.agreed = false;
   run.awaiting_reports = false;
   run.merged = false;
   const std::uint64_t life = ctx.machines[h].life;
@@ -174,36 +223,23 @@ void FaultHandler::start_agreeing(HostIndex h) {
   run.event = ctx.queue.schedule_in(std::max(ha.heartbeat_timeout, ha.statefile_timeout), Phase::decision,
                                     [this, h, life] {
                                       if (ctx.machines[h].life != life) return;
-                                      runs_[h].agreed = true;
                                       take_stable_view(h);
                                       merge_views(h);
-                                      survival_test(h);
+                                      runs_[h].phase = FaultHandlerPhase::agreed;
+                                      release_rendezvous();
                                     });
   try_agree(h);
 }
 
-// Once the views agree, phase 3 follows after one heartbeat round, the time for every host to have seen the
-// others' agreement, or at once for a host with no running peer to see it (docs/model.md).
+// Once the views agree, phase 2 ends: the rendezvous into phase 3 follows (sm.c fault_handler:
+// rendezvous(SM_PHASE_FH2DONE, SM_PHASE_FH3, ...), on the heartbeat only).
 void FaultHandler::try_agree(HostIndex h) {
   FaultHandlerRun& run = runs_[h];
-  if (run.phase != FaultHandlerPhase::agreeing || run.agreed || !views_agree(h)) return;
-  run.agreed = true;
+  if (run.phase != FaultHandlerPhase::agreeing || !views_agree(h)) return;
   take_stable_view(h);
   ctx.queue.cancel(run.event);
-  const std::uint64_t life = ctx.machines[h].life;
-  const HaTimers& ha = ctx.config.ha;
-  // The round is the rendezvous into phase 3, on the heartbeat only (sm.c fault_handler: rendezvous(SM_PHASE_FH2DONE,
-  // SM_PHASE_FH3, ...)). rendezvous_wait waits for the running hosts of h's liveset in its heartbeat domain; with
-  // none, it has nobody to wait for and phase 3 follows in the same instant.
-  bool alone = true;
-  for (HostIndex p = 0; p < ctx.n() && alone; ++p) {
-    alone = p == h || !ctx.xhad[h].liveset[p] || !ctx.xhad[p].running() || !in_view(h, p, Channel::network);
-  }
-  const Duration round = alone ? Duration::zero() : std::max(ha.network_interval, ha.statefile_interval);
-  run.event = ctx.queue.schedule_in(round, Phase::decision,
-                                    [this, h, life] {
-                                      if (ctx.machines[h].life == life) survival_test(h);
-                                    });
+  run.phase = FaultHandlerPhase::agreed;
+  release_rendezvous();
 }
 
 // Whether every live host of h's heartbeat or statefile domain reports the same two domains as h, both within h's
@@ -326,8 +362,8 @@ void FaultHandler::merge_views(HostIndex h) {
 // Whether x has not yet reported the partition of its current fault-handler run: it is in phase 1 or 2.
 bool FaultHandler::report_pending(HostIndex x) const {
   const FaultHandlerRun& run = runs_[x];
-  return ctx.xhad[x].running() &&
-         (run.phase == FaultHandlerPhase::waiting || (run.phase == FaultHandlerPhase::agreeing && !run.agreed));
+  return ctx.xhad[x].running() && (run.phase == FaultHandlerPhase::waiting ||
+                                   run.phase == FaultHandlerPhase::meeting || run.phase == FaultHandlerPhase::agreeing);
 }
 
 // Phase 3: xhad's test_Survival_Rule, on the view phase 2 ended with.
@@ -380,51 +416,62 @@ void FaultHandler::survival_test(HostIndex h) {
     ctx.statefile.stop_watchdog(h);
   }
   remaining[h] = true;  // a survivor keeps itself, whatever its own slot's age in the view
-  std::vector<std::string> removed;
-  bool extend = false;
+  run.extend = false;
   for (HostIndex p = 0; p < n; ++p) {
-    if (liveset[p] && !remaining[p]) {
-      removed.push_back(ctx.name(p));
-      // fh_sleep_extend: the removed host is still in a live domain now.
-      if (in_view(h, p, Channel::network) || in_view(h, p, Channel::statefile)) extend = true;
+    // fh_sleep_extend: a host it removes is still in a live domain now.
+    if (liveset[p] && !remaining[p] && (in_view(h, p, Channel::network) || in_view(h, p, Channel::statefile))) {
+      run.extend = true;
     }
   }
   ctx.publish(ctx.ha_source(h), Rec::survived, {{"rule", rule}});
-  if (removed.empty()) {
-    finish(h);
+  run.proposed = std::move(remaining);
+  run.phase = FaultHandlerPhase::decided;  // the rendezvous into phase 4 (SM_PHASE_FH3DONE)
+  release_rendezvous();
+}
+
+// Phase 4, for a survivor whose proposed liveset drops hosts: set the fence request and sleep until the losers'
+// watchdogs must have fired (sm.c fault_handler; docs/research/real-behaviour.md §4b): max(Wh, Ws) - min(T1, T2)
+// + max(t1, t2), less the time since phase 3 began (the rendezvous into phase 4), plus min(T1, T2) when
+// extended, at least FH_MINIMUM_SLEEP_BEFORE_FO = 10 s. At the derived timers: 15 s + max(t1, t2) (+ T).
+void FaultHandler::sleep_before_update(HostIndex h) {
+  FaultHandlerRun& run = runs_[h];
+  const std::size_t n = ctx.n();
+  bool degrading = false;
+  for (HostIndex p = 0; p < n; ++p) degrading = degrading || (ctx.xhad[h].liveset[p] && !run.proposed[p]);
+  if (!degrading) {
+    run.phase = FaultHandlerPhase::ending;
+    release_rendezvous();
     return;
   }
-  // Phase 4: sleep until the losers' watchdogs must have fired (sm.c; docs/research/real-behaviour.md §4b):
-  // max(Wh, Ws) - min(T1, T2) + max(t1, t2), plus min(T1, T2) when extended, at least
-  // FH_MINIMUM_SLEEP_BEFORE_FO = 10 s. At the derived timers: 15 s + max(t1, t2) (+ T).
   const HaTimers& ha = ctx.config.ha;
   const Duration shortest_timeout = std::min(ha.heartbeat_timeout, ha.statefile_timeout);
   Duration sleep = std::max(ha.heartbeat_watchdog, ha.statefile_watchdog) - shortest_timeout +
-                   std::max(ha.network_interval, ha.statefile_interval);
-  if (extend) sleep += shortest_timeout;
+                   std::max(ha.network_interval, ha.statefile_interval) - (ctx.queue.now() - run.tested);
+  if (run.extend) sleep += shortest_timeout;
   sleep = std::max(sleep, Duration::seconds(10));
   run.phase = FaultHandlerPhase::sleeping;
   run.requesting_fence = true;
-  run.proposed = remaining;
   for (HostIndex q = 0; q < n; ++q) {
     if (q != h) ctx.transport->schedule_fence_check(q, h);
   }
   const std::uint64_t life = ctx.machines[h].life;
-  run.event = ctx.queue.schedule_in(sleep, Phase::decision, [this, h, life, remaining] {
+  run.event = ctx.queue.schedule_in(sleep, Phase::decision, [this, h, life] {
     if (ctx.machines[h].life != life) return;
-    runs_[h].requesting_fence = false;  // cancel_fence_request, once the liveset is updated
+    FaultHandlerRun& slept = runs_[h];
+    slept.requesting_fence = false;  // cancel_fence_request, once the liveset is updated
     std::vector<bool>& kept = ctx.xhad[h].liveset;
     std::vector<std::string> names;
     for (HostIndex p = 0; p < ctx.n(); ++p) {
-      if (kept[p] && !remaining[p]) {
+      if (kept[p] && !slept.proposed[p]) {
         kept[p] = false;
         names.push_back(ctx.name(p));
       }
     }
     ctx.publish(ctx.ha_source(h), Rec::liveset_removed,
                 {{"hosts", join_names(names)}, {"live", std::to_string(ctx.xhad.live_count(h))}});
-    finish(h);
-    ctx.xapi.liveset_changed(h);
+    slept.liveset_updated = true;
+    slept.phase = FaultHandlerPhase::ending;  // the rendezvous out of the handler (SM_PHASE_FH4DONE)
+    release_rendezvous();
   });
 }
 
@@ -473,7 +520,9 @@ std::vector<HostIndex> FaultHandler::partition_of(HostIndex x) const {
   const FaultHandlerRun& run = runs_[x];
   const Xhad& xhad = ctx.xhad;
   const bool sleeping = run.requesting_fence;
-  const bool decided = xhad[x].running() && run.phase == FaultHandlerPhase::agreeing && run.agreed;
+  const bool decided = xhad[x].running() && (run.phase == FaultHandlerPhase::agreed ||
+                                             run.phase == FaultHandlerPhase::testing ||
+                                             run.phase == FaultHandlerPhase::decided);
   std::vector<HostIndex> part;
   for (HostIndex p = 0; p < ctx.n(); ++p) {
     const bool live = xhad[x].liveset[p] && (p == x || !xhad[p].joining()) &&
@@ -489,6 +538,7 @@ void FaultHandler::finish(HostIndex h) {
   const bool rerun = run.rerun;
   run.phase = FaultHandlerPhase::idle;
   run.rerun = false;
+  run.liveset_updated = false;
   // Joins held back during the handler; a loss that happened during the phase-4 sleep runs it again.
   ctx.xhad.domains_changed(h, rerun && ctx.xhad.liveset_host_missing(h));
 }
@@ -503,7 +553,7 @@ void FaultHandler::wake_deciders() {
       FaultHandlerRun& waiting = runs_[x];
       if (ctx.machines[x].life != life || !waiting.awaiting_reports) return;
       waiting.awaiting_reports = false;
-      if (ctx.xhad[x].running() && waiting.phase == FaultHandlerPhase::agreeing) survival_test(x);
+      if (ctx.xhad[x].running() && waiting.phase == FaultHandlerPhase::testing) survival_test(x);
     });
   }
 }

@@ -16,20 +16,29 @@ namespace poolsim::models {
 
 struct PoolContext;
 
+// Where a host's handler stands, in sm.c's order (SM_PHASE_FH1 ... SM_PHASE_FH4DONE; idle is SM_PHASE_STARTED). The
+// phases ending in a rendezvous (meeting, agreed, decided, ending) wait until no running host of the liveset in
+// the host's heartbeat domain (and, into phase 2, its statefile domain) is at an earlier phase of a run.
 enum class FaultHandlerPhase : std::uint8_t {
   idle,
   waiting,   // phase 1: until no peer in a domain is stale
-  meeting,   // phase 1 done: until every host of its domains has ended its phase 1 (the rendezvous into phase 2)
-  agreeing,  // phase 2: until the views of the hosts heard agree (or T), then one heartbeat round
+  meeting,   // phase 1 done: the rendezvous into phase 2 (SM_PHASE_FH1DONE)
+  agreeing,  // phase 2: until the views of the hosts heard agree (or T)
+  agreed,    // phase 2 done, its stable view taken: the rendezvous into phase 3 (SM_PHASE_FH2DONE)
+  testing,   // phase 3: the survival test, which may wait for a statefile peer's report
+  decided,   // phase 3 passed: the rendezvous into phase 4 (SM_PHASE_FH3DONE)
   sleeping,  // phase 4: before removing the lost hosts from the liveset
+  ending,    // phase 4 done: the rendezvous out of the handler (SM_PHASE_FH4DONE)
 };
 
 struct FaultHandlerRun {
   FaultHandlerPhase phase = FaultHandlerPhase::idle;
   bool rerun = false;   // a loss during the run: run again at its end
   SimTime start;        // when this run began (phase 1's staleness counts from it)
-  bool agreed = false;  // phase 2 ended (agreement or T): its stable view is taken, phase 3 is scheduled
   bool awaiting_reports = false;  // phase 3 waits for a statefile peer still in its phases 1-2
+  SimTime tested;       // when phase 3 began: the phase-4 sleep is shortened by the wait since (sm.c p3_start_time)
+  bool extend = false;  // fh_sleep_extend: a host phase 3 removes was still in one of its domains then
+  bool liveset_updated = false;  // phase 4 removed hosts: xapi hears of it once the run ends
   // Phase 2 ended without agreement: the stable view is xhad's merge of every host's reports, and phase 3 compares
   // the partitions of those merged reports (merged_hbd/merged_sfd, one row per host, h's own row its stable view).
   bool merged = false;
@@ -80,8 +89,9 @@ class FaultHandler {
 
  private:
   void call_peers(HostIndex h);
-  void meet(HostIndex h);
-  void release_meetings();
+  bool held(HostIndex h) const;
+  void pass_rendezvous(HostIndex h);
+  void release_rendezvous();
   void start_agreeing(HostIndex h);
   bool views_agree(HostIndex h) const;
   void take_stable_view(HostIndex h);
@@ -89,6 +99,7 @@ class FaultHandler {
   void largest_partition(HostIndex h, std::optional<HostIndex>& winner, bool& with_winner) const;
   bool report_pending(HostIndex x) const;
   void survival_test(HostIndex h);
+  void sleep_before_update(HostIndex h);
   void fence_by_rule(HostIndex h, std::string_view reason);
   void finish(HostIndex h);
 
@@ -96,6 +107,7 @@ class FaultHandler {
   std::vector<FaultHandlerRun> runs_;
   // Each host's heartbeat and statefile domains when its daemon last stopped: the report its peers still hold.
   std::vector<std::vector<bool>> last_hbd_, last_sfd_;
+  bool release_pending_ = false;  // a release_rendezvous is scheduled at this instant
 };
 
 }  // namespace poolsim::models

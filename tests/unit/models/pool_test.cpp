@@ -258,9 +258,9 @@ TEST_F(Tutorial, WholeArrayLostFencesNobody) {
   at(at_s(100), [&] { storage.fail_array(sr); });
   at(at_s(600), [&] { storage.restore_array(sr); });
   queue.run_until(at_s(1200));
-  EXPECT_TRUE(log.has("162.000000 xenserver-1/ha survived rule=survival_rule_2")) << log.dump();
+  EXPECT_TRUE(log.has("159.000000 xenserver-1/ha survived rule=survival_rule_2")) << log.dump();
   EXPECT_TRUE(log.has("180.000000 pool alert name=HA_STATEFILE_LOST")) << log.dump();
-  EXPECT_TRUE(log.has("162.000000 xenserver-2/ha survived rule=survival_rule_2")) << log.dump();
+  EXPECT_TRUE(log.has("159.000000 xenserver-2/ha survived rule=survival_rule_2")) << log.dump();
   for (const auto& line : log.lines) {
     EXPECT_EQ(line.find("self_fence"), std::string::npos) << line;
     EXPECT_EQ(line.find("liveset_removed"), std::string::npos) << line;
@@ -852,34 +852,35 @@ TEST(Join, AStartingDaemonFormsNothingWithoutItsStatefile) {
 }
 
 // The new master's first pass (xapi_ha.ml, xapi_fuse.ml, xapi_pool_transition.ml). xs1, the master, loses power
-// at 100; xs2 and xs3 drop it at 180 and xs2 takes the lock at its 200 poll. xs3 learns of it at its own 200 poll
-// and restarts its xapi one fuse later (210), enabled again; xs2's xapi restarts as master at 210
-// (POOL_MASTER_TRANSITION). Its monitor checks the hosts at 230 (all enabled), waits its loop's 20 s, and passes
-// at 250: HA_HOST_FAILED and db's restart.
+// at 100; xs2 and xs3 lose it at 159, survive at once and drop it at 177 (15 + 3 s), and xs2 takes the lock at
+// its 180 poll. xs3 learns of it at its own 180 poll and restarts its xapi one fuse later (190), enabled again;
+// xs2's xapi restarts as master at 190 (POOL_MASTER_TRANSITION). Its monitor checks the hosts at 210 (all
+// enabled), waits its loop's 20 s, and passes at 230: HA_HOST_FAILED and db's restart.
 TEST(Election, TheNewMasterPassesFirstAfterTheFuseAndTwoWaits) {
   SplitWorld w(3, {vm("db", 0, 0, Duration::zero())});
   w.at(at_s(100), [&] { w.pool->crash(0); });
   w.queue.run_until(at_s(400));
   const std::string missing = w.log.missing({
-      "180.000000 xs2/ha liveset_removed hosts=xs1 live=2",
-      "200.000000 pool master_changed from=xs1 to=xs2",
-      "210.000000 pool alert host=xs2 name=POOL_MASTER_TRANSITION",
-      "250.000000 pool alert host=xs1 name=HA_HOST_FAILED",
-      "250.000000 vm/db vm_restart order=0 to=xs2",
+      "177.000000 xs2/ha liveset_removed hosts=xs1 live=2",
+      "180.000000 pool master_changed from=xs1 to=xs2",
+      "190.000000 pool alert host=xs2 name=POOL_MASTER_TRANSITION",
+      "230.000000 pool alert host=xs1 name=HA_HOST_FAILED",
+      "230.000000 vm/db vm_restart order=0 to=xs2",
   });
   EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
   for (const auto& line : w.log.lines) {
     if (line.find("vm_restart") != line.npos) {
-      EXPECT_EQ(line.rfind("250.", 0), 0u) << line;
+      EXPECT_EQ(line.rfind("230.", 0), 0u) << line;
     }
   }
 }
 
-// A host the new master waits for: xs3's xapi is hung when xs2 takes the lock (200), so it does not restart to
-// follow it and stays disabled; the monitor checks every 20 s from 210 until xs3's toolstack is back (400: its new
-// xapi enables it), sees it at 410 and passes at 430. Left hung, xs3 is fenced by xhad at 540 (its health check
-// at 120 times out at 240, the restart attempt at 540) and stays in the liveset until 621: the wait ends at 630
-// and the pass comes at 650. (Had it stayed live and disabled: ha_monitor_startup_timeout, 1800 s.)
+// A host the new master waits for: xs3's xapi is hung when xs2 takes the lock (180), so it does not restart to
+// follow it and stays disabled; the monitor checks every 20 s from 190 until xs3's toolstack is back (400: its new
+// xapi enables it), sees it at 410 and passes at 430. Left hung, xs3 is fenced by xhad at 546 (its health check
+// at 120 times out at 240, the hung restart is killed at 540, and it fences 2 t1 later) and stays in the liveset
+// until 624 (xs2 loses it at 606 and sleeps 18 s): the wait ends at 630 and the pass comes at 650. (Had it stayed
+// live and disabled: ha_monitor_startup_timeout, 1800 s.)
 TEST(Election, TheNewMasterWaitsForEveryLiveHostToBeEnabled) {
   for (const bool restored : {true, false}) {
     SplitWorld w(3, {vm("db", 0, 0, Duration::zero())});
@@ -888,8 +889,8 @@ TEST(Election, TheNewMasterWaitsForEveryLiveHostToBeEnabled) {
     if (restored) w.at(at_s(400), [&] { w.pool->xapi_restore(2); });
     w.queue.run_until(at_s(900));
     const std::string missing = w.log.missing({
-        "200.000000 pool master_changed from=xs1 to=xs2",
-        "210.000000 pool alert host=xs2 name=POOL_MASTER_TRANSITION",
+        "180.000000 pool master_changed from=xs1 to=xs2",
+        "190.000000 pool alert host=xs2 name=POOL_MASTER_TRANSITION",
         restored ? "430.000000 vm/db vm_restart order=0 to=xs2" : "650.000000 vm/db vm_restart order=0 to=xs2",
     });
     EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
@@ -897,7 +898,7 @@ TEST(Election, TheNewMasterWaitsForEveryLiveHostToBeEnabled) {
 }
 
 // A slave in maintenance leaves it when it follows a new master: the operator's disable is held in xapi's memory
-// (xapi_host_helpers.ml user_requested_host_disable), and its restarted xapi enables the host (210).
+// (xapi_host_helpers.ml user_requested_host_disable), and its restarted xapi enables the host (190).
 TEST(Election, AHostInMaintenanceIsEnabledAgainWhenItFollowsANewMaster) {
   SplitWorld w(3, {vm("db", 0, 0, Duration::zero())});
   w.at(at_s(50), [&] { w.pool->enter_maintenance(2, std::nullopt); });
@@ -905,9 +906,9 @@ TEST(Election, AHostInMaintenanceIsEnabledAgainWhenItFollowsANewMaster) {
   w.queue.run_until(at_s(400));
   const std::string missing = w.log.missing({
       "50.000000 xs3 maintenance_entered",
-      "200.000000 pool master_changed from=xs1 to=xs2",
-      "210.000000 xs3 maintenance_exited",
-      "250.000000 vm/db vm_restart order=0 to=xs2",
+      "180.000000 pool master_changed from=xs1 to=xs2",
+      "190.000000 xs3 maintenance_exited",
+      "230.000000 vm/db vm_restart order=0 to=xs2",
   });
   EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
 }
@@ -919,12 +920,12 @@ TEST(Election, AHostInMaintenanceIsEnabledAgainWhenItFollowsANewMaster) {
 //   for nobody: it fences at 159 (statefile_and_peers_lost), on the view it lost its peers with, although its
 //   cables are back at 160.3 and it would hear xs2 at 162. 161.4 a partition {xs1, xs2} | {xs3, xs4} cuts the
 //   management network before the 162 heartbeats.
-// - 162 xs2, xs3, xs4 survive after the 3 s round, no partition; all three drop xs1 at 180, and at the 200 poll
-//   xs2, the lowest index, takes the lock.
+// - 159 xs2, xs3, xs4 survive at once (the rendezvous into phase 3 is made as soon as all report phase 2 done),
+//   no partition; all three drop xs1 at 177 (15 + 3 s), and at the 180 poll xs2, the lowest index, takes the lock.
 // - 219 xs3 and xs4 lose xs2 (last heard at 159), and xs2 them. No view agrees, so phase 2 runs to 219 + T = 279:
 //   the merge keeps {xs3, xs4} (get_partition_score), xs2 fences and xs3 and xs4 survive by the largest
 //   partition. They sleep 18 + T (xs2 is still on the statefile): liveset at 357, xs3 master at its 370 poll
-//   (its xapi restarted at 210 to follow xs2, one fuse after its 200 poll found xs2 master, and its loop starts
+//   (its xapi restarted at 190 to follow xs2, one fuse after its 180 poll found xs2 master, and its loop starts
 //   there).
 TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
   SplitWorld w(4);
@@ -941,11 +942,11 @@ TEST(FaultHandler, PhaseThreeDecidesFromTheViewAtTheEndOfPhaseTwo) {
   const std::string missing = w.log.missing({
            "159.000000 xs1/ha fault_handler_started",
            "159.000000 xs1/ha self_fence reason=statefile_and_peers_lost",
-           "162.000000 xs2/ha survived rule=no_partition",
-           "162.000000 xs3/ha survived rule=no_partition",
-           "180.000000 xs3/ha liveset_removed hosts=xs1 live=3",
-           "180.000000 xs2/ha liveset_removed hosts=xs1 live=3",
-           "200.000000 pool master_changed from=xs1 to=xs2",
+           "159.000000 xs2/ha survived rule=no_partition",
+           "159.000000 xs3/ha survived rule=no_partition",
+           "177.000000 xs3/ha liveset_removed hosts=xs1 live=3",
+           "177.000000 xs2/ha liveset_removed hosts=xs1 live=3",
+           "180.000000 pool master_changed from=xs1 to=xs2",
            "219.000000 xs3/ha peer_lost channel=network peer=xs2",
            "219.000000 xs2/ha peer_lost channel=network peer=xs3",
            "279.000000 xs3/ha survived rule=largest_partition",
@@ -1211,12 +1212,12 @@ TEST_F(Tutorial, AnOperatorsShutdownIsSeenByTheNextPeriodicReplan) {
 }
 
 // Rule 2 reads the peers' statefile access from the view phase 2 ended with (sm.c test_Survival_Rule: the
-// peer's own slot in the statefile domain its heartbeats report), not from the storage as it is at phase 3. The
-// array hangs at 100 (last good cycle 99): at 159 both hosts lose every slot; the array is back at 159.5 and the
-// paths at 160, host by host. Each host's hung cycle then completes (its write, then its read: statefile.c
-// sfthread), and the reads come once both writes have gone through: at 160 each host finds both slots fresh,
-// before phase 3 at 162. From the 159 view nobody has the statefile and both hosts hear each other: both survive
-// by rule 2, nobody fences.
+// peer's own slot in the statefile domain its heartbeats report). The array hangs at 100 (last good cycle 99):
+// at 159 both hosts lose every slot, agree at once and decide at once (the rendezvous into phase 3 is made as
+// soon as both report phase 2 done): nobody has the statefile and both hosts hear each other, so both survive
+// by rule 2. The array is back at 159.5 and the paths at 160, host by host. Each host's hung cycle then completes
+// (its write, then its read: statefile.c sfthread), and the reads come once both writes have gone through: at
+// 160 each host finds both slots fresh. Nobody fences.
 TEST_F(Tutorial, AnArrayBackJustAfterTheSlotsAgedOutFencesNobody) {
   build({vm("web", 1, 0, Duration::zero())});
   at(at_s(100), [&] { storage.fail_array(sr); });
@@ -1228,8 +1229,8 @@ TEST_F(Tutorial, AnArrayBackJustAfterTheSlotsAgedOutFencesNobody) {
       "160.000000 xenserver-1/ha peer_seen channel=statefile peer=xenserver-1",
       "160.000000 xenserver-1/ha peer_seen channel=statefile peer=xenserver-2",
       "160.000000 xenserver-2/ha peer_seen channel=statefile peer=xenserver-1",
-      "162.000000 xenserver-1/ha survived rule=survival_rule_2",
-      "162.000000 xenserver-2/ha survived rule=survival_rule_2",
+      "159.000000 xenserver-1/ha survived rule=survival_rule_2",
+      "159.000000 xenserver-2/ha survived rule=survival_rule_2",
   });
   EXPECT_TRUE(missing.empty()) << missing << log.dump();
   for (const std::string& line : log.lines) EXPECT_EQ(line.find("self_fence"), std::string::npos) << line;
