@@ -1,6 +1,6 @@
 // The pool's components on their own (sim/models/*.hpp, docs/architecture.md "The pool's components"): the master's
-// failover plan built on a PoolContext with no Pool around it, and the heartbeat transport's ordering of the domain
-// changes of one instant, the same in both implementations.
+// failover plan built on a PoolContext with no Pool around it, the heartbeat transport's ordering of the domain
+// changes of one instant, the same in both implementations, and the fault handler on a domain view the test writes.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -188,6 +188,61 @@ TEST(HeartbeatTransport, DomainChangesOfOneInstantInOrderInBothModes) {
   };
   EXPECT_EQ(losses_at_357(HeartbeatMode::compressed), expected);
   EXPECT_EQ(losses_at_357(HeartbeatMode::messages), expected);
+}
+
+// The fault handler driven by a domain view the test writes (Xhad::found, as the transport would report it),
+// with the physical pool whole. At 200.5 xs1 loses xs3 from its statefile domain only; xs2 and xs3 still hold
+// all three hosts in both domains.
+struct InjectedView : ::testing::Test, ComponentsWorld {
+  static SimTime at(double seconds) { return SimTime::from_ns(static_cast<std::int64_t>(seconds * 1e9)); }
+  FaultHandlerPhase phase(HostIndex h) const { return ctx->fault_handler[h].phase; }
+  void lose_at(double seconds, HostIndex observer, HostIndex peer, Channel c) {
+    queue.schedule_at(at(seconds), Phase::protocol,
+                      [this, observer, peer, c] { ctx->xhad.found(observer, peer, c, false); });
+  }
+};
+
+// - 200.5 xs1 starts its handler; its FHREADY calls xs2 and xs3 into theirs at once (sm.c wait_fh_event,
+//   heartbeat.c start_fh(TRUE)). Nobody is stale, so phase 1 ends and the rendezvous into phase 2 is made at once.
+// - The views never agree (xs1's statefile domain lacks xs3): phase 2 runs to its timeout, 260.5 for all three,
+//   and each merges. xs1 drops xs3 (outside its statefile domain) and survives with {xs1, xs2} (no partition);
+//   xs2 and xs3 keep all three.
+// - xs1 removes xs3, which is still in its heartbeat domain: phase 4 sleeps 15 + 3 + T = 78 s, to 338.5, and
+//   sets the fence request: xs3 hears it with xs1's next heartbeat (on xs1's 3 s grid, 261) and fences.
+// - xs2 has nothing to remove and waits at the rendezvous out of the handler (SM_PHASE_FH4DONE) until xs1 has
+//   updated its liveset: both end the run at 338.5.
+// - xs2 lost xs3 (321) during the run, so it runs again at once, and its FHREADY calls xs1, already back in
+//   SM_PHASE_STARTED, into the new run. xs2 removes xs3 (gone from both its domains: no extension) after 18 s,
+//   at 356.5; xs1, with nothing left to remove, waits for it at the last rendezvous.
+TEST_F(InjectedView, HostsOfOneRunEndItTogether) {
+  build({});
+  lose_at(200.5, 0, 2, Channel::statefile);
+  queue.run_until(at(300));
+  EXPECT_EQ(phase(0), FaultHandlerPhase::sleeping);
+  EXPECT_EQ(phase(1), FaultHandlerPhase::ending);
+  queue.run_until(at(338));
+  EXPECT_EQ(phase(1), FaultHandlerPhase::ending);
+  queue.run_until(at(350));
+  EXPECT_EQ(phase(0), FaultHandlerPhase::ending);
+  EXPECT_EQ(phase(1), FaultHandlerPhase::sleeping);
+  queue.run_until(at(400));
+  EXPECT_EQ(phase(0), FaultHandlerPhase::idle);
+  EXPECT_EQ(phase(1), FaultHandlerPhase::idle);
+  const std::string missing = log.missing({
+      "200.500000 xs1/ha peer_lost channel=statefile peer=xs3",
+      "200.500000 xs1/ha fault_handler_started",
+      "200.500000 xs2/ha fault_handler_started by=xs1",
+      "200.500000 xs3/ha fault_handler_started by=xs1",
+      "260.500000 xs1/ha survived rule=no_partition",
+      "260.500000 xs2/ha survived rule=no_partition",
+      "260.500000 xs3/ha survived rule=no_partition",
+      "261.000000 xs3/ha self_fence reason=fence_requested",
+      "338.500000 xs1/ha liveset_removed hosts=xs3 live=2",
+      "338.500000 xs2/ha fault_handler_started",
+      "338.500000 xs1/ha fault_handler_started by=xs2",
+      "356.500000 xs2/ha liveset_removed hosts=xs3 live=2",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << log.dump();
 }
 
 }  // namespace
