@@ -405,11 +405,16 @@ void FaultHandler::survival_test(HostIndex h) {
     // Survival rule 2 (sm.c test_Survival_Rule): over every configured host, not only the liveset's: nobody on the
     // network still has the statefile, and every host off it is excluded (shut down cleanly, sf_set_excluded). A
     // host lost earlier by a crash or a fence is neither, so with it gone rule 2 fails for every host.
+    // The reason names what the host saw at the end of phase 2: a peer it heard there with its own slot fresh
+    // (even one a phase-2 merge then dropped: the host lost the statefile while others kept it), else the peers
+    // it lost.
+    bool fails = false, peer_has_it = false;
     for (HostIndex p = 0; p < n; ++p) {
       if (p == h) continue;
-      if (hbd[p] && run.stable_sf_access[p]) return fence_by_rule(h, "statefile_lost_peer_has_it");
-      if (!hbd[p] && !xhad[p].excluded) return fence_by_rule(h, "statefile_and_peers_lost");
+      peer_has_it = peer_has_it || run.stable_sf_access[p];
+      fails = fails || (hbd[p] && run.stable_sf_access[p]) || (!hbd[p] && !xhad[p].excluded);
     }
+    if (fails) return fence_by_rule(h, peer_has_it ? "statefile_lost_peer_has_it" : "statefile_and_peers_lost");
     rule = "survival_rule_2";
     remaining = hbd;
     run.surviving_by_rule2 = true;

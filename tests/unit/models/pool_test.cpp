@@ -1091,7 +1091,7 @@ TEST(FaultHandler, PhaseOneWaitsOnlyForPeersStaleSinceBeforeItsStart) {
 // and sleep 15 + 3 + T: liveset at 297, seen by the master's monitor at its next loop, 300.
 // With multipath's default queue (no_path_retry 10 checks: the I/O errors at 125 + 50 = 175), the hung write fails
 // at 175, before the watchdog is due, and each failed cycle after it sets the watchdog again: it never fires, and
-// xs2 fences at 219 by its fault handler's decision instead.
+// xs2 fences at 219 by its fault handler's decision instead (it lost the statefile while its peers kept it).
 TEST(FaultHandler, AHungStatefileFencesByItsWatchdog) {
   MultipathTiming queue_for_ever;
   queue_for_ever.no_path_retry = std::nullopt;
@@ -1115,7 +1115,7 @@ TEST(FaultHandler, AHungStatefileFencesByItsWatchdog) {
   q.queue.run_until(at_s(400));
   const std::string queued = q.log.missing({
       "175.000000 xs2/iscsi-sr io_fails",
-      "219.000000 xs2/ha self_fence reason=statefile_and_peers_lost",
+      "219.000000 xs2/ha self_fence reason=statefile_lost_peer_has_it",
       "219.000000 xs1/ha survived rule=no_partition",
   });
   EXPECT_TRUE(queued.empty()) << queued << q.log.dump();
