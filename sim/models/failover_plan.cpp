@@ -1,3 +1,5 @@
+// The master's failover plan (xen-api ocaml/xapi/xapi_ha_vm_failover.ml update_pool_status,
+// assert_configuration_change_preserves_ha_plan): failover_plan.hpp.
 #include "failover_plan.hpp"
 
 #include <algorithm>

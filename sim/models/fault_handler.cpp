@@ -1,3 +1,4 @@
+// xhad's fault handler (xha daemon/sm.c fault_handler, rendezvous, test_Survival_Rule): fault_handler.hpp.
 #include "fault_handler.hpp"
 
 #include <algorithm>

@@ -1,3 +1,5 @@
+// What each observer knows of each peer on the network and on the statefile (xha daemon/heartbeat.c,
+// statefile.c), shared by both implementations: heartbeat_transport.hpp.
 #include "heartbeat_transport.hpp"
 
 #include <algorithm>

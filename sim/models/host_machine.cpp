@@ -1,3 +1,4 @@
+// The host machines, power, boot and the watchdog reboot of a fenced host (xha daemon/watchdog.c): host_machine.hpp.
 #include "host_machine.hpp"
 
 #include <algorithm>

@@ -1,5 +1,6 @@
 // The host machines: power, boot, crash, the watchdog reboot of a fenced host, and the VM instances that really
-// run on them (ground truth, whatever xapi's database says).
+// run on them (ground truth, whatever xapi's database says). No one XenServer file: the hardware and Xen; the
+// fenced host's reboot is Xen's watchdog, armed by xhad (xha daemon/watchdog.c).
 //
 //   up -> [crash] -> down -> [power_on] -> booting -> [boot_time] -> up
 //   up -> [self-fence] -> fenced -> [reboot by the Xen watchdog, at once] -> booting -> up

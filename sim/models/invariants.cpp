@@ -1,3 +1,4 @@
+// The safety rules checked from ground truth (docs/model.md "Safety rules"): invariants.hpp.
 #include "invariants.hpp"
 
 #include <algorithm>

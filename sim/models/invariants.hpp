@@ -4,7 +4,8 @@
 //     stable for longer than views can lag);
 //   - at most one host acts as master;
 //   - a VM runs in at most one place.
-// A violation is a bug in the model: InvariantViolation, with the time.
+// A violation is a bug in the model: InvariantViolation, with the time. The rules are XenServer's HA safety
+// claims (docs/model.md "Safety rules"); no XenServer file checks them.
 #pragma once
 
 #include "poolsim/kernel/time.hpp"

@@ -1,3 +1,5 @@
+// sm's mpathcount and xapi's mpathalert (sm libs/sm/mpathcount.py; xen-api ocaml/mpathalert/mpathalert.ml):
+// mpathalert.hpp.
 #include "mpathalert.hpp"
 
 #include "grid.hpp"

@@ -1,3 +1,4 @@
+// The physical network: switches, NICs, bonds (Linux bonding and Open vSwitch bond modes): network.hpp.
 #include "poolsim/models/network.hpp"
 
 #include "poolsim/models/records.hpp"

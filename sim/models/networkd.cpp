@@ -1,3 +1,4 @@
+// xcp-networkd's bond monitor (xen-api ocaml/networkd network_monitor_thread.ml): networkd.hpp.
 #include "networkd.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// xapi's failover planner (xen-api ocaml/xapi/binpack.ml, xapi_ha_vm_failover.ml): planner.hpp.
 #include "poolsim/models/planner.hpp"
 
 #include <algorithm>

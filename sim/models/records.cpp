@@ -1,3 +1,4 @@
+// The table of records, alerts and refusals, and the one place the models publish: records.hpp.
 #include "poolsim/models/records.hpp"
 
 #include <algorithm>

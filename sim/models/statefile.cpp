@@ -1,3 +1,5 @@
+// The statefile: I/O outcomes, its watchdog and the master lock (xha daemon/statefile.c, lock_mgr.c):
+// statefile.hpp.
 #include "statefile.hpp"
 
 #include <algorithm>

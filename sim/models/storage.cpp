@@ -1,3 +1,4 @@
+// The storage: arrays, portals, iSCSI sessions and dm-multipath paths (open-iscsi, multipath-tools): storage.hpp.
 #include "poolsim/models/storage.hpp"
 
 #include "poolsim/models/records.hpp"

@@ -1,3 +1,4 @@
+// Whether each running VM serves its users (docs/model.md "Serving"): vm_service.hpp.
 #include "vm_service.hpp"
 
 #include "pool_context.hpp"

@@ -2,7 +2,7 @@
 // users whatever its power state says. A running VM serves while the I/O of its host to every SR holding its
 // disks completes (I/O that hangs, multipath queueing included, or fails does not) and each of its external
 // networks has an up interface on its host (a NIC with carrier, a bond with a member in use). A change is
-// recorded: vm_impaired reason=storage|network, vm_serving.
+// recorded: vm_impaired reason=storage|network, vm_serving. No XenServer file: what the VM's users see.
 #pragma once
 
 #include <cstdint>

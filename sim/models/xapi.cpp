@@ -1,3 +1,5 @@
+// xapi on each host: start, failures, master poll and election (xen-api ocaml/xapi/xapi_ha.ml, xapi_fuse.ml):
+// xapi.hpp.
 #include "xapi.hpp"
 
 #include "grid.hpp"

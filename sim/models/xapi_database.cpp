@@ -1,3 +1,4 @@
+// The master's xapi database as HA reads it (xen-api ocaml/database, ocaml/idl/datamodel*.ml): xapi_database.hpp.
 #include "xapi_database.hpp"
 
 #include <algorithm>

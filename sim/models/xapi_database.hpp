@@ -1,6 +1,7 @@
 // The master's xapi database, as far as HA reads it: which hosts it holds live, where each VM runs by its
 // records (not where it really runs: host_machine.hpp), ha_always_run, the VM's CD drive, and the free memory
-// that follows from the records.
+// that follows from the records (xen-api ocaml/database; the fields of ocaml/idl/datamodel*.ml: host_metrics.live,
+// VM.resident_on, VM.ha_always_run).
 #pragma once
 
 #include <cstdint>

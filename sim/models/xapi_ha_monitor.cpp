@@ -1,3 +1,5 @@
+// The master's HA monitor (xen-api ocaml/xapi/xapi_ha.ml Monitor, xapi_ha_vm_failover.ml restart_auto_run_vms):
+// xapi_ha_monitor.hpp.
 #include "xapi_ha_monitor.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// xhad's toolstack monitor (xha daemon/xapi_mon.c): xapi_mon.hpp.
 #include "xapi_mon.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// xhad, the HA daemon on each host (xha daemon/sm.c, heartbeat.c, bond_mon.c): xhad.hpp.
 #include "xhad.hpp"
 
 #include <algorithm>
