@@ -89,9 +89,10 @@ void Xapimon::restart(HostIndex h) {
     case ToolstackFault::crashed: {
       ++loop.restart_count;
       const Duration start = timers.toolstack_start;
-      if (start >= timers.restart_timeout) {
+      if (start >= timers.restart_timeout) {  // every restarter is killed before xapi is up, as for a hung one
         loop.restart_count = timers.restart_attempts;
-        return later(timers.restart_timeout, &Xapimon::restart_failed);
+        return later(timers.restart_timeout + Duration::nanoseconds((left - 1) * poll().ns()),
+                     &Xapimon::restart_failed);
       }
       // xapi runs again once its service has started; xhad sees the restarter exit at the wait's next poll.
       ctx.queue.schedule_in(start, Phase::decision, [this, h, life] {
@@ -102,17 +103,18 @@ void Xapimon::restart(HostIndex h) {
       const std::int64_t polls = (start.ns() + poll().ns() - 1) / poll().ns();
       return later(Duration::nanoseconds(std::max<std::int64_t>(polls, 1) * poll().ns()), &Xapimon::restart_succeeded);
     }
-    case ToolstackFault::disabled: {
-      // Each restarter exits with an error, seen at the next poll; past the wait's end the rest fail at once.
-      const std::int64_t polls = std::min<std::int64_t>(left, polling_divider);
+    case ToolstackFault::disabled:
+      // Each restarter exits with an error, seen at the wait's next poll: one poll per attempt, the wait's end
+      // notwithstanding (wait_pid_timeout tests waitpid before the time).
       loop.restart_count = timers.restart_attempts;
-      return later(Duration::nanoseconds(polls * poll().ns()), &Xapimon::restart_failed);
-    }
+      return later(Duration::nanoseconds(left * poll().ns()), &Xapimon::restart_failed);
     case ToolstackFault::hung:
     case ToolstackFault::none:
-      // The first restarter hangs until the wait ends and is killed; the others find the wait over.
+      // The first restarter hangs until the wait ends and is killed. Every later one is waited for one poll more
+      // before it is killed too: all share the first one's deadline, but wait_pid_timeout starts its clock at
+      // that start time (now = start_time), so it always sleeps one poll before it reads the time again.
       loop.restart_count = timers.restart_attempts;
-      return later(timers.restart_timeout, &Xapimon::restart_failed);
+      return later(timers.restart_timeout + Duration::nanoseconds((left - 1) * poll().ns()), &Xapimon::restart_failed);
   }
 }
 

@@ -26,6 +26,7 @@ struct World {
   bool bond_monitor = false;  // the bridge backend: xhad watches the management bond
   bool networkd = false;      // each host's xcp-networkd watches its bond
   std::optional<Duration> heartbeat_watchdog, statefile_watchdog;  // overrides of the derived timers
+  std::int64_t restart_attempts = 1;  // xhad's toolstack restarts (ha_xapi_restart_attempts)
   EventQueue queue;
   EventBus bus;
   Lines log;
@@ -65,6 +66,7 @@ struct World {
     config.ha = HaTimers::derive(Duration::seconds(60), IntervalFormula::current);
     if (heartbeat_watchdog) config.ha.heartbeat_watchdog = *heartbeat_watchdog;
     if (statefile_watchdog) config.ha.statefile_watchdog = *statefile_watchdog;
+    config.xapi.restart_attempts = restart_attempts;
     config.heartbeats = mode;
     pool = std::make_unique<Pool>(queue, bus, net, storage, config);
     bus.subscribe(log);
@@ -638,6 +640,30 @@ TEST_F(Tutorial, ADisabledToolstackFencesAfterOneFailedRestart) {
   EXPECT_TRUE(log.has("1020.000000 xenserver-2/ha xapi_check_failed reason=error")) << log.dump();
   EXPECT_TRUE(log.has("1056.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
   EXPECT_EQ(log.count("xapi_restarted"), 0u) << log.dump();
+}
+
+// More restart attempts share the first one's deadline (xapi_mon.c xapi_restart), but wait_pid_timeout starts its
+// clock at the restart's start and asks waitpid before the time, so it always sleeps one poll (TRestartXapi / 10
+// = 30 s) first. Hung, with 3 attempts: the check at 1020 times out at 1140; the first restarter is killed at
+// 1440, the second and third one poll each after it (1470, 1500): fence 2 t1 later, at 1506. Disabled, with 12:
+// each failing restarter takes one poll, past the deadline too: the check at 1020, twelve polls (360 s), fence
+// at 1386 (poolsim stopped at ten polls before).
+TEST_F(Tutorial, MoreToolstackRestartAttemptsTakeOnePollEachPastTheDeadline) {
+  restart_attempts = 3;
+  build({});
+  at(at_s(1000), [&] { pool->xapi_hang(1); });
+  queue.run_until(at_s(2000));
+  EXPECT_TRUE(log.has("1140.000000 xenserver-2/ha xapi_check_failed reason=timeout")) << log.dump();
+  EXPECT_TRUE(log.has("1506.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
+}
+
+TEST_F(Tutorial, EveryFailedToolstackRestartTakesOnePoll) {
+  restart_attempts = 12;
+  build({});
+  at(at_s(1000), [&] { pool->xapi_disable(1); });
+  queue.run_until(at_s(2000));
+  EXPECT_TRUE(log.has("1020.000000 xenserver-2/ha xapi_check_failed reason=error")) << log.dump();
+  EXPECT_TRUE(log.has("1386.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
 }
 
 // A slave whose xapi is hung when the master dies misses the master poll (xapi's own thread); once the operator
