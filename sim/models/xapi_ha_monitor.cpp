@@ -195,14 +195,18 @@ void HaMonitor::pass_done(HostIndex m) {
 }
 
 // The wakeup that retries a failed start: the first after restart_retry_delay has passed (a best-effort VM still
-// owed an attempt: the next one).
+// owed an attempt: the next one). xapi's loop passes every monitor_interval, and each pass forgets the attempts and
+// alerts of the VMs that are not halted and protected (gc_table): so a VM that runs again, with an attempt or an
+// alert on record, is forgotten at the next pass, which poolsim runs for it.
 void HaMonitor::schedule_retry(HostIndex m) {
   std::optional<SimTime> due;
   for (VmIndex v = 0; v < ctx.vm_count(); ++v) {
     const RestartState& state = vms_[v];
-    if (ctx.db.vm(v).running || state.pending) continue;
+    if (state.pending) continue;
     std::optional<SimTime> at;
-    if (ctx.db.protected_vm(v)) {
+    if (ctx.db.vm(v).running) {
+      if (state.last_attempt || state.alerted) at = ctx.queue.now();  // to be forgotten
+    } else if (ctx.db.protected_vm(v)) {
       at = state.last_attempt ? *state.last_attempt + ctx.config.xapi.restart_retry_delay : ctx.queue.now();
     } else if (state.best_effort_owed > 0) {
       at = ctx.queue.now();  // the next pass

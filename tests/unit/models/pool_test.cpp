@@ -717,7 +717,8 @@ struct SplitWorld {
   std::unique_ptr<Pool> pool;
 
   explicit SplitWorld(std::uint32_t count, std::vector<VmConfig> vms = {}, MultipathTiming multipath = {},
-                      HeartbeatMode mode = HeartbeatMode::compressed) {
+                      HeartbeatMode mode = HeartbeatMode::compressed,
+                      const std::function<void(PoolConfig&)>& adjust = {}) {
     PoolConfig config;
     config.heartbeats = mode;
     const ArrayIndex sr = storage.add_array("iscsi-sr", StorageKind::iscsi, multipath);
@@ -736,12 +737,36 @@ struct SplitWorld {
     config.host_failures_to_tolerate = 0;
     config.vms = std::move(vms);
     config.ha = HaTimers::derive(Duration::seconds(60), IntervalFormula::current);
+    if (adjust) adjust(config);
     pool = std::make_unique<Pool>(queue, bus, net, storage, config);
     bus.subscribe(log);
     pool->start();
   }
   void at(SimTime t, std::function<void()> f) { queue.schedule_at(t, Phase::fault, std::move(f)); }
 };
+
+// The retry guard forgets a VM that runs again (xapi_ha_vm_failover.ml restart_auto_run_vms: `gc_table
+// last_start_attempt` keeps only the halted protected VMs of the pass, and xapi's loop passes every 20 s). With
+// the guard at 600 s: web's host xs2 crashes at 100, web is restarted on xs1 at 180 (its attempt on record) and
+// forgotten at the next pass, 200, where it runs. xs1 crashes at 300: web is restarted at the first pass after
+// the liveset drops xs1 (375), at 380, not at 780 (180 + 600) as it would be had the attempt been kept.
+TEST(HaMonitor, AVmRunningAgainIsRestartedAtOnceWhenItDiesAgain) {
+  SplitWorld w(3, {vm("web", 1, 0, Duration::zero())}, {}, HeartbeatMode::compressed, [](PoolConfig& config) {
+    config.master = 2;
+    config.xapi.restart_retry_delay = Duration::seconds(600);
+  });
+  w.at(at_s(100), [&] { w.pool->crash(1); });
+  w.at(at_s(300), [&] { w.pool->crash(0); });
+  w.queue.run_until(at_s(900));
+  const std::string missing = w.log.missing({
+      "180.000000 vm/web vm_restart order=0 to=xs1",
+      "300.000000 vm/web vm_died host=xs1",
+      "375.000000 xs3/ha liveset_removed hosts=xs1 live=1",
+      "380.000000 vm/web vm_restart order=0 to=xs3",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << w.log.dump();
+  EXPECT_EQ(w.log.count("vm_restart "), 2u) << w.log.dump();
+}
 
 // xapi starts a daemon that could not reach the statefile again every 10 s (xapi_ha.ml on_server_restart): xs2,
 // fenced by its statefile watchdog at 177 (AHungStatefileFencesByItsWatchdog, I/O queued for ever), is back at
