@@ -132,7 +132,9 @@ inline constexpr auto parameter_table = [] {
        "a toolstack that does not answer this long is restarted",
        "xapi_globs.ml ha_xapi_healthcheck_timeout"},
       {"pool.ha.xapi.restart_attempts", K::count, 0, 10, 1, "",
-       "toolstack restarts xhad tries, all within one restart_timeout, before the host fences; spent for a day by a successful one", "xapi_globs.ml ha_xapi_restart_attempts"},
+       "toolstack restarts xhad tries, all against one restart_timeout from the first (each later one waited one "
+       "poll, restart_timeout / 10), before the host fences; spent for a day by a successful one",
+       "xapi_globs.ml ha_xapi_restart_attempts"},
       {"pool.ha.xapi.restart_timeout", K::duration, s(1), h(1), s(300), "",
        "a toolstack restart that takes longer fails", "xapi_globs.ml ha_xapi_restart_timeout"},
       {"pool.ha.xapi.monitor_interval", K::duration, s(1), h(1), s(20), "",
