@@ -614,6 +614,21 @@ TEST_F(Tutorial, ANewMastersMpathalertForgetsWhatWasBroken) {
   EXPECT_EQ(log.count("MULTIPATH_PERIODIC_ALERT"), 1u) << log.dump();
 }
 
+// The restart count is reset once the last successful restart is more than a day old (xapi_mon.c xapi_restart:
+// `_getms() - time_restarted > ONE_DAY`). The first crash (1000) is cured at 1050, and the loop checks every 60 s
+// from there. The second crash, at 87480, is found by the check at 87510, 86460 s after that restart: the count
+// is reset, xapi is restarted again and seen running at the wait's first poll (87540). Nothing fences.
+TEST_F(Tutorial, TheToolstackRestartCountIsResetAfterADay) {
+  build({});
+  at(at_s(1000), [&] { pool->xapi_crash(1); });
+  at(at_s(87480), [&] { pool->xapi_crash(1); });
+  queue.run_until(at_s(88000));
+  EXPECT_TRUE(log.has("1050.000000 xenserver-2/ha xapi_restarted")) << log.dump();
+  EXPECT_TRUE(log.has("87510.000000 xenserver-2/ha xapi_check_failed reason=error")) << log.dump();
+  EXPECT_TRUE(log.has("87540.000000 xenserver-2/ha xapi_restarted")) << log.dump();
+  EXPECT_EQ(log.count("self_fence"), 0u) << log.dump();
+}
+
 // A crashed toolstack is restarted by xhad and nothing fences (xapi_mon.c xapi_restart). Its second crash within
 // a day finds the one restart attempt spent: the host fences 2 t1 after the check, with no attempt.
 TEST_F(Tutorial, ACrashedToolstackIsRestartedOnceADay) {
