@@ -13,6 +13,8 @@ namespace {
 constexpr Duration one_day = Duration::hours(24);
 // The restart's wait polls every TRestartXapi / XAPIMON_WAITCHLD_POLLING_DIVIDER.
 constexpr std::int64_t polling_divider = 10;
+// The health check's wait for the checker to exit polls every XAPIMON_CHECK_INTERVAL = 100 ms.
+constexpr Duration check_poll = Duration::milliseconds(100);
 }  // namespace
 
 void Xapimon::init(std::size_t hosts) { loops_.assign(hosts, XapimonLoop{}); }
@@ -47,7 +49,9 @@ void Xapimon::changed(HostIndex h) {
   });
 }
 
-// xapimon's health check: a hung toolstack times out after TXapi, a stopped or disabled one fails at once.
+// xapimon's health check: a stopped or disabled toolstack fails at once. A hung one holds the checker: the read
+// of its pipe gives up at TXapi, then the wait for it to exit sleeps XAPIMON_CHECK_INTERVAL and kills it once
+// more than TXapi has passed (xapi_mon.c xapimon: `_getms() - start > _TXapi * ONE_SEC`), at TXapi + 100 ms.
 void Xapimon::check(HostIndex h) {
   XapimonLoop& loop = loops_[h];
   const ToolstackFault fault = ctx.xapi[h].fault;
@@ -60,7 +64,8 @@ void Xapimon::check(HostIndex h) {
     return;
   }
   const std::uint64_t life = ctx.machines[h].life;
-  loop.next = ctx.queue.schedule_in(ctx.config.xapi.health_check_timeout, Phase::decision, [this, h, life] {
+  const Duration gives_up = ctx.config.xapi.health_check_timeout + check_poll;
+  loop.next = ctx.queue.schedule_in(gives_up, Phase::decision, [this, h, life] {
     if (ctx.machines[h].life != life) return;
     ctx.publish(ctx.ha_source(h), Rec::xapi_check_failed, {{"reason", "timeout"}});
     restart(h);

@@ -539,10 +539,10 @@ TEST_F(Tutorial, ABriefXapiStopFencesNothingAndADeadOneFences) {
   // The check at 120 finds the first hang and is still waiting when the operator restores xapi at 200: it
   // answers then, and the loop sleeps tXapi (60 s) from 200. Nothing fences for it.
   EXPECT_EQ(log.count("self_fence"), 1u) << log.dump();
-  // The check at 1040 times out at 1160 (TXapi 120 s); the hung restart is killed at 1460 (TRestartXapi 300 s);
-  // the host fences 2 t1 (6 s) later.
-  EXPECT_TRUE(log.has("1160.000000 xenserver-2/ha xapi_check_failed reason=timeout")) << log.dump();
-  EXPECT_TRUE(log.has("1466.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
+  // The check at 1040 times out at 1160.1 (TXapi 120 s, then one 100 ms poll of the checker's wait); the hung
+  // restart is killed at 1460.1 (TRestartXapi 300 s); the host fences 2 t1 (6 s) later.
+  EXPECT_TRUE(log.has("1160.100000 xenserver-2/ha xapi_check_failed reason=timeout")) << log.dump();
+  EXPECT_TRUE(log.has("1466.100000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
 }
 
 // xcp-networkd polls every 5 s (network_monitor_thread.ml): eth0 of xenserver-2 out at 300 disables it at 300.2
@@ -659,8 +659,8 @@ TEST_F(Tutorial, ADisabledToolstackFencesAfterOneFailedRestart) {
 
 // More restart attempts share the first one's deadline (xapi_mon.c xapi_restart), but wait_pid_timeout starts its
 // clock at the restart's start and asks waitpid before the time, so it always sleeps one poll (TRestartXapi / 10
-// = 30 s) first. Hung, with 3 attempts: the check at 1020 times out at 1140; the first restarter is killed at
-// 1440, the second and third one poll each after it (1470, 1500): fence 2 t1 later, at 1506. Disabled, with 12:
+// = 30 s) first. Hung, with 3 attempts: the check at 1020 times out at 1140.1; the first restarter is killed at
+// 1440.1, the second and third one poll each after it (1470.1, 1500.1): fence 2 t1 later, at 1506.1. Disabled, with 12:
 // each failing restarter takes one poll, past the deadline too: the check at 1020, twelve polls (360 s), fence
 // at 1386 (poolsim stopped at ten polls before).
 TEST_F(Tutorial, MoreToolstackRestartAttemptsTakeOnePollEachPastTheDeadline) {
@@ -668,8 +668,8 @@ TEST_F(Tutorial, MoreToolstackRestartAttemptsTakeOnePollEachPastTheDeadline) {
   build({});
   at(at_s(1000), [&] { pool->xapi_hang(1); });
   queue.run_until(at_s(2000));
-  EXPECT_TRUE(log.has("1140.000000 xenserver-2/ha xapi_check_failed reason=timeout")) << log.dump();
-  EXPECT_TRUE(log.has("1506.000000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
+  EXPECT_TRUE(log.has("1140.100000 xenserver-2/ha xapi_check_failed reason=timeout")) << log.dump();
+  EXPECT_TRUE(log.has("1506.100000 xenserver-2/ha self_fence reason=xapi_dead")) << log.dump();
 }
 
 TEST_F(Tutorial, EveryFailedToolstackRestartTakesOnePoll) {
