@@ -72,7 +72,7 @@ void Xapimon::check(HostIndex h) {
   });
 }
 
-// xapi_restart: attempts while restart_count < RestartXapi, all within one wait of TRestartXapi from the first
+// xapi_restart: attempts while restart_count < RestartXapi, all against one deadline TRestartXapi after the first
 // (wait_pid_timeout's start is the restart's start). A second failure within a day of a successful restart finds
 // the count spent and fences with no attempt.
 void Xapimon::restart(HostIndex h) {
@@ -84,6 +84,10 @@ void Xapimon::restart(HostIndex h) {
   if (!loop.restarted || now - *loop.restarted > one_day) loop.restart_count = 0;
   const std::int64_t left = timers.restart_attempts - loop.restart_count;
   if (left <= 0) return restart_failed(h);
+  // When every restarter is killed: the first at the deadline, each later one a poll after it, since
+  // wait_pid_timeout starts its clock at the first one's start (now = start_time) and so always sleeps one poll
+  // before it reads the time again.
+  const Duration all_killed = timers.restart_timeout + poll() * (left - 1);
   const std::uint64_t life = ctx.machines[h].life;
   const auto later = [this, h, life](Duration after, void (Xapimon::*step)(HostIndex)) {
     loops_[h].next = ctx.queue.schedule_in(after, Phase::decision, [this, h, life, step] {
@@ -96,8 +100,7 @@ void Xapimon::restart(HostIndex h) {
       const Duration start = timers.toolstack_start;
       if (start >= timers.restart_timeout) {  // every restarter is killed before xapi is up, as for a hung one
         loop.restart_count = timers.restart_attempts;
-        return later(timers.restart_timeout + Duration::nanoseconds((left - 1) * poll().ns()),
-                     &Xapimon::restart_failed);
+        return later(all_killed, &Xapimon::restart_failed);
       }
       // xapi runs again once its service has started; xhad sees the restarter exit at the wait's next poll.
       ctx.queue.schedule_in(start, Phase::decision, [this, h, life] {
@@ -112,14 +115,12 @@ void Xapimon::restart(HostIndex h) {
       // Each restarter exits with an error, seen at the wait's next poll: one poll per attempt, the wait's end
       // notwithstanding (wait_pid_timeout tests waitpid before the time).
       loop.restart_count = timers.restart_attempts;
-      return later(Duration::nanoseconds(left * poll().ns()), &Xapimon::restart_failed);
+      return later(poll() * left, &Xapimon::restart_failed);
     case ToolstackFault::hung:
     case ToolstackFault::none:
-      // The first restarter hangs until the wait ends and is killed. Every later one is waited for one poll more
-      // before it is killed too: all share the first one's deadline, but wait_pid_timeout starts its clock at
-      // that start time (now = start_time), so it always sleeps one poll before it reads the time again.
+      // Every restarter hangs until it is killed.
       loop.restart_count = timers.restart_attempts;
-      return later(timers.restart_timeout + Duration::nanoseconds((left - 1) * poll().ns()), &Xapimon::restart_failed);
+      return later(all_killed, &Xapimon::restart_failed);
   }
 }
 

@@ -221,7 +221,6 @@ XapiSpec read_xapi(Reporter& reporter, const YAML::Node& node) {
   return spec;
 }
 
-// `given`: whether the file has an `ha` block; without one HA is off and every setting has its default.
 // The HA timeout T of an `ha` mapping: its parameter row's range, and whole seconds as xapi takes it.
 Duration read_ha_timeout(Reporter& reporter, const MapReader& map) {
   const Duration timeout = map.duration(parameter("pool.ha.timeout"));
@@ -232,6 +231,7 @@ Duration read_ha_timeout(Reporter& reporter, const MapReader& map) {
   return timeout;
 }
 
+// `given`: whether the file has an `ha` block; without one HA is off and every setting has its default.
 HaSpec read_ha(Reporter& reporter, const YAML::Node& node, bool given) {
   const MapReader map(reporter, node, "'ha'",
                       {"enabled", "heartbeat_sr", "timeout", "host_failures_to_tolerate", "allow_overcommit",
