@@ -22,6 +22,8 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from poolsim_records import RECORDS, VALUES, Rec
+
 
 class PlotError(Exception):
     """The input is missing or is not the poolsim file that was expected."""
@@ -41,39 +43,31 @@ SPARE_COLOURS = ["#17becf", "#e377c2", "#7f7f7f", "#bcbd22", "#8c564b", "#9467bd
 FAULT_COLOUR, REPAIR_COLOUR, CONSEQUENCE_COLOUR = "#d50000", "#00a152", "#212121"
 ALERT_COLOUR, MASTER_COLOUR = "#ff6d00", "#546e7a"
 
-# Timeline tokens that a scenario's fault verbs publish first (scripted or random): the failures, and the repairs
-# and other operations. link_down/link_up are injected only with cause=unplug/replug; host_booting only after a
-# crash (a power_on); otherwise they are consequences.
-FAULT_EVENTS = {"host_crashed", "host_rebooting", "link_down", "switch_down", "array_down", "portal_down",
-                "partition", "xapi_hung", "lacp_silent", "maintenance_started", "ha_disabled", "vm_shutdown",
-                "cd_inserted"}
-REPAIR_EVENTS = {"link_up", "switch_up", "array_up", "portal_up", "heal", "xapi_restored", "lacp_resumed",
-                 "maintenance_exited", "ha_enabled", "vm_start", "cd_ejected", "ntol_set", "host_booting"}
-# Consequences marked on their host's or VM's lane.
-CONSEQUENCE_EVENTS = {"self_fence", "vm_died", "vm_restart_failed", "vm_left_down", "bond_down", "link_down",
-                      "join_failed", "join_aborted", "fault_handler_started", "peer_lost", "io_hangs", "io_fails",
-                      "host_booting"}
-OUT_OF_LIVESET_EVENTS = {"join_aborted", "join_failed", "join_cancelled"}
 
 
-def glossary_states(path: str = None) -> dict:
-    """{"host": [...], "vm": [...]}: the states of the models' table of records, read from docs/glossary.md (the
-    "state it leads to" column, which `poolsim glossary` prints), in order of first appearance; None when the
-    file is not there (an installed copy of this module)."""
-    if path is None:
-        path = os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "docs", "glossary.md")
-    try:
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return None
+def _with_mark(*marks: str) -> frozenset:
+    return frozenset([e for e, r in RECORDS.items() if r[3] in marks] + [e for e, _, _, m in VALUES if m in marks])
+
+
+# The records by their mark in the models' table of records (tools/poolsim_records.py): those a scenario's fault
+# verbs inject (scripted or random), the repairs and other operations, and the consequences marked on their host's
+# or VM's lane. link_down/link_up are injected only with cause=unplug/replug; host_booting only after a crash (a
+# power_on); otherwise they are consequences, so they are in two sets.
+FAULT_EVENTS = _with_mark("fault")
+REPAIR_EVENTS = _with_mark("repair", "boot")
+CONSEQUENCE_EVENTS = _with_mark("consequence", "boot")
+# The records after which a host that is up is outside the HA liveset.
+OUT_OF_LIVESET_EVENTS = {Rec.join_aborted, Rec.join_failed, Rec.join_cancelled}
+
+
+def glossary_states() -> dict:
+    """{"host": [...], "vm": [...]}: the states that records lead to in the models' table of records (the "state
+    it leads to" column of docs/glossary.md), in order of first appearance."""
     out = {"host": [], "vm": []}
-    for line in lines:
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) >= 5 and cells[0].startswith("`"):
-            subject, _, state = cells[3].partition(" ")
-            if subject in out and state and state not in out[subject]:
-                out[subject].append(state)
+    for _, _, state, _ in RECORDS.values():
+        subject, _, s = state.partition(" ")
+        if subject in out and s not in out[subject]:
+            out[subject].append(s)
     return out
 
 
@@ -83,7 +77,7 @@ def state_colours() -> dict:
     colours = {("host", s): c for s, c in HOST_STATE_COLOURS.items()}
     colours.update({("vm", s): c for s, c in VM_STATE_COLOURS.items()})
     spare = iter(SPARE_COLOURS)
-    for subject, states in (glossary_states() or {}).items():
+    for subject, states in glossary_states().items():
         for s in states:
             if (subject, s) not in colours:
                 colours[(subject, s)] = next(spare, UNKNOWN_STATE_COLOUR)
@@ -190,10 +184,10 @@ def _details(text: str) -> dict:
 
 def _fault_label(row) -> str:
     d = _details(row.details)
-    label = row.event if row.source == "pool" else f"{row.source} {row.event}"
-    if row.event == "partition" and "groups" in d:
+    label = row.event if row.source == RECORDS[Rec.partition][0] else f"{row.source} {row.event}"
+    if row.event == Rec.partition and "groups" in d:
         label = f"partition {d['groups']}"
-    elif row.event in ("link_down", "link_up") and "cause" in d:
+    elif row.event in (Rec.link_down, Rec.link_up) and "cause" in d:
         label = f"{row.source} {row.event} ({d['cause']})"
     return label
 
@@ -210,6 +204,16 @@ def _merge_labels(texts) -> str:
     return "; ".join(f"{'+'.join(dict.fromkeys(w))} {rest}" if w else rest for rest, w in merged.items())
 
 
+def mark_of(event: str, details: dict):
+    """The mark the table of records gives a record with these details: "fault", "repair", "consequence", "boot"
+    or None (context, or a record of another version)."""
+    for e, key, value, mark in VALUES:
+        if e == event and mark and details.get(key) == value:
+            return mark
+    record = RECORDS.get(event)
+    return record[3] if record else None
+
+
 def marks(run: Run) -> list:
     """A mark per record, in order: "fault" (injected), "repair" (a repair or operation), "consequence" (drawn on
     its host's or VM's lane) or None; the same rules as the HTML report (sim/report/run_data.cpp)."""
@@ -218,20 +222,11 @@ def marks(run: Run) -> list:
     hosts = set(run.hosts)
     for r in run.events.itertuples():
         owner = r.source.split("/")[0]
-        event, mark = r.event, None
-        if event in ("link_down", "link_up"):
-            cause = _details(r.details).get("cause")
-            mark = {"unplug": "fault", "replug": "repair"}.get(cause, "consequence" if event == "link_down" else None)
-        elif event == "host_booting":
-            mark = "repair" if last_stop.get(owner) == "host_crashed" else "consequence"
-        elif event in FAULT_EVENTS:
-            mark = "fault"
-        elif event in REPAIR_EVENTS:
-            mark = "repair"
-        elif event in CONSEQUENCE_EVENTS:
-            mark = "consequence"
-        if owner in hosts and event in ("host_crashed", "host_rebooting", "self_fence"):
-            last_stop[owner] = event
+        mark = mark_of(r.event, _details(r.details))
+        if mark == "boot":
+            mark = "repair" if last_stop.get(owner) == Rec.host_crashed else "consequence"
+        if owner in hosts and r.event in (Rec.host_crashed, Rec.host_rebooting, Rec.self_fence):
+            last_stop[owner] = r.event
         out.append(mark)
     return out
 
@@ -259,13 +254,13 @@ def vm_placements(run: Run, vm: str) -> list:
     out, initial = [], None
     for r in run.events[run.events.source == f"vm/{vm}"].itertuples():
         d = _details(r.details)
-        if r.event == "vm_running":
+        if r.event == Rec.vm_running:
             out.append((r.time_s, d.get("host", "")))
-        elif r.event == "vm_migrated":
+        elif r.event == Rec.vm_migrated:
             if not out and initial is None:
                 initial = d.get("from")
             out.append((r.time_s, d.get("to", "")))
-        elif not out and initial is None and r.event in ("vm_died", "vm_halted"):
+        elif not out and initial is None and r.event in (Rec.vm_died, Rec.vm_halted):
             initial = d.get("host")
     return ([(0.0, initial)] if initial else []) + out
 
@@ -325,7 +320,7 @@ def plot_timeline(run: Run, ax=None, annotate: int = 16, t_from: float = None, t
     shown = ev[(ev.time_s >= lo) & (ev.time_s <= hi)]
     injected = shown[shown.mark.isin(["fault", "repair"])]
     pool_faults = any(s.split("/")[0] not in hosts and not s.startswith("vm/") for s in injected.source)
-    alerts = shown[shown.event == "alert"].copy()
+    alerts = shown[shown.event == Rec.alert].copy()
     alerts["name"] = [_details(d).get("name", "alert") for d in alerts.details]
     alert_names = list(dict.fromkeys(alerts.name))
     lanes = ["master"] + [f"alert {a}" for a in alert_names] + (["faults"] if pool_faults else [])
@@ -412,7 +407,7 @@ def plot_timeline(run: Run, ax=None, annotate: int = 16, t_from: float = None, t
         times = alerts[alerts.name == a].time_s / div
         ax.scatter(times, [y[f"alert {a}"]] * len(times), marker="D", s=40, color=ALERT_COLOUR, zorder=5)
 
-    masters = shown[shown.event == "master_changed"]
+    masters = shown[shown.event == Rec.master_changed]
     for r in masters.itertuples():
         d = _details(r.details)
         if d.get("from") == d.get("to"):

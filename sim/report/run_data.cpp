@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <set>
 #include <variant>
 
+#include "poolsim/models/records.hpp"
 #include "poolsim/scenario/load.hpp"
 
 namespace poolsim::report {
@@ -56,6 +56,12 @@ std::string Event::detail(std::string_view key) const {
 }
 
 namespace {
+
+using models::HostState;
+using models::Rec;
+using models::VmState;
+
+bool is(const Event& e, Rec id) { return e.event == models::token(id); }
 
 [[noreturn]] void missing(const Hdf5Reader& file, const std::string& what) {
   throw ReportError(file.path().string() + ": not a poolsim run file: no " + what +
@@ -201,42 +207,29 @@ RunData read_run(const Hdf5Reader& file, const std::string& group) {
 }
 
 std::vector<MarkedEvent> marked_events(const RunData& run) {
-  // The records a scenario's fault verbs publish first (docs/scenario-format.md "Fault verbs"): the failures ...
-  static const std::set<std::string, std::less<>> faults{
-      "host_crashed", "host_rebooting", "switch_down", "array_down", "portal_down", "partition", "xapi_hung", "xapi_crashed", "xapi_disabled",
-      "lacp_silent", "maintenance_started", "ha_disabled", "vm_shutdown", "cd_inserted"};
-  // ... and the repairs and the operator's other operations.
-  static const std::set<std::string, std::less<>> repairs{
-      "switch_up", "array_up", "portal_up", "heal", "xapi_restored", "lacp_resumed", "maintenance_exited",
-      "ha_enabled", "vm_start", "cd_ejected", "ntol_set"};
-  // Consequences drawn on their host's or VM's lane: what a reader looks for in an incident.
-  static const std::set<std::string, std::less<>> consequences{
-      "self_fence", "vm_died", "vm_restart_failed", "vm_left_down", "bond_down", "link_down", "join_failed",
-      "join_aborted", "fault_handler_started", "peer_lost", "io_hangs", "io_fails", "host_booting"};
+  using models::Rec;
   std::vector<MarkedEvent> out;
-  std::map<std::string, std::string> last_stop;  // host -> the last record that stopped it
+  std::map<std::string, Rec> last_stop;  // host -> the last record that stopped it
   for (std::size_t i = 0; i < run.events.size(); ++i) {
     const Event& e = run.events[i];
     Mark mark = Mark::none;
-    if (faults.count(e.event)) {
-      mark = Mark::fault;
-    } else if (repairs.count(e.event)) {
-      mark = Mark::repair;
-    } else if (e.event == "link_down" || e.event == "link_up") {
-      // A cable pulled or put back is injected; carrier lost with a switch or a host's power is a consequence.
-      const std::string cause = e.detail("cause");
-      if (cause == "unplug") mark = Mark::fault;
-      else if (cause == "replug") mark = Mark::repair;
-      else if (e.event == "link_down") mark = Mark::consequence;
-    } else if (e.event == "host_booting") {
-      // Booting after a crash is a power_on (injected); after a fence or a reboot it is what followed.
-      const std::string host = host_of(run, e.source);
-      mark = last_stop[host] == "host_crashed" ? Mark::repair : Mark::consequence;
-    } else if (consequences.count(e.event)) {
-      mark = Mark::consequence;
+    // The role the table of records gives it (a record of another version has none).
+    if (const models::RecordSpec* r = models::find_record(e.event)) {
+      switch (models::role_of(r->id, [&](std::string_view key) { return e.detail(key); })) {
+        case models::Role::context: break;
+        case models::Role::fault: mark = Mark::fault; break;
+        case models::Role::repair: mark = Mark::repair; break;
+        case models::Role::consequence: mark = Mark::consequence; break;
+        case models::Role::boot: {
+          const auto stop = last_stop.find(host_of(run, e.source));
+          mark = stop != last_stop.end() && stop->second == Rec::host_crashed ? Mark::repair : Mark::consequence;
+          break;
+        }
+      }
+      if (r->id == Rec::host_crashed || r->id == Rec::host_rebooting || r->id == Rec::self_fence) {
+        last_stop[host_of(run, e.source)] = r->id;
+      }
     }
-    if (e.event == "host_crashed" || e.event == "host_rebooting") last_stop[host_of(run, e.source)] = e.event;
-    if (e.event == "self_fence") last_stop[host_of(run, e.source)] = e.event;
     out.push_back({i, mark});
   }
   return out;
@@ -257,13 +250,13 @@ std::vector<Interval> host_lane(const RunData& run, const std::string& host, con
   std::vector<double> out_marks;
   const std::string ha = host + "/ha";
   for (const Event& e : run.events) {
-    if (e.source == ha && (e.event == "join_aborted" || e.event == "join_failed" || e.event == "join_cancelled")) {
+    if (e.source == ha && (is(e, Rec::join_aborted) || is(e, Rec::join_failed) || is(e, Rec::join_cancelled))) {
       out_marks.push_back(e.time_s);
     }
   }
   std::vector<Interval> lane;
   for (const Interval& s : states) {
-    if (s.state != "up") {
+    if (s.state != to_token(HostState::up)) {
       lane.push_back(s);
       continue;
     }
@@ -273,7 +266,7 @@ std::vector<Interval> host_lane(const RunData& run, const std::string& host, con
       lane.push_back(s);
       continue;
     }
-    if (*it > s.start_s) lane.push_back({s.start_s, *it, "up"});
+    if (*it > s.start_s) lane.push_back({s.start_s, *it, std::string(to_token(HostState::up))});
     lane.push_back({*it, s.end_s, "out_of_liveset"});
   }
   return lane;
@@ -285,11 +278,11 @@ std::vector<std::pair<double, std::string>> vm_placements(const RunData& run, co
   std::string initial;
   for (const Event& e : run.events) {
     if (e.source != source) continue;
-    if (e.event == "vm_running") out.emplace_back(e.time_s, e.detail("host"));
-    if (e.event == "vm_migrated") out.emplace_back(e.time_s, e.detail("to"));
+    if (is(e, Rec::vm_running)) out.emplace_back(e.time_s, e.detail("host"));
+    if (is(e, Rec::vm_migrated)) out.emplace_back(e.time_s, e.detail("to"));
     if (out.empty() && initial.empty()) {
-      if (e.event == "vm_died" || e.event == "vm_halted") initial = e.detail("host");
-      if (e.event == "vm_migrated") initial = e.detail("from");
+      if (is(e, Rec::vm_died) || is(e, Rec::vm_halted)) initial = e.detail("host");
+      if (is(e, Rec::vm_migrated)) initial = e.detail("from");
     }
   }
   for (const auto& [name, host] : run.placed_on) {
@@ -313,7 +306,7 @@ std::vector<Outage> vm_outages(const RunData& run) {
     bool ran = false;
     std::optional<Outage> open;
     for (const Interval& s : states) {
-      const bool running = s.state == "running";
+      const bool running = s.state == to_token(VmState::running);
       if (running) {
         if (open) {
           open->to_s = s.start_s;
@@ -323,7 +316,7 @@ std::vector<Outage> vm_outages(const RunData& run) {
           open.reset();
         }
         ran = true;
-      } else if (s.state == "impaired" && !ran && !open) {  // its domain ran from the start without serving
+      } else if (s.state == to_token(VmState::impaired) && !ran && !open) {  // its domain ran from the start without serving
         ran = true;
         open = Outage{vm, s.start_s, run.end_s, false, host_at(s.start_s), ""};
       } else if (ran && !open) {

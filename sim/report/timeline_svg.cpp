@@ -4,11 +4,17 @@
 #include <cmath>
 #include <map>
 
+#include "poolsim/models/records.hpp"
 #include "report/html.hpp"
 #include "report/run_data.hpp"
 
 namespace poolsim::report {
 namespace {
+
+// A record of the master's xapi (source `pool`).
+bool from_pool(const Event& e, models::Rec id) {
+  return e.source == models::to_token(models::RecordSource::pool) && e.event == models::token(id);
+}
 
 using html::escape;
 using html::number;
@@ -160,7 +166,7 @@ std::string timeline_svg(const RunData& run, double from_s, double to_s, const s
   {
     std::vector<std::pair<double, std::string>> holders;
     for (const Event& e : run.events) {
-      if (e.source != "pool" || e.event != "master_changed") continue;
+      if (!from_pool(e, models::Rec::master_changed)) continue;
       if (holders.empty() && e.detail("from") != "none" && !e.detail("from").empty()) holders.emplace_back(0.0, e.detail("from"));
       holders.emplace_back(e.time_s, e.detail("to"));
     }
@@ -241,7 +247,7 @@ std::string timeline_svg(const RunData& run, double from_s, double to_s, const s
   // Alerts.
   out += lane_label(y, "alerts", "alerts");
   for (const Event& e : run.events) {
-    if (e.source != "pool" || e.event != "alert") continue;
+    if (!from_pool(e, models::Rec::alert)) continue;
     out += mark(f, e.time_s, y, Mark::none, clock.at(e.time_s) + " " + e.detail("name") + " " + e.details, true);
   }
   out += "</svg></div>\n";

@@ -42,7 +42,7 @@ constexpr std::array<Verb, 11> verbs{{
      import_main, {}},
     {"report", "report FILE.h5 -o OUT.html", "one self-contained HTML page of a run's, batch's or size file",
      report_main, {}},
-    {"glossary", "glossary", "every timeline record, alert and refusal reason, as Markdown", glossary_main, {}},
+    {"glossary", "glossary", "every timeline record, detail value, alert and refusal reason", glossary_main, {}},
 }};
 
 void print_help(std::ostream& out) {

@@ -1,7 +1,9 @@
 // Every record the models publish, declared once: its event token, where it comes from, the detail keys it may
 // carry, the host or VM state it leads to, and what it means. The models publish through these ids; the text and
 // HDF5 recorders, the outcome recorder, batch and the glossary (`poolsim glossary`, docs/glossary.md) read this
-// table. Alerts (the `name` of an `alert` record) and the reasons of `operation_refused` are declared here too.
+// table. The values some detail keys take (a fence's reason, a carrier change's cause), the alerts (the `name` of
+// an `alert` record) and the reasons of `operation_refused` are declared here too; the plots and notebooks read
+// the same table from tools/poolsim_records.py, which `poolsim glossary --python` generates.
 #pragma once
 
 #include <array>
@@ -53,6 +55,16 @@ enum class Rec : std::uint8_t {
   path_reinstated,
 };
 
+// How a reader of the timeline takes a record: the marks of the report's figure and of the plots.
+enum class Role : std::uint8_t {
+  context,      // no mark of its own
+  fault,        // a failure that a scenario's fault verb injects (scripted or random)
+  repair,       // a repair, or another operation of the operator
+  consequence,  // what followed: marked on its host's or VM's lane
+  boot,         // a repair after host_crashed (the power_on verb), a consequence after a reboot or a fence
+};
+std::string_view to_token(Role role);
+
 struct RecordSpec {
   Rec id;
   std::string_view token;
@@ -61,6 +73,7 @@ struct RecordSpec {
   std::optional<HostState> host_state;  // the state of the host it is about from this record on
   std::optional<VmState> vm_state;      // the same for a VM
   std::string_view meaning;
+  Role role = Role::context;
 };
 
 extern const std::array<RecordSpec, 72> record_table;  // in Rec's order
@@ -68,6 +81,26 @@ inline const RecordSpec& spec(Rec id) { return record_table[static_cast<std::siz
 inline std::string_view token(Rec id) { return spec(id).token; }
 // The record with this token, or null (a timeline from another version).
 const RecordSpec* find_record(std::string_view token);
+
+// A value that a detail key of a record takes. A key with declared values takes no other (publish checks it in
+// debug builds); a value with a role gives the record that role instead of its own (link_down with cause=unplug
+// is a fault, not a consequence).
+struct ValueSpec {
+  Rec record;
+  std::string_view key;
+  std::string_view value;
+  std::optional<Role> role;
+  std::string_view meaning;
+};
+extern const std::array<ValueSpec, 33> value_table;  // grouped by record, in Rec's order
+// The role of record `id` whose detail `key` has value `value` for each pair: a value's own role, else the record's.
+template <class DetailOf>
+Role role_of(Rec id, const DetailOf& detail_of) {
+  for (const ValueSpec& v : value_table) {
+    if (v.record == id && v.role && detail_of(v.key) == v.value) return *v.role;
+  }
+  return spec(id).role;
+}
 
 enum class Alert : std::uint8_t {
   pool_master_transition, ha_host_failed, ha_host_was_fenced, ha_statefile_lost, ha_network_bonding_error,

@@ -14,6 +14,7 @@
 #include "poolsim/models/pool.hpp"
 #include "poolsim/recording/hdf5_tables.hpp"
 #include "poolsim/recording/hdf5_timeline.hpp"
+#include "report/run_data.hpp"
 
 namespace poolsim::report {
 namespace {
@@ -59,6 +60,32 @@ TEST(Incidents, ClustersInjectedRecordsAndTheirConsequences) {
   EXPECT_EQ(edge[0].from_s, 0);
   EXPECT_EQ(edge[0].to_s, 50);
   EXPECT_TRUE(find_incidents({}, {1, 2}, 10, 600, 60).empty());
+}
+
+// The marks of the figure come from the table of records: a record's own role, the role of a detail value
+// (a cable pulled or put back), and host_booting by what stopped the host.
+TEST(Marks, FollowTheTableOfRecords) {
+  RunData run;
+  run.hosts = {{"h1", {}}, {"h2", {}}};
+  run.events = {
+      {10, "h1", "xapi_crashed", ""},              // a fault the table declares (plots once missed it)
+      {11, "h1/eth0", "link_down", "cause=unplug"},  // the unplug verb
+      {12, "h2/eth0", "link_down", "cause=switch_fail"},
+      {13, "h1/eth0", "link_up", "cause=replug"},
+      {14, "h2/eth0", "link_up", "cause=switch_restore"},
+      {15, "h1", "host_crashed", ""},
+      {16, "h1", "host_booting", ""},               // power_on after a crash: a repair
+      {17, "h2/ha", "self_fence", "reason=smaller_partition"},
+      {18, "h2", "host_booting", ""},               // after a fence: what followed
+      {19, "pool", "master_changed", "from=h1 to=h2"},
+      {20, "pool", "no_such_record", ""},           // a timeline of another version
+  };
+  std::vector<Mark> marks;
+  for (const MarkedEvent& m : marked_events(run)) marks.push_back(m.mark);
+  const std::vector<Mark> expected{Mark::fault,  Mark::fault,       Mark::consequence, Mark::repair,
+                                   Mark::none,   Mark::fault,       Mark::repair,      Mark::consequence,
+                                   Mark::consequence, Mark::none, Mark::none};
+  EXPECT_EQ(marks, expected);
 }
 
 TEST(StateColours, EveryStateOfTheModelsHasItsOwnColour) {
