@@ -399,7 +399,7 @@ void FaultHandler::survival_test(HostIndex h) {
     std::optional<HostIndex> winner;
     bool with_winner = false;
     largest_partition(h, winner, with_winner);
-    if (!with_winner) return fence_by_rule(h, "smaller_partition");
+    if (!with_winner) return ctx.machines.fence(h, "smaller_partition");
     rule = "largest_partition";
     for (HostIndex p = 0; p < n; ++p) remaining[p] = hbd[p] && sfd[p];
   } else {
@@ -415,7 +415,7 @@ void FaultHandler::survival_test(HostIndex h) {
       peer_has_it = peer_has_it || run.stable_sf_access[p];
       fails = fails || (hbd[p] && run.stable_sf_access[p]) || (!hbd[p] && !xhad[p].excluded);
     }
-    if (fails) return fence_by_rule(h, peer_has_it ? "statefile_lost_peer_has_it" : "statefile_and_peers_lost");
+    if (fails) return ctx.machines.fence(h, peer_has_it ? "statefile_lost_peer_has_it" : "statefile_and_peers_lost");
     rule = "survival_rule_2";
     remaining = hbd;
     run.surviving_by_rule2 = true;
@@ -512,11 +512,6 @@ void FaultHandler::largest_partition(HostIndex h, std::optional<HostIndex>& winn
     const std::vector<HostIndex> part = partition_of(*winner);
     with_winner = std::find(part.begin(), part.end(), h) != part.end() && hbd[*winner] && sfd[*winner];
   }
-}
-
-void FaultHandler::fence_by_rule(HostIndex h, std::string_view reason) {
-  ctx.invariants.check_fence_justified(h);
-  ctx.machines.fence(h, reason);
 }
 
 // Within its fault handler x's domains only shrink (xhad heartbeat.c update_hbdomain adds no host while join_block

@@ -100,7 +100,6 @@ class FaultHandler {
   bool report_pending(HostIndex x) const;
   void survival_test(HostIndex h);
   void sleep_before_update(HostIndex h);
-  void fence_by_rule(HostIndex h, std::string_view reason);
   void finish(HostIndex h);
 
   PoolContext& ctx;

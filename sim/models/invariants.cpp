@@ -49,20 +49,56 @@ void Invariants::check_fence_justified(HostIndex h) const {
   }
 }
 
-void Invariants::check_no_master_before(HostIndex h) const {
+void Invariants::check_one_master(const std::string& new_master) const {
   for (HostIndex x = 0; x < ctx.n(); ++x) {
-    if (ctx.xapi[x].is_master) {
-      throw InvariantViolation("two masters: " + ctx.name(h) + " takes the master lock while " + ctx.name(x) +
+    if (ctx.xapi[x].is_master && ctx.name(x) != new_master) {
+      throw InvariantViolation("two masters: " + new_master + " takes the master lock while " + ctx.name(x) +
                                " still acts as master");
     }
   }
 }
 
-void Invariants::check_vm_not_running(VmIndex v, HostIndex target) const {
+void Invariants::check_vm_not_running(VmIndex v, std::string_view verb, const std::string& target) const {
   const VmInstance& instance = ctx.machines.instance(v);
   if (instance.host) {
-    throw InvariantViolation("VM " + ctx.vm_config(v).name + " restarted on " + ctx.name(target) +
+    throw InvariantViolation("VM " + ctx.vm_config(v).name + " " + std::string(verb) + " on " + target +
                              " while still running on " + ctx.name(*instance.host));
+  }
+}
+
+namespace {
+std::string_view detail(const std::vector<Detail>& details, std::string_view key) {
+  for (const Detail& d : details) {
+    if (d.key == key) return d.value;
+  }
+  return {};
+}
+}  // namespace
+
+void Invariants::check(Rec id, const std::string& source, const std::vector<Detail>& details) const {
+  switch (id) {
+    case Rec::self_fence: {
+      const std::string_view reason = detail(details, "reason");
+      if (reason != "smaller_partition" && reason != "statefile_lost_peer_has_it" &&
+          reason != "statefile_and_peers_lost") {
+        return;  // a watchdog, a dead toolstack or a fence request: not a survival rule's decision
+      }
+      for (HostIndex h = 0; h < ctx.n(); ++h) {
+        if (source == ctx.ha_source(h)) return check_fence_justified(h);
+      }
+      return;
+    }
+    case Rec::master_changed: return check_one_master(std::string(detail(details, "to")));
+    case Rec::vm_restart:
+    case Rec::vm_start:
+      for (VmIndex v = 0; v < ctx.vm_count(); ++v) {
+        if (source == ctx.vm_source(v)) {
+          return check_vm_not_running(v, id == Rec::vm_restart ? "restarted" : "started",
+                                      std::string(detail(details, "to")));
+        }
+      }
+      return;
+    default: return;
   }
 }
 

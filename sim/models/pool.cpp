@@ -77,6 +77,7 @@ PoolContext::PoolContext(EventQueue& q, EventBus& b, Network& n, Storage& s, Poo
 }
 
 void PoolContext::publish(std::string source, Rec id, std::vector<Detail> details) {
+  invariants.check(id, source, details);
   models::publish(bus, queue.now(), std::move(source), id, std::move(details));
 }
 

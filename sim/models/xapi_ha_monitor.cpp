@@ -281,7 +281,6 @@ bool HaMonitor::try_start(HostIndex m, VmIndex v) {
     if (!best_effort) ctx.plan.mark_overcommitted(Planner(ctx.plan.planner_input(m)));
     return fail("would_break_failover_plan");
   }
-  ctx.invariants.check_vm_not_running(v, *target);
   state.alerted = false;
   state.best_effort_owed = 0;
   ctx.publish(ctx.vm_source(v), Rec::vm_restart, {{"order", std::to_string(config.order)}, {"to", ctx.name(*target)}});

@@ -1,6 +1,7 @@
 // The pool's components on their own (sim/models/*.hpp, docs/architecture.md "The pool's components"): the master's
 // failover plan built on a PoolContext with no Pool around it, the heartbeat transport's ordering of the domain
-// changes of one instant, the same in both implementations, and the fault handler on a domain view the test writes.
+// changes of one instant, the same in both implementations, the fault handler on a domain view the test writes, and
+// the invariant checker on records the test hands it.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -243,6 +244,54 @@ TEST_F(InjectedView, HostsOfOneRunEndItTogether) {
       "356.500000 xs2/ha liveset_removed hosts=xs3 live=2",
   });
   EXPECT_TRUE(missing.empty()) << missing << log.dump();
+}
+
+// The checker hears a record before it is published and looks at ground truth, not at the decision behind it.
+struct Checker : ::testing::Test, ComponentsWorld {
+  // The message of the violation `id` from `source` raises, or "" when it raises none.
+  std::string violation(Rec id, const std::string& source, const std::vector<Detail>& details) {
+    try {
+      ctx->invariants.check(id, source, details);
+    } catch (const InvariantViolation& e) {
+      return e.what();
+    }
+    return "";
+  }
+};
+
+TEST_F(Checker, AMasterChangeWithAnotherMasterStillActingBreaksRuleOne) {
+  build({});
+  queue.run_until(SimTime::from_ns(0) + Duration::seconds(120));
+  ctx->xapi[1].is_master = true;  // xs2 takes the role; xs1 still has it
+  EXPECT_EQ(violation(Rec::master_changed, "pool", {{"from", "xs1"}, {"to", "xs2"}}),
+            "two masters: xs2 takes the master lock while xs1 still acts as master");
+  ctx->xapi[0].is_master = false;
+  EXPECT_EQ(violation(Rec::master_changed, "pool", {{"from", "xs1"}, {"to", "xs2"}}), "");
+}
+
+TEST_F(Checker, ARestartOfAVmWhoseInstanceRunsBreaksRuleTwo) {
+  build({vm("db", 0, 2 * gib)});
+  queue.run_until(SimTime::from_ns(0) + Duration::seconds(120));
+  ASSERT_TRUE(ctx->machines.instance(0).host);
+  EXPECT_EQ(violation(Rec::vm_restart, "vm/db", {{"order", "0"}, {"to", "xs2"}}),
+            "VM db restarted on xs2 while still running on xs1");
+  EXPECT_EQ(violation(Rec::vm_start, "vm/db", {{"to", "xs3"}}), "VM db started on xs3 while still running on xs1");
+  ctx->machines.destroy_vm(0);
+  EXPECT_EQ(violation(Rec::vm_restart, "vm/db", {{"order", "0"}, {"to", "xs2"}}), "");
+}
+
+// xs1 writes the statefile and hears every host that does: a survival rule's fence of it is wrong once the world
+// has been still for longer than views lag (T + a heartbeat round), and not before; other fences are not rules'.
+TEST_F(Checker, ASurvivalRuleFenceOfAHostThatShouldSurviveIsCaughtOnceTheWorldIsStill) {
+  build({});
+  queue.run_until(SimTime::from_ns(0) + Duration::seconds(200));
+  EXPECT_EQ(violation(Rec::self_fence, "xs1/ha", {{"reason", "smaller_partition"}}),
+            "xs1 fences although it writes the statefile and hears every host that does (survival rule 1), and "
+            "the world was stable");
+  EXPECT_EQ(violation(Rec::self_fence, "xs1/ha", {{"reason", "statefile_watchdog"}}), "");
+  EXPECT_EQ(violation(Rec::self_fence, "xs1/ha", {{"reason", "fence_requested"}}), "");
+  ctx->invariants.world_changed();
+  EXPECT_EQ(violation(Rec::self_fence, "xs1/ha", {{"reason", "smaller_partition"}}), "");
 }
 
 }  // namespace
