@@ -87,21 +87,12 @@ int work(const BatchOptions& options, const Job& job, const std::filesystem::pat
     spec.seed = job.seed;
     std::optional<std::filesystem::path> h5;
     if (options.keep_timelines) h5 = timelines / (run_id(spec.name, job.seed) + ".h5");
-    const std::string line = to_journal_line(to_record(s, job.seed, run_one(spec, s.file, s.yaml, h5, options.build)));
-    std::string_view rest = line;
-    while (!rest.empty()) {
-      const ssize_t n = ::write(fd, rest.data(), rest.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      rest.remove_prefix(static_cast<std::size_t>(n));
-    }
+    analysis::write_all(fd, to_journal_line(to_record(s, job.seed, run_one(spec, s.file, s.yaml, h5, options.build))));
   } catch (const OutputError& e) {
-    const std::string text = std::string("poolsim batch: a run failed: ") + e.what() + "\n";
-    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, text.data(), text.size());
+    analysis::write_all(STDERR_FILENO, std::string("poolsim batch: a run failed: ") + e.what() + "\n");
     status = worker_write_error;
   } catch (const std::exception& e) {
-    const std::string text = std::string("poolsim batch: a run failed: ") + e.what() + "\n";
-    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, text.data(), text.size());
+    analysis::write_all(STDERR_FILENO, std::string("poolsim batch: a run failed: ") + e.what() + "\n");
     status = 1;
   }
   return status;

@@ -94,15 +94,6 @@ class AllRunningWatch : public TimelineObserver {
   std::vector<Change> changes_;
 };
 
-void write_all(int fd, std::string_view rest) {
-  while (!rest.empty()) {
-    const ssize_t n = ::write(fd, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return;
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
 std::string to_line(std::size_t index, const RunResult& r) {
   std::string line = std::to_string(index) + ' ' + (r.violated ? '1' : '0') + ' ' + (r.restored ? '1' : '0') + ' ' +
                      std::to_string(r.recovery_ns) + ' ' + std::to_string(r.left_down.size());
@@ -337,10 +328,10 @@ std::vector<RunResult> run_all(const scenario::ScenarioSpec& base, const std::st
   pool.parallel = jobs;
   pool.job = [&](std::size_t i, int fd) {
     try {
-      write_all(fd, to_line(i, run_crash(base, file, runs[i], options)));
+      analysis::write_all(fd, to_line(i, run_crash(base, file, runs[i], options)));
       return 0;
     } catch (const std::exception& e) {
-      write_all(STDERR_FILENO, std::string("poolsim size: a run failed: ") + e.what() + "\n");
+      analysis::write_all(STDERR_FILENO, std::string("poolsim size: a run failed: ") + e.what() + "\n");
       return 1;
     }
   };

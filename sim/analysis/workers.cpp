@@ -46,6 +46,15 @@ Running start(const WorkerPool& pool, std::size_t index) {
 
 }  // namespace
 
+void write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
 void WorkerPool::run(std::size_t count) const {
   std::vector<Running> running;
   std::size_t next = 0;

@@ -1,12 +1,13 @@
 // The analysis layer's one worker pool: jobs run in forked processes, each job in a process of its own, up to
 // `parallel` at once. A job's process writes its result to a pipe and exits; the parent reads the whole output and
 // the exit status. A crash, an abort or an invariant thrown in one run therefore loses that run only, and a run's
-// memory and HDF5 library state end with its process. Used by batch and by size.
+// memory and HDF5 library state end with its process. Used by batch, size and swarm.
 #pragma once
 
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace poolsim::analysis {
 
@@ -18,6 +19,9 @@ struct JobExit {
   int signal = 0;      // the signal that ended it, when not exited
   bool ok() const { return exited && status == 0; }
 };
+
+// Writes all of `bytes` to `fd` (a job's pipe, stderr), retrying interrupted writes; stops at an error.
+void write_all(int fd, std::string_view bytes);
 
 struct WorkerPool {
   std::size_t parallel = 1;  // processes at once (at least 1)
