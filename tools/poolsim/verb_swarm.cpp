@@ -1,4 +1,4 @@
-// poolsim swarm --runs N --seed S: random pools and fault schedules, each run checked for the invariants while
+// poolsim swarm --runs N --seed S [--jobs J]: random pools and fault schedules, each run checked for the invariants while
 // faults are active and for liveness once they are healed (poolsim/analysis/swarm.hpp, docs/testing.md "Swarm").
 // Prints SEED=S first. A failing case is written as a scenario file, shrunk to a minimal one beside it, and
 // printed with the command that replays it. Exit 0 when every run passes, 1 when one fails, 2 usage error.
@@ -30,7 +30,7 @@ namespace {
 constexpr std::uint64_t max_runs = 100'000'000;
 
 constexpr std::string_view usage =
-    "usage: poolsim swarm --runs N --seed S [--hosts-max H] [--out DIR] [--no-shrink] [--verbose]\n"
+    "usage: poolsim swarm --runs N --seed S [--jobs J] [--hosts-max H] [--out DIR] [--no-shrink] [--verbose]\n"
     "       poolsim swarm --replay CASE.yaml\n";
 
 
@@ -97,10 +97,11 @@ int replay_file(const std::string& file) {
 }  // namespace
 
 int swarm_main(const std::vector<std::string>& args) {
-  std::string runs_text, seed_text, hosts_text, out = "swarm-failures", replay;
+  std::string runs_text, seed_text, jobs_text = "1", hosts_text, out = "swarm-failures", replay;
   po::options_description options("options");
   options.add_options()("help,h", "this help")("runs", po::value(&runs_text), "number of runs")(
       "seed", po::value(&seed_text), "seed of the first run; run i uses seed S + i")(
+      "jobs", po::value(&jobs_text), "worker processes (default 1); the output does not depend on it")(
       "hosts-max", po::value(&hosts_text), "largest pool drawn, 2 to 64 hosts (default 16)")(
       "out", po::value(&out), "directory for failing cases and their shrunk versions (default swarm-failures)")(
       "no-shrink", "write failing cases without shrinking them")("verbose", "print one line per run")(
@@ -132,6 +133,11 @@ int swarm_main(const std::vector<std::string>& args) {
   if (!runs) return exit_usage;
   const std::optional<std::uint64_t> seed = parse_seed_option("swarm", "--seed", seed_text, *runs, std::cerr);
   if (!seed) return exit_usage;
+  const std::optional<std::uint64_t> jobs = parse_count(jobs_text);
+  if (!jobs || *jobs == 0 || *jobs > 1024) {
+    std::cerr << "poolsim swarm: --jobs '" << jobs_text << "' is not a whole number from 1 to 1024\n";
+    return exit_usage;
+  }
   analysis::SwarmOptions swarm;
   if (vm.count("hosts-max")) {
     const std::optional<std::uint64_t> hosts = parse_count(hosts_text);
@@ -144,21 +150,23 @@ int swarm_main(const std::vector<std::string>& args) {
   if (!check_output_directory("swarm", "--out", out, std::cerr)) return exit_usage;  // before the runs
   std::cout << "SEED=" << *seed << '\n' << std::flush;
   std::uint64_t failed = 0;
-  for (std::uint64_t i = 0; i < *runs; ++i) {
-    const std::uint64_t case_seed = *seed + i;
+  bool unwritable = false;
+  analysis::run_swarm(*seed, *runs, swarm, static_cast<unsigned>(*jobs),
+                      [&](std::uint64_t case_seed, const analysis::SwarmVerdict& verdict) {
+    if (unwritable) return;
+    if (!vm.count("verbose") && verdict.failure == analysis::SwarmFailure::none) return;
     const scenario::ScenarioSpec spec = analysis::generate_swarm_case(case_seed, swarm);
-    const analysis::SwarmVerdict verdict = analysis::check_swarm_case(spec);
     if (vm.count("verbose")) {
-      std::cout << "run " << i << " seed=" << case_seed << ' ' << analysis::to_string(verdict.failure) << " ("
-                << counts(spec) << ", until " << format_duration(spec.until) << ")\n";
+      std::cout << "run " << case_seed - *seed << " seed=" << case_seed << ' ' << analysis::to_string(verdict.failure)
+                << " (" << counts(spec) << ", until " << format_duration(spec.until) << ")\n";
     }
-    if (verdict.failure == analysis::SwarmFailure::none) continue;
+    if (verdict.failure == analysis::SwarmFailure::none) return;
     ++failed;
-    if (!report_failure(spec, verdict, analysis::swarm_replay_command(case_seed, swarm), out, !vm.count("no-shrink"))) {
-      return exit_usage;
-    }
+    unwritable = !report_failure(spec, verdict, analysis::swarm_replay_command(case_seed, swarm), out,
+                                 !vm.count("no-shrink"));
     std::cout << std::flush;
-  }
+  });
+  if (unwritable) return exit_usage;
   std::cout << "swarm: " << *runs << " runs from seed " << *seed << ": " << (*runs - failed) << " passed, " << failed
             << " failed\n";
   return failed ? exit_failed : exit_ok;

@@ -31,6 +31,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "poolsim/kernel/time.hpp"
@@ -95,6 +96,17 @@ struct SwarmVerdict {
 //   liveset; every `restart` VM that an operator did not leave down running, unless no up host has the
 //   memory free for it (what the master's placement needs, docs/model.md "HA monitor and restarts").
 SwarmVerdict check_swarm_case(const ScenarioSpec& spec);
+
+// Checks the cases of seeds first .. first + runs - 1 (generate_swarm_case, check_swarm_case) in up to `jobs`
+// worker processes at once, a chunk of seeds each, and hands each verdict to `each` in seed order whatever order
+// they end in: the same calls for any `jobs`. A case whose process dies (a crash in the model) is run again alone,
+// and if it kills that process too its verdict is an invariant failure "model crashed: signal N".
+void run_swarm(std::uint64_t first, std::uint64_t runs, const SwarmOptions& options, unsigned jobs,
+               const std::function<void(std::uint64_t seed, const SwarmVerdict& verdict)>& each);
+// The same with another check of a seed in the workers (the tests' way to crash one).
+using SwarmCheck = std::function<SwarmVerdict(std::uint64_t seed)>;
+void run_swarm(std::uint64_t first, std::uint64_t runs, unsigned jobs, const SwarmCheck& check,
+               const std::function<void(std::uint64_t seed, const SwarmVerdict& verdict)>& each);
 
 // The command that replays the case of `seed`.
 std::string swarm_replay_command(std::uint64_t seed, const SwarmOptions& options);

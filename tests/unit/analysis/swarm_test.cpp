@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <cstdlib>
+
 #include <set>
 #include <string>
 #include <vector>
@@ -177,6 +180,46 @@ TEST(Swarm, HaViewFollowsLivesetsFromRecords) {
   EXPECT_FALSE(view.user_halted(0));
   record("pool", "ha_disabled");
   EXPECT_FALSE(view.ha_enabled());
+}
+
+// The swarm's runs in worker processes: verdicts in seed order for any number of jobs, texts with any bytes carried
+// whole, and a seed that kills its process a failure of its own while the seeds beside it still run.
+TEST(SwarmRuns, VerdictsInSeedOrderAndACrashIsAFailureOfItsOwn) {
+  const SwarmCheck check = [](std::uint64_t seed) {
+    if (seed == 107) std::abort();
+    SwarmVerdict v;
+    if (seed % 5 == 0) {
+      v.failure = SwarmFailure::liveness;
+      v.at = SimTime::zero() + Duration::seconds(static_cast<std::int64_t>(seed));
+      v.signature = "liveness: no master";
+      v.message = "line one\nline two " + std::to_string(seed) + " \x01";
+    }
+    return v;
+  };
+  for (const unsigned jobs : {1U, 3U}) {
+    std::vector<std::uint64_t> seeds;
+    std::vector<SwarmVerdict> verdicts;
+    run_swarm(100, 200, jobs, check, [&](std::uint64_t seed, const SwarmVerdict& v) {
+      seeds.push_back(seed);
+      verdicts.push_back(v);
+    });
+    ASSERT_EQ(seeds.size(), 200u) << jobs;
+    for (std::size_t i = 0; i < seeds.size(); ++i) {
+      const std::uint64_t seed = 100 + i;
+      ASSERT_EQ(seeds[i], seed);
+      const SwarmVerdict& v = verdicts[i];
+      if (seed == 107) {
+        EXPECT_EQ(v.failure, SwarmFailure::invariant);
+        EXPECT_EQ(v.signature, "model crashed: signal " + std::to_string(SIGABRT));
+      } else if (seed % 5 == 0) {
+        EXPECT_EQ(v.failure, SwarmFailure::liveness);
+        EXPECT_EQ(v.at, SimTime::zero() + Duration::seconds(static_cast<std::int64_t>(seed)));
+        EXPECT_EQ(v.message, "line one\nline two " + std::to_string(seed) + " \x01");
+      } else {
+        EXPECT_EQ(v.failure, SwarmFailure::none) << seed;
+      }
+    }
+  }
 }
 
 }  // namespace
