@@ -27,7 +27,7 @@
 #include "progress/progress_line.hpp"
 #include "poolsim/analysis/journal.hpp"
 #if POOLSIM_MPI
-#include "batch/mpi.hpp"
+#include "poolsim/analysis/mpi_ranks.hpp"
 #endif
 #include "poolsim/analysis/run_one.hpp"
 #include "poolsim/models/pool.hpp"

@@ -11,7 +11,7 @@
 
 #include <boost/program_options.hpp>
 
-#include "bench/heartbeat_mesh.hpp"
+#include "poolsim/analysis/heartbeat_mesh.hpp"
 #include "poolsim/scenario_args.hpp"
 #include "poolsim/verbs.hpp"
 

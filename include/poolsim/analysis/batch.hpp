@@ -91,7 +91,7 @@ struct RankMessage {
   std::string timeline;  // result with --keep-timelines: the bytes of the run's HDF5 timeline
 };
 
-// The processes of a batch spread over MPI ranks (tools/batch/mpi.hpp implements it; docs/cluster.md). Rank 0
+// The processes of a batch spread over MPI ranks (analysis/mpi_ranks.hpp implements it; docs/cluster.md). Rank 0
 // coordinates: it owns the journal and the results file. The missing runs, numbered in batch order (scenario
 // order, then seed; run i of scenario s is s * runs + i), go to rank i mod K: a fixed split that every rank
 // computes from the same list.

@@ -1,4 +1,4 @@
-#include "bench/heartbeat_mesh.hpp"
+#include "poolsim/analysis/heartbeat_mesh.hpp"
 
 #include <cstddef>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "batch/mpi.hpp"
+#include "poolsim/analysis/mpi_ranks.hpp"
 
 #include <mpi.h>
 
