@@ -1,10 +1,12 @@
 // The pool's components on their own (sim/models/*.hpp, docs/architecture.md "The pool's components"): the master's
 // failover plan built on a PoolContext with no Pool around it, the heartbeat transport's ordering of the domain
-// changes of one instant, the same in both implementations, the fault handler on a domain view the test writes, and
-// the invariant checker on records the test hands it.
+// changes of one instant, the same in both implementations, the fault handler on a domain view the test writes, the
+// host machines, xhad, xapimon, the HA monitor and the statefile each through its own interface, and the invariant
+// checker on records the test hands it.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -244,6 +246,106 @@ TEST_F(InjectedView, HostsOfOneRunEndItTogether) {
       "356.500000 xs2/ha liveset_removed hosts=xs3 live=2",
   });
   EXPECT_TRUE(missing.empty()) << missing << log.dump();
+}
+
+// Each component driven through its own interface on a PoolContext, no Pool around it.
+struct Alone : ::testing::Test, ComponentsWorld {
+  static SimTime at(double seconds) { return SimTime::from_ns(static_cast<std::int64_t>(seconds * 1e9)); }
+  void when(double seconds, std::function<void()> f) { queue.schedule_at(at(seconds), Phase::fault, std::move(f)); }
+};
+
+// HostMachines::fence: the record, the VMs that die with the host, the Xen watchdog's reboot at once, and after
+// boot_time (3 min) xapi and then the daemon start again in a new life.
+TEST_F(Alone, AFencedHostRebootsAtOnceAndStartsItsDaemonAfterItsBoot) {
+  build({vm("db", 1, 2 * gib)});
+  std::uint64_t life = 0;
+  when(100, [&] {
+    life = ctx->machines[1].life;
+    ctx->machines.fence(1, "fence_requested");
+  });
+  queue.run_until(at(100.5));
+  EXPECT_EQ(ctx->machines[1].state, HostState::booting);
+  EXPECT_EQ(ctx->machines[1].life, life + 1);
+  EXPECT_FALSE(ctx->machines.instance(0).host);
+  EXPECT_TRUE(ctx->machines[1].stopped_uncleanly);
+  queue.run_until(at(281));
+  EXPECT_EQ(ctx->machines[1].state, HostState::up);
+  EXPECT_TRUE(ctx->xhad[1].joining());
+  const std::string missing = log.missing({
+      "100.000000 xs2/ha self_fence reason=fence_requested",
+      "100.000000 vm/db vm_died host=xs2",
+      "100.000000 xs2 host_booting",
+      "280.000000 xs2 host_up",
+      "280.000000 xs2/ha daemon_started",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << log.dump();
+}
+
+// Xhad::hear_fence_request: the fence request heard at an instant fences the host once the instant settles, before
+// the domains change; only a live daemon fences.
+TEST_F(Alone, AFenceRequestHeardFencesTheHostAtThatInstant) {
+  build({});
+  when(100, [&] { ctx->xhad.hear_fence_request(2); });
+  when(100, [&] { ctx->xhad.hear_fence_request(2); });  // heard twice in one instant: one fence
+  queue.run_until(at(101));
+  EXPECT_EQ(log.count("self_fence"), 1u) << log.dump();
+  EXPECT_TRUE(log.has("100.000000 xs3/ha self_fence reason=fence_requested")) << log.dump();
+  EXPECT_EQ(ctx->machines[0].state, HostState::up);
+  EXPECT_EQ(ctx->machines[2].state, HostState::booting);
+}
+
+// Xapimon on a crashed toolstack (Xapi::fail): the health check on the loop's tXapi grid fails at once, and the
+// restart is seen done at the wait's first poll, TRestartXapi / 10 later; a second crash the same day finds the
+// restart count spent and fences 2 t1 after the failed check.
+TEST_F(Alone, XapimonRestartsACrashedToolstackOnceAndThenFences) {
+  build({});
+  when(1000, [&] { ctx->xapi.fail(2, ToolstackFault::crashed); });
+  when(2000, [&] { ctx->xapi.fail(2, ToolstackFault::crashed); });
+  queue.run_until(at(2100));
+  const std::string missing = log.missing({
+      "1020.000000 xs3/ha xapi_check_failed reason=error",
+      "1050.000000 xs3/ha xapi_restarted",
+      "2010.000000 xs3/ha xapi_check_failed reason=error",
+      "2016.000000 xs3/ha self_fence reason=xapi_dead",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << log.dump();
+}
+
+// HaMonitor after a host stops under its VM (HostMachines::stop, a power loss): xs3's last heartbeat and slot update
+// are at 99 and age out at 159 for xs1 and xs2, which meet and survive at once (no partition); phase 4 sleeps
+// 75 - 60 + 3 = 18 s (max(Wh, Ws) - min(T1, T2) + max(t1, t2)) to 177. The master's monitor is not woken by the
+// liveset change: its 20 s loop passes at 180, raises HA_HOST_FAILED, marks the VM halted and restarts it where
+// the restart plan puts it (biggest fit: the most free memory, the first of equal hosts: xs1); it boots in 30 s.
+TEST_F(Alone, TheMastersMonitorRestartsAVmAtItsFirstPassAfterTheLivesetChange) {
+  build({vm("db", 2, 2 * gib)});
+  when(100, [&] { ctx->machines.stop(2, HostState::down); });
+  queue.run_until(at(240));
+  EXPECT_EQ(log.count("vm_restart "), 1u) << log.dump();
+  const std::string missing = log.missing({
+      "100.000000 vm/db vm_died host=xs3",
+      "159.000000 xs1/ha survived rule=no_partition",
+      "159.000000 xs2/ha survived rule=no_partition",
+      "177.000000 xs1/ha liveset_removed hosts=xs3 live=2",
+      "180.000000 pool alert host=xs3 name=HA_HOST_FAILED",
+      "180.000000 vm/db vm_halted host=xs3 reason=host_failed",
+      "180.000000 vm/db vm_restart order=0 to=xs1",
+      "210.000000 vm/db vm_running host=xs1",
+  });
+  EXPECT_TRUE(missing.empty()) << missing << log.dump();
+}
+
+// Statefile: the master lock is the initial master's, and free once its holder stops (lock_mgr.c: a lock its
+// holder's daemon no longer renews); another host's stop does not touch it; each running daemon writes the file.
+TEST_F(Alone, TheMasterLockIsFreeOnceItsHolderStops) {
+  build({});
+  queue.run_until(at(50));
+  EXPECT_EQ(ctx->statefile.lock_holder(), std::optional<HostIndex>(0));
+  EXPECT_TRUE(ctx->statefile.writes(0) && ctx->statefile.writes(1) && ctx->statefile.writes(2));
+  ctx->machines.stop(1, HostState::down);
+  EXPECT_EQ(ctx->statefile.lock_holder(), std::optional<HostIndex>(0));
+  EXPECT_FALSE(ctx->statefile.writes(1));
+  ctx->machines.stop(0, HostState::down);
+  EXPECT_EQ(ctx->statefile.lock_holder(), std::nullopt);
 }
 
 // The checker hears a record before it is published and looks at ground truth, not at the decision behind it.
