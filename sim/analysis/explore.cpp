@@ -1,6 +1,9 @@
 #include "poolsim/analysis/explore.hpp"
+#include "poolsim/analysis/workers.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -77,26 +80,54 @@ std::vector<Duration> decision_instants(const ScenarioSpec& spec, std::size_t ma
 }
 
 void explore(const ScenarioSpec& spec, const std::vector<Duration>& instants, const std::vector<FaultSpec>& faults,
-             const std::function<void(const Exploration&)>& report) {
-  for (const Duration at : instants) {
-    for (const FaultSpec& base : faults) {
-      ScenarioSpec variant = spec;
-      FaultSpec fault = base;
-      fault.at = at;
-      // After the scenario's own faults of that instant: they run in file order.
-      const auto position =
-          std::find_if(variant.faults.begin(), variant.faults.end(), [at](const FaultSpec& f) { return f.at > at; });
-      variant.faults.insert(position, fault);
-      std::unique_ptr<Simulation> sim = build(variant);
-      Exploration result{fault, {}};
-      try {
-        sim->run(SimTime::zero() + variant.until);
-      } catch (const models::InvariantViolation& e) {
-        result.violation = std::string(e.what()) + " at " + format_seconds(sim->queue().now());
-      }
-      report(result);
+             unsigned jobs, const std::function<void(const Exploration&)>& report) {
+  if (faults.empty()) return;
+  const auto fault_at = [&](std::size_t i) {
+    FaultSpec fault = faults[i % faults.size()];
+    fault.at = instants[i / faults.size()];
+    return fault;
+  };
+  // A run's result as text: "" when the invariants held, "V" and the violation, or "B", the time in ns and the
+  // budget of a run that reached its record budget.
+  const auto work = [&](std::size_t i) -> std::string {
+    ScenarioSpec variant = spec;
+    const FaultSpec fault = fault_at(i);
+    // After the scenario's own faults of that instant: they run in file order.
+    const auto position = std::find_if(variant.faults.begin(), variant.faults.end(),
+                                       [&fault](const FaultSpec& f) { return f.at > fault.at; });
+    variant.faults.insert(position, fault);
+    std::unique_ptr<Simulation> sim = build(variant);
+    try {
+      sim->run(SimTime::zero() + variant.until);
+    } catch (const models::InvariantViolation& e) {
+      return "V" + std::string(e.what()) + " at " + format_seconds(sim->queue().now());
+    } catch (const RecordBudgetExceeded& e) {
+      return "B" + std::to_string(e.at().ns()) + " " + std::to_string(e.budget());
     }
-  }
+    return "";
+  };
+  const std::size_t count = instants.size() * faults.size();
+  const unsigned parallel = std::max(1U, jobs);
+  run_in_order(count, parallel, std::max<std::size_t>(1, std::min<std::size_t>(16, count / parallel)), work,
+               [&](std::size_t i, std::optional<std::string> result, const JobExit& exit) {
+                 Exploration e{fault_at(i), {}};
+                 if (!result) {
+                   e.violation = "the run's process died (" +
+                                 (exit.exited ? "exit status " + std::to_string(exit.status)
+                                              : "signal " + std::to_string(exit.signal)) +
+                                 ")";
+                 } else if (result->starts_with("B")) {
+                   std::int64_t at = 0;
+                   std::uint64_t budget = 0;
+                   const char* end = result->data() + result->size();
+                   const auto [space, error] = std::from_chars(result->data() + 1, end, at);
+                   if (error == std::errc() && space != end) std::from_chars(space + 1, end, budget);
+                   throw RecordBudgetExceeded(SimTime::from_ns(at), budget);
+                 } else if (result->starts_with("V")) {
+                   e.violation = result->substr(1);
+                 }
+                 report(e);
+               });
 }
 
 }  // namespace poolsim::analysis

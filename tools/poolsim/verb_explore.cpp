@@ -24,7 +24,7 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr std::string_view usage = "usage: poolsim explore SCENARIO.yaml [--seed N] [--max-instants N]\n";
+constexpr std::string_view usage = "usage: poolsim explore SCENARIO.yaml [--seed N] [--max-instants N] [--jobs J]\n";
 
 // The fault as the line to add to the scenario's `faults:` to replay the run.
 std::string fault_line(const scenario::ScenarioSpec& spec, const scenario::FaultSpec& fault) {
@@ -41,10 +41,11 @@ std::string fault_line(const scenario::ScenarioSpec& spec, const scenario::Fault
 }  // namespace
 
 int explore_main(const std::vector<std::string>& args) {
-  std::string file, seed_text, max_instants_text = "0";
+  std::string file, seed_text, max_instants_text = "0", jobs_text = "1";
   po::options_description options("options");
   options.add_options()("help,h", "this help")("seed", po::value(&seed_text), "overrides the file's seed")(
-      "max-instants", po::value(&max_instants_text), "explore at most N instants, evenly sampled (default: all)");
+      "max-instants", po::value(&max_instants_text), "explore at most N instants, evenly sampled (default: all)")(
+      "jobs", po::value(&jobs_text), "worker processes (default 1); the output does not depend on it");
   constexpr std::string_view help =
       "\nRuns the scenario once, then once more per (decision instant, resource): each host crashed, each\n"
       "NIC unplugged, each switch, portal and network array failed at each instant of the first run's\n"
@@ -56,6 +57,11 @@ int explore_main(const std::vector<std::string>& args) {
   const auto max_instants =
       parse_count_option("explore", "--max-instants", max_instants_text, 0, std::numeric_limits<std::size_t>::max(), std::cerr);
   if (!max_instants) return exit_usage;
+  const auto jobs = parse_count(jobs_text);
+  if (!jobs || *jobs == 0 || *jobs > 1024) {
+    std::cerr << "poolsim explore: --jobs '" << jobs_text << "' is not a whole number from 1 to 1024\n";
+    return exit_usage;
+  }
   scenario::LoadResult loaded = scenario::load_scenario(file);
   for (const scenario::Diagnostic& d : loaded.diagnostics) std::cerr << scenario::format_diagnostic(d) << '\n';
   if (!loaded.spec) return exit_usage;
@@ -76,7 +82,7 @@ int explore_main(const std::vector<std::string>& args) {
   const std::vector<scenario::FaultSpec> faults = analysis::exploration_faults(spec);
   std::uint64_t runs = 0, violations = 0;
   try {
-    analysis::explore(spec, instants, faults, [&](const analysis::Exploration& e) {
+    analysis::explore(spec, instants, faults, static_cast<unsigned>(*jobs), [&](const analysis::Exploration& e) {
       ++runs;
       if (e.violation.empty()) return;
       ++violations;

@@ -32,8 +32,11 @@ std::vector<FaultSpec> exploration_faults(const ScenarioSpec& spec);
 // when there are more). Throws std::runtime_error when `spec` does not build.
 std::vector<Duration> decision_instants(const ScenarioSpec& spec, std::size_t max_instants);
 
-// Re-runs `spec` once per instant and fault, calling `report` after each run.
+// Re-runs `spec` once per instant and fault, in up to `jobs` worker processes (workers.hpp run_in_order), and
+// calls `report` for each run in (instant, fault) order, whatever `jobs` is. A run that kills its process (a crash
+// in the model) is a violation of its own, "the run's process died (signal N)". Throws RecordBudgetExceeded when
+// a run reached the record budget, once the runs before it are reported.
 void explore(const ScenarioSpec& spec, const std::vector<Duration>& instants, const std::vector<FaultSpec>& faults,
-             const std::function<void(const Exploration&)>& report);
+             unsigned jobs, const std::function<void(const Exploration&)>& report);
 
 }  // namespace poolsim::analysis

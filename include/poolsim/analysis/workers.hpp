@@ -1,11 +1,12 @@
 // The analysis layer's one worker pool: jobs run in forked processes, each job in a process of its own, up to
 // `parallel` at once. A job's process writes its result to a pipe and exits; the parent reads the whole output and
 // the exit status. A crash, an abort or an invariant thrown in one run therefore loses that run only, and a run's
-// memory and HDF5 library state end with its process. Used by batch, size and swarm.
+// memory and HDF5 library state end with its process. Used by batch, size, swarm and explore.
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,5 +39,15 @@ struct WorkerPool {
   // pipe cannot be made.
   void run(std::size_t count) const;
 };
+
+// Jobs 0 .. count - 1 in worker processes, `chunk` jobs each, up to `parallel` processes at once: `work(i)` runs
+// in a worker and returns job i's result as text (any bytes), and `each(i, result, exit)` hears it in the parent
+// in index order, whatever order the processes end in, so that what the caller prints does not depend on
+// `parallel`. The jobs a dead process took with it are run again, each in a process of its own; a job that
+// kills that one too reaches `each` with no result and the exit of its process.
+void run_in_order(std::size_t count, std::size_t parallel, std::size_t chunk,
+                  const std::function<std::string(std::size_t index)>& work,
+                  const std::function<void(std::size_t index, std::optional<std::string> result, const JobExit& exit)>&
+                      each);
 
 }  // namespace poolsim::analysis
