@@ -6,6 +6,8 @@
     load_batch(path)               a batch file (`poolsim batch --out`) -> dict of pandas data frames
     plot_downtime(batch, ax=None)  per protected VM: the distribution of downtime over runs
     plot_availability(batch, ...)  per protected VM: availability (and downtime per year) with the 95 % intervals
+    plot_services(batch, ...)      per service of the scenarios and the pool's own services (a master that
+                                   answers): availability and downtime per year with their intervals
     load_size(path)                a size file (`poolsim size --h5`) -> dict of pandas data frames and attributes
     plot_size(size, axes=None)     per k, simultaneous vs sequential: the fraction of sets restoring every
                                    protected VM, and the worst and median time until the last one runs again
@@ -449,7 +451,8 @@ def plot_timeline(run: Run, ax=None, annotate: int = 16, t_from: float = None, t
 # --- batch files ---------------------------------------------------------------------------------------------
 
 def load_batch(path: str) -> dict:
-    """A batch file (`poolsim batch --out`) as data frames: runs, run_vms, run_hosts, scenarios, vms."""
+    """A batch file (`poolsim batch --out`) as data frames: runs, run_vms, run_hosts, scenarios, vms, and, when a
+    scenario of the batch has `services:`, services and run_services (else empty data frames)."""
     tables = {"runs": "runs/summary", "run_vms": "runs/vms", "run_hosts": "runs/hosts",
               "scenarios": "aggregate/scenarios", "vms": "aggregate/vms"}
     with _open(path) as f:
@@ -459,6 +462,8 @@ def load_batch(path: str) -> dict:
             out = {k: _decoded(f[p]) for k, p in tables.items()}
         except KeyError as e:
             raise PlotError(f"{path}: not a complete batch file ({e})") from None
+        for k, p in (("services", "aggregate/services"), ("run_services", "runs/services")):
+            out[k] = _decoded(f[p]) if p in f else pd.DataFrame()
         out["confidence"] = float(f.attrs.get("confidence", 0.95))
         out["runs_per_scenario"] = int(f.attrs.get("runs_per_scenario", 0))
     return out
@@ -489,21 +494,15 @@ def plot_downtime(batch: dict, ax=None):
     return ax.figure
 
 
-def plot_availability(batch: dict, axes=None):
-    """Per protected VM: availability and downtime per year, each with its interval (docs/running.md)."""
-    import matplotlib.pyplot as plt
-
-    vms = batch["vms"]
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(13, 4.5))
-    names = [f"{r.scenario}/{r.vm}" for r in vms.itertuples()]
-    x = np.arange(len(vms))
-    conf = round(batch["confidence"] * 100)
+def _intervals(axes, names, rows, confidence):
+    """Availability (%) and downtime per year (min) of each row, with the interval of its _low and _high columns."""
+    x = np.arange(len(names))
+    conf = round(confidence * 100)
     for ax, col, scale, label in ((axes[0], "availability", 100.0, "availability (%)"),
                                   (axes[1], "downtime_per_year_s", 1 / 60.0, "downtime per year (min)")):
-        mid = vms[col].to_numpy() * scale
-        low = vms[f"{col}_low"].to_numpy() * scale
-        high = vms[f"{col}_high"].to_numpy() * scale
+        mid = rows[col].to_numpy() * scale
+        low = rows[f"{col}_low"].to_numpy() * scale
+        high = rows[f"{col}_high"].to_numpy() * scale
         err = np.vstack([np.nan_to_num(mid - low), np.nan_to_num(high - mid)])
         ax.errorbar(x, mid, yerr=err, fmt="o", capsize=5, color="#3949ab")
         ax.set_xticks(x)
@@ -514,6 +513,50 @@ def plot_availability(batch: dict, axes=None):
         ax.ticklabel_format(axis="y", useOffset=False, style="plain")
     axes[0].figure.tight_layout()
     return axes[0].figure
+
+
+def plot_availability(batch: dict, axes=None):
+    """Per protected VM: availability and downtime per year, each with its interval (docs/running.md)."""
+    import matplotlib.pyplot as plt
+
+    vms = batch["vms"]
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    return _intervals(axes, [f"{r.scenario}/{r.vm}" for r in vms.itertuples()], vms, batch["confidence"])
+
+
+def service_rows(batch: dict) -> pd.DataFrame:
+    """Per scenario, in the batch's order: its pool services (a master that is up and answers: docs/running.md
+    "Pool services"), then each of its `services:` (`/aggregate/services`); as name, availability and downtime
+    per year, each with _low and _high."""
+    cols = ["availability", "downtime_per_year_s"]
+    services = batch.get("services", pd.DataFrame())
+    parts = []
+    for r in batch["scenarios"].itertuples():
+        row = {"name": f"{r.scenario}/pool services"}
+        for c in cols:
+            for end in ("", "_low", "_high"):
+                row[c + end] = getattr(r, "pool_services_" + c + end)
+        parts.append(row)
+        if services.empty:
+            continue
+        for v in services[services.scenario == r.scenario].itertuples():
+            row = {"name": f"{v.scenario}/{v.service}"}
+            for c in cols:
+                for end in ("", "_low", "_high"):
+                    row[c + end] = getattr(v, c + end)
+            parts.append(row)
+    return pd.DataFrame(parts, columns=["name"] + [c + e for c in cols for e in ("", "_low", "_high")])
+
+
+def plot_services(batch: dict, axes=None):
+    """Per service (service_rows): availability and downtime per year, each with its interval."""
+    import matplotlib.pyplot as plt
+
+    rows = service_rows(batch)
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    return _intervals(axes, list(rows.name), rows, batch["confidence"])
 
 
 # --- size files ----------------------------------------------------------------------------------------------

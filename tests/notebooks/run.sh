@@ -3,10 +3,11 @@
 #
 #   run.sh POOLSIM SOURCE_DIR WORK_DIR [PYTHON3]
 #
-# Produces the tutorial's HDF5 (poolsim run --h5), a small batch file (poolsim batch) and a size file (poolsim size
-# --h5 on a generated 12-host pool, 20 sampled sets per k), executes notebooks/timeline.ipynb and
-# notebooks/availability.ipynb headless with nbconvert (a failing cell fails the test; availability must draw the
-# sizing figure), writes WORK_DIR/tutorial-gantt.png and .svg with tools/plot-timeline, and checks its refusals (exit 2).
+# Produces the tutorial's HDF5 (poolsim run --h5), a small batch file (poolsim batch, with a scenario that has
+# services) and a size file (poolsim size --h5 on a generated 12-host pool, 20 sampled sets per k), executes
+# notebooks/timeline.ipynb and notebooks/availability.ipynb headless with nbconvert (a failing cell fails the test;
+# availability must draw the services and the sizing figures), writes WORK_DIR/tutorial-gantt.png and .svg with
+# tools/plot-timeline, and checks its refusals (exit 2).
 # The executed notebooks land in WORK_DIR; the sources are not touched. Exits 77 (skipped) without Debian's
 # jupyter-nbconvert, python3-ipykernel, python3-h5py, python3-pandas or python3-matplotlib.
 set -euo pipefail
@@ -32,7 +33,8 @@ mkdir -p "$work"
 
 "$poolsim" run "$src/scenarios/tutorial-cable-pull.yaml" --h5 "$work/tutorial.h5" --quiet >"$work/tutorial.out" ||
   fail "poolsim run of the tutorial (see $work/tutorial.out)"
-"$poolsim" batch "$src/scenarios/random-failures.yaml" "$src/scenarios/tutorial-cable-pull.yaml" --runs 5 \
+"$poolsim" batch "$src/scenarios/random-failures.yaml" "$src/scenarios/tutorial-cable-pull.yaml" \
+  "$src/scenarios/services-host-loss.yaml" --runs 5 \
   --out "$work/batch.h5" 2>"$work/batch.err" || fail "poolsim batch: $(cat "$work/batch.err")"
 "$python" "$src/tools/gen-large-pool.py" 12 36 1h >"$work/large-pool-12h.yaml" || fail "tools/gen-large-pool.py"
 "$poolsim" size "$work/large-pool-12h.yaml" --sample 20 --h5 "$work/size.h5" >"$work/size.out" 2>"$work/size.err" ||
@@ -45,7 +47,7 @@ for nb in timeline availability; do
   "$python" -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout=120 \
     --output-dir "$work" --output "$nb.executed" "$src/notebooks/$nb.ipynb" >"$work/$nb.log" 2>&1 ||
     { tail -n 30 "$work/$nb.log"; fail "notebook $nb.ipynb: a cell failed (see $work/$nb.log)"; }
-  "$python" - "$work/$nb.executed.ipynb" <<'PY' || fail "notebook $nb.ipynb: no plot, no sizing figure or an error output"
+  "$python" - "$work/$nb.executed.ipynb" <<'PY' || fail "notebook $nb.ipynb: no plot, no services or sizing figure, or an error output"
 import sys, nbformat
 nb = nbformat.read(sys.argv[1], 4)
 outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
@@ -53,6 +55,9 @@ assert not any(o.output_type == "error" for o in outputs)
 assert any("image/png" in o.get("data", {}) for o in outputs), "no figure"
 # availability.ipynb with a size file: the sizing cell draws its figure and names the planner's answer.
 sizing = [c for c in nb.cells if c.cell_type == "code" and "plot_size" in c.source]
+for c in [c for c in nb.cells if c.cell_type == "code" and "plot_services" in c.source]:
+    assert any("image/png" in o.get("data", {}) for o in c.outputs), "the services cell drew no figure"
+    assert "services-host-loss/erp" in "".join(str(o.get("data", {})) for o in c.outputs), "no row of erp"
 for c in sizing:
     assert any("image/png" in o.get("data", {}) for o in c.outputs), "the sizing cell drew no figure"
     text = "".join(o.get("text", "") for o in c.outputs)
