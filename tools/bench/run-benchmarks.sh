@@ -12,7 +12,10 @@
 #   (c) `poolsim batch` of a 16-host, 100-VM pool over 30 simulated days on JOBS workers: runs/s;
 #   (d) scaling: events, wall time and peak RSS for 8/16/32/64 hosts x 100/1000/5000 VMs, one simulated year
 #       compressed, each against the 8-host, 100-VM cell of this run; and the 64-host, 1000-VM pool at 1 day,
-#       1 year and 10 years, each against its 1-year figures (memory must stay flat as simulated time grows).
+#       1 year and 10 years, each against its 1-year figures (memory must stay flat as simulated time grows);
+#   (e) pool-years (issue 20): `poolsim batch --jobs 1` of a year of gen-large-pool.py 16 240, 64 1000 and
+#       128 2000: CPU seconds (user + sys, workers included) per pool-year and the projection for 10^6
+#       pool-years on 2 cores; with BASELINE=OTHER_POOLSIM, the same for that binary, interleaved, and the ratio.
 # Wall times on a shared machine vary with its load: (b) runs REPEAT times and prints the fastest and the median;
 # user CPU seconds (from /usr/bin/time) are printed beside wall times, as they depend less on the load.
 # Horizons are chosen to keep the whole script to about 5 minutes on 2 cores; the environment overrides them:
@@ -21,6 +24,7 @@
 #   BATCH_RUNS (1000)    runs in (c), extrapolated to 10^4;  JOBS (2)
 #   SCALE_UNTIL (1y)     horizon of (d);  SCALE_VMS ("100 1000 5000");  SCALE_HOSTS ("8 16 32 64")
 #   SCALE_TIMEOUT (120)  seconds a run of (d) may take before it is stopped and reported as `timeout`
+#   YEAR_RUNS ("100 10 2")  runs in (e) for 16, 64 and 128 hosts;  BASELINE (none)  the binary compared in (e)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 poolsim=${1:-$here/build/release/tools/poolsim}
@@ -146,6 +150,36 @@ for row in "${rows[1]}" "${rows[0]}" "${rows[2]}"; do
     printf "%8s %10d %9.3f %8.2f %10d   %8.3f %8.3f %8.3f\n", u, e, w, c, m, e / (re > 0 ? re : 1), w / (rw > 0 ? rw : 1e-9), m / (rm > 0 ? rm : 1)
   }'
 done
+
+echo
+echo "## (e) pool-years: poolsim batch --jobs 1 of one simulated year (gen-large-pool.py HOSTS VMS 365d)"
+echo "CPU = user + sys of the batch and its workers; 10^6 pool-years projected on 2 cores (CPU / 2)"
+read -r -a year_runs <<<"${YEAR_RUNS:-100 10 2}"
+baseline=${BASELINE:-}
+printf '%6s %6s %6s %12s %16s %s\n' hosts vms runs 'cpu_s/year' '10^6 on 2 cores' binary
+i=0
+for hv in "16 240" "64 1000" "128 2000"; do
+  read -r h v <<<"$hv"
+  n=${year_runs[$i]:-1}
+  i=$((i + 1))
+  "$gen" "$h" "$v" 365d >"$tmp/y.yaml"
+  per=()
+  for bin in "$poolsim" ${baseline:+"$baseline"}; do
+    rm -f "$tmp/y.h5" "$tmp/y.h5.journal"
+    /usr/bin/time -f '%U %S' -o "$tmp/ytime" "$bin" batch "$tmp/y.yaml" --runs "$n" --jobs 1 --out "$tmp/y.h5" \
+      >/dev/null 2>&1 || true
+    cpu=$(awk '{ print $1 + $2 }' "$tmp/ytime" | tail -1)
+    per+=("$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.4f", c / n }')")
+    awk -v h="$h" -v v="$v" -v n="$n" -v c="$cpu" -v b="$bin" 'BEGIN {
+      p = c / n; t = p * 1e6 / 2
+      printf "%6d %6d %6d %12.4f %13.0f s  %s\n", h, v, n, p, t, b
+    }'
+  done
+  if [ -n "$baseline" ]; then
+    awk -v a="${per[0]}" -v b="${per[1]}" 'BEGIN { printf "       ratio this/baseline: %.3f\n", a / (b > 0 ? b : 1e-9) }'
+  fi
+done
+echo "target (issue 20): 16 hosts, 10^6 pool-years under 600 s on 2 cores; 128-host year within 4x the 64-host year"
 
 echo
 echo "# done in $((SECONDS - started)) s"
