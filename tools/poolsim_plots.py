@@ -1,6 +1,8 @@
 """Plots of poolsim's HDF5 files (docs/hdf5-layout.md), shared by tools/plot-timeline and notebooks/*.ipynb.
 
     load_run(path)                 a run's file (`poolsim run --h5`) -> Run
+    Rec, RECORDS, VALUES           the models' table of records (tools/poolsim_records.py): Rec.self_fence
+    mark_of(event, details)        the mark a record takes: "fault", "repair", "consequence", "boot" or None
     plot_timeline(run, ax=None,    the Gantt chart: a lane per host and per VM coloured by state, faults, alerts,
       t_from=None, t_to=None)      master changes; t_from/t_to (seconds) zoom in (parse_time reads "5m", ISO)
     load_batch(path)               a batch file (`poolsim batch --out`) -> dict of pandas data frames

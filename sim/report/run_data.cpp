@@ -207,7 +207,6 @@ RunData read_run(const Hdf5Reader& file, const std::string& group) {
 }
 
 std::vector<MarkedEvent> marked_events(const RunData& run) {
-  using models::Rec;
   std::vector<MarkedEvent> out;
   std::map<std::string, Rec> last_stop;  // host -> the last record that stopped it
   for (std::size_t i = 0; i < run.events.size(); ++i) {

@@ -160,7 +160,7 @@ def check_colours(page_text):
         check(plots.get(key) == colour, f"{key}: the report's {colour}, plot-timeline's {plots.get(key)}")
     glossary = poolsim_plots.glossary_states()
     check(glossary and glossary["host"] and glossary["vm"], "the glossary's states are read")
-    for subject, states in (glossary or {}).items():
+    for subject, states in glossary.items():
         for state in states:
             check((subject, state) in legend, f"the report has a colour for {subject} {state} (docs/glossary.md)")
     check(("host", "out_of_liveset") in legend, "out_of_liveset has its own colour")

@@ -58,7 +58,8 @@ enum class Rec : std::uint8_t {
 // How a reader of the timeline takes a record: the marks of the report's figure and of the plots.
 enum class Role : std::uint8_t {
   context,      // no mark of its own
-  fault,        // a failure that a scenario's fault verb injects (scripted or random)
+  fault,        // what a scenario's fault verb injects (scripted or random): a failure, or an operator's step
+                //   that takes something away (maintenance, HA off, a shutdown, a CD that pins a VM)
   repair,       // a repair, or another operation of the operator
   consequence,  // what followed: marked on its host's or VM's lane
   boot,         // a repair after host_crashed (the power_on verb), a consequence after a reboot or a fence
