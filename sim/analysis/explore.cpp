@@ -109,9 +109,12 @@ void explore(const ScenarioSpec& spec, const std::vector<Duration>& instants, co
   const std::size_t count = instants.size() * faults.size();
   const unsigned parallel = std::max(1U, jobs);
   run_in_order(count, parallel, std::max<std::size_t>(1, std::min<std::size_t>(16, count / parallel)), work,
-               [&](std::size_t i, std::optional<std::string> result, const JobExit& exit) {
+               [&](std::size_t i, const JobOutcome& outcome) {
                  Exploration e{fault_at(i), {}};
+                 if (outcome.error) throw std::runtime_error(*outcome.error);  // the scenario does not build...
+                 const std::optional<std::string>& result = outcome.result;
                  if (!result) {
+                   const JobExit& exit = outcome.exit;
                    e.violation = "the run's process died (" +
                                  (exit.exited ? "exit status " + std::to_string(exit.status)
                                               : "signal " + std::to_string(exit.signal)) +
@@ -127,6 +130,7 @@ void explore(const ScenarioSpec& spec, const std::vector<Duration>& instants, co
                    e.violation = result->substr(1);
                  }
                  report(e);
+                 return true;
                });
 }
 

@@ -14,7 +14,8 @@ namespace {
 // Seeds per worker process: enough that starting a process costs little beside the runs (a few ms each).
 constexpr std::uint64_t seeds_per_chunk = 64;
 
-// A verdict as text: "FAILURE AT_NS SIGNATURE_BYTES\n", the signature, then the message (any bytes).
+// A verdict as text: "FAILURE AT_NS SIGNATURE_BYTES\n", the signature, then the message (any bytes). A verdict
+// that crosses the pipe came from a live process.
 std::string encode(const SwarmVerdict& v) {
   return std::to_string(static_cast<int>(v.failure)) + ' ' + std::to_string(v.at.ns()) + ' ' +
          std::to_string(v.signature.size()) + '\n' + v.signature + v.message;
@@ -47,27 +48,33 @@ std::optional<SwarmVerdict> decode(std::string_view text) {
 }  // namespace
 
 void run_swarm(std::uint64_t first, std::uint64_t runs, unsigned jobs, const SwarmCheck& check,
-               const std::function<void(std::uint64_t seed, const SwarmVerdict& verdict)>& each) {
+               const std::function<bool(std::uint64_t seed, const SwarmVerdict& verdict)>& each) {
   const unsigned parallel = std::max(1U, jobs);
   const std::uint64_t chunk = std::max<std::uint64_t>(1, std::min(seeds_per_chunk, runs / parallel));
   run_in_order(
       static_cast<std::size_t>(runs), parallel, static_cast<std::size_t>(chunk),
       [&](std::size_t i) { return encode(check(first + i)); },
-      [&](std::size_t i, std::optional<std::string> result, const JobExit& exit) {
-        std::optional<SwarmVerdict> verdict = result ? decode(*result) : std::nullopt;
+      [&](std::size_t i, const JobOutcome& outcome) {
+        std::optional<SwarmVerdict> verdict = outcome.result ? decode(*outcome.result) : std::nullopt;
+        if (!verdict && outcome.error) {
+          verdict = SwarmVerdict{SwarmFailure::invariant, SimTime::zero(), "model error: " + *outcome.error,
+                                 "the check threw: " + *outcome.error};
+        }
         if (!verdict) {
           // A case that killed its process twice (a crash in the model), or whose verdict could not be read.
+          const JobExit& exit = outcome.exit;
           const std::string how =
               exit.exited ? "exit status " + std::to_string(exit.status) : "signal " + std::to_string(exit.signal);
           verdict = SwarmVerdict{SwarmFailure::invariant, SimTime::zero(), "model crashed: " + how,
                                  "the run's process ended without a readable verdict (" + how + ")"};
+          verdict->process_died = true;
         }
-        each(first + i, *verdict);
+        return each(first + i, *verdict);
       });
 }
 
 void run_swarm(std::uint64_t first, std::uint64_t runs, const SwarmOptions& options, unsigned jobs,
-               const std::function<void(std::uint64_t seed, const SwarmVerdict& verdict)>& each) {
+               const std::function<bool(std::uint64_t seed, const SwarmVerdict& verdict)>& each) {
   run_swarm(first, runs, jobs, [&](std::uint64_t seed) { return check_swarm_case(generate_swarm_case(seed, options)); },
             each);
 }

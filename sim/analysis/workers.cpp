@@ -59,6 +59,18 @@ void write_all(int fd, std::string_view bytes) {
 
 void WorkerPool::run(std::size_t count) const {
   std::vector<Running> running;
+  // An exception out of `done` or `more` (or a stop) ends the pool: its workers are killed, not left behind.
+  struct Reaper {
+    std::vector<Running>& running;
+    ~Reaper() {
+      for (const Running& r : running) {
+        ::kill(r.pid, SIGKILL);
+        ::close(r.fd);
+        while (::waitpid(r.pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+      }
+    }
+  } reaper{running};
   std::size_t next = 0;
   while (true) {
     while (next < count && running.size() < std::max<std::size_t>(1, parallel)) running.push_back(start(*this, next++));
@@ -96,9 +108,10 @@ void WorkerPool::run(std::size_t count) const {
 
 namespace {
 
-// One result through a worker's pipe: "INDEX BYTES\n" and the bytes.
-std::string frame(std::size_t index, const std::string& result) {
-  return std::to_string(index) + ' ' + std::to_string(result.size()) + '\n' + result;
+// One job's outcome through a worker's pipe: "INDEX KIND BYTES\n" and the bytes; KIND is R (its result) or E (what
+// its work threw).
+std::string frame(std::size_t index, char kind, const std::string& text) {
+  return std::to_string(index) + ' ' + kind + ' ' + std::to_string(text.size()) + '\n' + text;
 }
 
 bool read_number(std::string_view& text, std::size_t& out, char end) {
@@ -108,61 +121,94 @@ bool read_number(std::string_view& text, std::size_t& out, char end) {
   return true;
 }
 
-// The results a worker's output holds; stops at the first incomplete one (a worker cut short).
-std::vector<std::pair<std::size_t, std::string>> unframe(std::string_view text) {
-  std::vector<std::pair<std::size_t, std::string>> out;
+struct Framed {
+  std::size_t index = 0;
+  bool error = false;
+  std::string text;
+};
+
+// The outcomes a worker's output holds; stops at the first incomplete one (a worker cut short).
+std::vector<Framed> unframe(std::string_view text) {
+  std::vector<Framed> out;
   std::size_t index = 0, bytes = 0;
-  while (read_number(text, index, ' ') && read_number(text, bytes, '\n') && text.size() >= bytes) {
-    out.emplace_back(index, std::string(text.substr(0, bytes)));
+  while (read_number(text, index, ' ') && text.size() >= 2 && (text[0] == 'R' || text[0] == 'E') && text[1] == ' ') {
+    const bool error = text[0] == 'E';
+    text.remove_prefix(2);
+    if (!read_number(text, bytes, '\n') || text.size() < bytes) break;
+    out.push_back({index, error, std::string(text.substr(0, bytes))});
     text.remove_prefix(bytes);
   }
   return out;
 }
 
+// Thrown out of a pool's `done` when the caller's `each` asks to stop.
+struct Stop {};
+
 }  // namespace
 
 void run_in_order(std::size_t count, std::size_t parallel, std::size_t chunk,
-                  const std::function<std::string(std::size_t index)>& work,
-                  const std::function<void(std::size_t index, std::optional<std::string> result, const JobExit& exit)>&
-                      each) {
-  std::map<std::size_t, std::pair<std::optional<std::string>, JobExit>> ended;  // ahead of an earlier job's
-  std::size_t next = 0;                                                          // the next job to hand on
+                  const std::function<std::string(std::size_t index)>& work, const InOrder& each) {
+  std::map<std::size_t, JobOutcome> ended;  // outcomes ahead of an earlier job's
+  std::size_t next = 0;                     // the next job to hand on
   const auto hand_on = [&] {
     for (auto it = ended.begin(); it != ended.end() && it->first == next; it = ended.erase(it), ++next) {
-      each(it->first, std::move(it->second.first), it->second.second);
+      if (!each(it->first, it->second)) throw Stop{};
     }
   };
-  // Runs the jobs of `ranges` ([first, end) each); `last_try`: a job without a result is handed on as lost.
-  const auto run = [&](const std::vector<std::pair<std::size_t, std::size_t>>& ranges, bool last_try) {
-    WorkerPool pool;
-    pool.parallel = parallel;
-    pool.job = [&](std::size_t r, int fd) {
-      for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) write_all(fd, frame(i, work(i)));
-      return 0;
-    };
-    pool.done = [&](std::size_t r, JobExit exit) {
-      for (auto& [i, result] : unframe(exit.output)) {
-        if (i < ranges[r].first || i >= ranges[r].second) continue;
-        ended.emplace(i, std::make_pair(std::move(result), JobExit{{}, true, 0, 0}));
-      }
-      if (last_try && !ended.count(ranges[r].first)) {
-        exit.output.clear();
-        ended.emplace(ranges[r].first, std::make_pair(std::nullopt, exit));
-      }
-      hand_on();
-    };
-    pool.run(ranges.size());
-  };
+  // Runs the jobs [first, end) of each range; `alone`: a job without an outcome is handed on as lost.
+  const std::function<void(const std::vector<std::pair<std::size_t, std::size_t>>&, std::size_t, bool)> run =
+      [&](const std::vector<std::pair<std::size_t, std::size_t>>& ranges, std::size_t at_once, bool alone) {
+        WorkerPool pool;
+        pool.parallel = at_once;
+        pool.job = [&](std::size_t r, int fd) {
+          for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+            std::string text;
+            char kind = 'R';
+            try {
+              text = work(i);
+            } catch (const std::exception& e) {
+              kind = 'E';
+              text = e.what();
+            }
+            write_all(fd, frame(i, kind, text));
+          }
+          return 0;
+        };
+        pool.done = [&](std::size_t r, JobExit exit) {
+          for (Framed& f : unframe(exit.output)) {
+            if (f.index < ranges[r].first || f.index >= ranges[r].second) continue;
+            JobOutcome outcome;
+            if (f.error) {
+              outcome.error = std::move(f.text);
+            } else {
+              outcome.result = std::move(f.text);
+            }
+            ended.emplace(f.index, std::move(outcome));
+          }
+          if (alone && !ended.count(ranges[r].first)) {
+            exit.output.clear();
+            ended.emplace(ranges[r].first, JobOutcome{std::nullopt, {}, exit});
+          }
+          // The jobs a dead process took with it, at once and each in a process of its own, so that the results
+          // waiting for them stay few.
+          if (!alone) {
+            std::vector<std::pair<std::size_t, std::size_t>> lost;
+            for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+              if (!ended.count(i)) lost.emplace_back(i, i + 1);
+            }
+            if (!lost.empty()) run(lost, 1, true);
+          }
+          hand_on();
+        };
+        pool.run(ranges.size());
+      };
   std::vector<std::pair<std::size_t, std::size_t>> chunks;
   const std::size_t size = std::max<std::size_t>(1, chunk);
   for (std::size_t from = 0; from < count; from += size) chunks.emplace_back(from, std::min(count, from + size));
-  run(chunks, false);
-  std::vector<std::pair<std::size_t, std::size_t>> lost;
-  for (std::size_t i = next; i < count; ++i) {
-    if (!ended.count(i)) lost.emplace_back(i, i + 1);
+  try {
+    run(chunks, std::max<std::size_t>(1, parallel), false);
+  } catch (const Stop&) {
   }
-  run(lost, true);
-  hand_on();
 }
 
 }  // namespace poolsim::analysis

@@ -153,18 +153,19 @@ int swarm_main(const std::vector<std::string>& args) {
   bool unwritable = false;
   analysis::run_swarm(*seed, *runs, swarm, static_cast<unsigned>(*jobs),
                       [&](std::uint64_t case_seed, const analysis::SwarmVerdict& verdict) {
-    if (unwritable) return;
-    if (!vm.count("verbose") && verdict.failure == analysis::SwarmFailure::none) return;
+    if (!vm.count("verbose") && verdict.failure == analysis::SwarmFailure::none) return true;
     const scenario::ScenarioSpec spec = analysis::generate_swarm_case(case_seed, swarm);
     if (vm.count("verbose")) {
       std::cout << "run " << case_seed - *seed << " seed=" << case_seed << ' ' << analysis::to_string(verdict.failure)
                 << " (" << counts(spec) << ", until " << format_duration(spec.until) << ")\n";
     }
-    if (verdict.failure == analysis::SwarmFailure::none) return;
+    if (verdict.failure == analysis::SwarmFailure::none) return true;
     ++failed;
+    // A case that kills its process would kill this one too if the shrinker ran it here: written, not shrunk.
     unwritable = !report_failure(spec, verdict, analysis::swarm_replay_command(case_seed, swarm), out,
-                                 !vm.count("no-shrink"));
+                                 !vm.count("no-shrink") && !verdict.process_died);
     std::cout << std::flush;
+    return !unwritable;
   });
   if (unwritable) return exit_usage;
   std::cout << "swarm: " << *runs << " runs from seed " << *seed << ": " << (*runs - failed) << " passed, " << failed

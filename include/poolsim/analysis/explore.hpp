@@ -35,7 +35,8 @@ std::vector<Duration> decision_instants(const ScenarioSpec& spec, std::size_t ma
 // Re-runs `spec` once per instant and fault, in up to `jobs` worker processes (workers.hpp run_in_order), and
 // calls `report` for each run in (instant, fault) order, whatever `jobs` is. A run that kills its process (a crash
 // in the model) is a violation of its own, "the run's process died (signal N)". Throws RecordBudgetExceeded when
-// a run reached the record budget, once the runs before it are reported.
+// a run reached the record budget, and std::runtime_error with its message when a run threw anything else (the
+// scenario with the fault does not build), once the runs before it are reported.
 void explore(const ScenarioSpec& spec, const std::vector<Duration>& instants, const std::vector<FaultSpec>& faults,
              unsigned jobs, const std::function<void(const Exploration&)>& report);
 

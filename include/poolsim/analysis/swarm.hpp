@@ -87,6 +87,7 @@ struct SwarmVerdict {
   SimTime at;             // when it was found: the violation's time, or the end of the run for liveness
   std::string signature;  // the failure without names or times, e.g. "liveness: no master": what shrinking keeps
   std::string message;    // the failure as seen, with names and times
+  bool process_died = false;  // run_swarm: the case killed its worker process twice (not to be rerun in-process)
 };
 
 // Runs `spec` (through its YAML) to its `until` and checks it:
@@ -98,15 +99,16 @@ struct SwarmVerdict {
 SwarmVerdict check_swarm_case(const ScenarioSpec& spec);
 
 // Checks the cases of seeds first .. first + runs - 1 (generate_swarm_case, check_swarm_case) in up to `jobs`
-// worker processes at once, a chunk of seeds each, and hands each verdict to `each` in seed order whatever order
-// they end in: the same calls for any `jobs`. A case whose process dies (a crash in the model) is run again alone,
-// and if it kills that process too its verdict is an invariant failure "model crashed: signal N".
+// worker processes at once (workers.hpp run_in_order), and hands each verdict to `each` in seed order whatever
+// order they end in: the same calls for any `jobs`; `each` returns false to stop. A case whose process dies (a
+// crash in the model) is run again alone, and if it kills that process too its verdict is an invariant failure
+// "model crashed: signal N" with process_died set.
 void run_swarm(std::uint64_t first, std::uint64_t runs, const SwarmOptions& options, unsigned jobs,
-               const std::function<void(std::uint64_t seed, const SwarmVerdict& verdict)>& each);
+               const std::function<bool(std::uint64_t seed, const SwarmVerdict& verdict)>& each);
 // The same with another check of a seed in the workers (the tests' way to crash one).
 using SwarmCheck = std::function<SwarmVerdict(std::uint64_t seed)>;
 void run_swarm(std::uint64_t first, std::uint64_t runs, unsigned jobs, const SwarmCheck& check,
-               const std::function<void(std::uint64_t seed, const SwarmVerdict& verdict)>& each);
+               const std::function<bool(std::uint64_t seed, const SwarmVerdict& verdict)>& each);
 
 // The command that replays the case of `seed`.
 std::string swarm_replay_command(std::uint64_t seed, const SwarmOptions& options);

@@ -1,7 +1,8 @@
 // The analysis layer's one worker pool: jobs run in forked processes, each job in a process of its own, up to
 // `parallel` at once. A job's process writes its result to a pipe and exits; the parent reads the whole output and
 // the exit status. A crash, an abort or an invariant thrown in one run therefore loses that run only, and a run's
-// memory and HDF5 library state end with its process. Used by batch, size, swarm and explore.
+// memory and HDF5 library state end with its process. Used by batch and size; swarm and explore use it through
+// run_in_order (below), which gives a process a chunk of jobs and runs again alone those a crash took with it.
 #pragma once
 
 #include <cstddef>
@@ -40,14 +41,21 @@ struct WorkerPool {
   void run(std::size_t count) const;
 };
 
+// What one job of run_in_order came to: its result, or what its work threw (a std::exception's what()), or
+// neither when it killed its process twice (`exit` then says how the process ended).
+struct JobOutcome {
+  std::optional<std::string> result;
+  std::optional<std::string> error;
+  JobExit exit;
+};
+// Hears each job's outcome in index order; returns false to stop (no more jobs start, the running ones are killed).
+using InOrder = std::function<bool(std::size_t index, const JobOutcome& outcome)>;
+
 // Jobs 0 .. count - 1 in worker processes, `chunk` jobs each, up to `parallel` processes at once: `work(i)` runs
-// in a worker and returns job i's result as text (any bytes), and `each(i, result, exit)` hears it in the parent
-// in index order, whatever order the processes end in, so that what the caller prints does not depend on
-// `parallel`. The jobs a dead process took with it are run again, each in a process of its own; a job that
-// kills that one too reaches `each` with no result and the exit of its process.
+// in a worker and returns job i's result as text (any bytes), and `each` hears the outcomes in the parent in
+// index order, whatever order the processes end in, so that what the caller prints does not depend on
+// `parallel`. The jobs a dead process took with it are run again at once, each in a process of its own.
 void run_in_order(std::size_t count, std::size_t parallel, std::size_t chunk,
-                  const std::function<std::string(std::size_t index)>& work,
-                  const std::function<void(std::size_t index, std::optional<std::string> result, const JobExit& exit)>&
-                      each);
+                  const std::function<std::string(std::size_t index)>& work, const InOrder& each);
 
 }  // namespace poolsim::analysis

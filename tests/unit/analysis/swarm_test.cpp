@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -182,11 +183,13 @@ TEST(Swarm, HaViewFollowsLivesetsFromRecords) {
   EXPECT_FALSE(view.ha_enabled());
 }
 
-// The swarm's runs in worker processes: verdicts in seed order for any number of jobs, texts with any bytes carried
-// whole, and a seed that kills its process a failure of its own while the seeds beside it still run.
+// The swarm's runs in worker processes (run_in_order): verdicts in seed order for any number of jobs, texts with any
+// bytes carried whole, a seed that kills its process a failure of its own while the seeds beside it still run, an
+// exception a failure with its message, and a caller that stops gets no more verdicts.
 TEST(SwarmRuns, VerdictsInSeedOrderAndACrashIsAFailureOfItsOwn) {
   const SwarmCheck check = [](std::uint64_t seed) {
     if (seed == 107) std::abort();
+    if (seed == 111) throw std::runtime_error("no such host");
     SwarmVerdict v;
     if (seed % 5 == 0) {
       v.failure = SwarmFailure::liveness;
@@ -202,6 +205,7 @@ TEST(SwarmRuns, VerdictsInSeedOrderAndACrashIsAFailureOfItsOwn) {
     run_swarm(100, 200, jobs, check, [&](std::uint64_t seed, const SwarmVerdict& v) {
       seeds.push_back(seed);
       verdicts.push_back(v);
+      return true;
     });
     ASSERT_EQ(seeds.size(), 200u) << jobs;
     for (std::size_t i = 0; i < seeds.size(); ++i) {
@@ -211,14 +215,27 @@ TEST(SwarmRuns, VerdictsInSeedOrderAndACrashIsAFailureOfItsOwn) {
       if (seed == 107) {
         EXPECT_EQ(v.failure, SwarmFailure::invariant);
         EXPECT_EQ(v.signature, "model crashed: signal " + std::to_string(SIGABRT));
+        EXPECT_TRUE(v.process_died);
+      } else if (seed == 111) {
+        EXPECT_EQ(v.failure, SwarmFailure::invariant);
+        EXPECT_EQ(v.signature, "model error: no such host");
+        EXPECT_FALSE(v.process_died);
       } else if (seed % 5 == 0) {
         EXPECT_EQ(v.failure, SwarmFailure::liveness);
         EXPECT_EQ(v.at, SimTime::zero() + Duration::seconds(static_cast<std::int64_t>(seed)));
         EXPECT_EQ(v.message, "line one\nline two " + std::to_string(seed) + " \x01");
       } else {
         EXPECT_EQ(v.failure, SwarmFailure::none) << seed;
+        EXPECT_FALSE(v.process_died);
       }
     }
+    std::vector<std::uint64_t> until_stop;
+    run_swarm(100, 200, jobs, check, [&](std::uint64_t seed, const SwarmVerdict&) {
+      until_stop.push_back(seed);
+      return seed < 140;
+    });
+    ASSERT_EQ(until_stop.size(), 41u) << jobs;
+    EXPECT_EQ(until_stop.back(), 140u);
   }
 }
 
