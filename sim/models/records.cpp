@@ -155,14 +155,26 @@ constexpr std::array<RecordSpec, 72> record_table{{
 }};
 
 namespace {
-constexpr bool in_order() {
-  for (std::size_t i = 0; i < record_table.size(); ++i) {
-    if (static_cast<std::size_t>(record_table[i].id) != i) return false;
+// Whether row i of a table is the one of the enum's value i (the tables are indexed by their enums).
+template <typename Table>
+constexpr bool ids_in_order(const Table& table) {
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (static_cast<std::size_t>(table[i].id) != i) return false;
   }
   return true;
 }
-static_assert(in_order(), "record_table must list the records in Rec's order");
+static_assert(ids_in_order(record_table), "record_table must list the records in Rec's order");
 }  // namespace
+
+std::vector<std::string_view> split_keys(std::string_view keys) {
+  std::vector<std::string_view> out;
+  for (std::size_t begin = 0; begin < keys.size();) {
+    const std::size_t end = std::min(keys.find(',', begin), keys.size());
+    out.push_back(keys.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return out;
+}
 
 const RecordSpec* find_record(std::string_view token) {
   for (const RecordSpec& r : record_table) {
@@ -219,18 +231,8 @@ constexpr std::array<RefusalSpec, 21> refusal_table{{
     {Refusal::protected_vm_not_agile, "protected_vm_not_agile", "every protected VM must be agile to enable HA"},
 }};
 
-namespace {
-constexpr bool alerts_in_order() {
-  for (std::size_t i = 0; i < alert_table.size(); ++i) {
-    if (static_cast<std::size_t>(alert_table[i].id) != i) return false;
-  }
-  for (std::size_t i = 0; i < refusal_table.size(); ++i) {
-    if (static_cast<std::size_t>(refusal_table[i].id) != i) return false;
-  }
-  return true;
-}
-static_assert(alerts_in_order(), "alert_table and refusal_table must follow their enums' order");
-}  // namespace
+static_assert(ids_in_order(alert_table) && ids_in_order(refusal_table),
+              "alert_table and refusal_table must follow their enums' order");
 
 constexpr std::optional<Role> own_role;
 
@@ -310,15 +312,9 @@ static_assert(values_in_order(), "value_table must group the values by record, i
 void publish(EventBus& bus, SimTime time, std::string source, Rec id, std::vector<Detail> details) {
   const RecordSpec& record = spec(id);
 #ifndef NDEBUG
+  const std::vector<std::string_view> keys = split_keys(record.keys);
   for (const Detail& d : details) {
-    const std::string_view keys = record.keys;
-    bool declared = false;
-    for (std::size_t begin = 0; begin <= keys.size() && !declared;) {
-      const std::size_t end = std::min(keys.find(',', begin), keys.size());
-      declared = keys.substr(begin, end - begin) == d.key;
-      begin = end + 1;
-    }
-    if (!declared) {
+    if (std::find(keys.begin(), keys.end(), d.key) == keys.end()) {
       throw std::logic_error("record " + std::string(record.token) + " carries undeclared detail " + d.key);
     }
     if (!declared_value(record, d)) {

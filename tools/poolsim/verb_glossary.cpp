@@ -13,14 +13,8 @@ namespace poolsim::cli {
 namespace {
 
 std::string keys_of(std::string_view keys) {
-  if (keys.empty()) return "";
   std::string out;
-  std::size_t begin = 0;
-  while (begin <= keys.size()) {
-    const std::size_t end = std::min(keys.find(',', begin), keys.size());
-    out += (out.empty() ? "`" : ", `") + std::string(keys.substr(begin, end - begin)) + "`";
-    begin = end + 1;
-  }
+  for (const std::string_view key : models::split_keys(keys)) out += (out.empty() ? "`" : ", `") + std::string(key) + "`";
   return out;
 }
 
@@ -81,14 +75,12 @@ void print_python(std::ostream& out) {
          "RECORDS = {\n";
   for (const RecordSpec& r : record_table) {
     std::string keys;  // a Python tuple: (), ("a",), ("a", "b")
-    std::size_t count = 0;
-    for (std::size_t begin = 0; begin < r.keys.size(); ++count) {
-      const std::size_t end = std::min(r.keys.find(',', begin), r.keys.size());
-      if (count > 0) keys += ", ";
-      keys += py(r.keys.substr(begin, end - begin));
-      begin = end + 1;
+    const std::vector<std::string_view> split = split_keys(r.keys);
+    for (const std::string_view key : split) {
+      if (!keys.empty()) keys += ", ";
+      keys += py(key);
     }
-    if (count == 1) keys += ",";
+    if (split.size() == 1) keys += ",";
     out << "    " << py(r.token) << ": (" << py(to_token(r.source)) << ", (" << keys << "), " << py(state_of(r)) << ", " << (r.role == Role::context ? "None" : py(to_token(r.role))) << "),\n";
   }
   out << "}\n\n# (event, detail key, value, the mark it gives the record or None for the record's own)\n"

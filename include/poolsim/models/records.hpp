@@ -80,6 +80,8 @@ struct RecordSpec {
 extern const std::array<RecordSpec, 72> record_table;  // in Rec's order
 inline const RecordSpec& spec(Rec id) { return record_table[static_cast<std::size_t>(id)]; }
 inline std::string_view token(Rec id) { return spec(id).token; }
+// The detail keys of a `keys` column ("from,to"), in order; none for "".
+std::vector<std::string_view> split_keys(std::string_view keys);
 // The record with this token, or null (a timeline from another version).
 const RecordSpec* find_record(std::string_view token);
 
