@@ -399,7 +399,7 @@ void FaultHandler::survival_test(HostIndex h) {
     std::optional<HostIndex> winner;
     bool with_winner = false;
     largest_partition(h, winner, with_winner);
-    if (!with_winner) return ctx.machines.fence(h, "smaller_partition");
+    if (!with_winner) return ctx.machines.fence(h, fence_smaller_partition);
     rule = "largest_partition";
     for (HostIndex p = 0; p < n; ++p) remaining[p] = hbd[p] && sfd[p];
   } else {
@@ -415,7 +415,9 @@ void FaultHandler::survival_test(HostIndex h) {
       peer_has_it = peer_has_it || run.stable_sf_access[p];
       fails = fails || (hbd[p] && run.stable_sf_access[p]) || (!hbd[p] && !xhad[p].excluded);
     }
-    if (fails) return ctx.machines.fence(h, peer_has_it ? "statefile_lost_peer_has_it" : "statefile_and_peers_lost");
+    if (fails) {
+      return ctx.machines.fence(h, peer_has_it ? fence_statefile_lost_peer_has_it : fence_statefile_and_peers_lost);
+    }
     rule = "survival_rule_2";
     remaining = hbd;
     run.surviving_by_rule2 = true;

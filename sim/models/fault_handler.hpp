@@ -16,6 +16,16 @@ namespace poolsim::models {
 
 struct PoolContext;
 
+// The reasons of a fence by the survival rules (self_fence reason=..., docs/glossary.md): the decisions the
+// invariant checker holds against ground truth. A watchdog, a dead toolstack and a fence request are not rules'.
+inline constexpr std::string_view fence_smaller_partition = "smaller_partition";
+inline constexpr std::string_view fence_statefile_lost_peer_has_it = "statefile_lost_peer_has_it";
+inline constexpr std::string_view fence_statefile_and_peers_lost = "statefile_and_peers_lost";
+inline bool survival_rule_fence(std::string_view reason) {
+  return reason == fence_smaller_partition || reason == fence_statefile_lost_peer_has_it ||
+         reason == fence_statefile_and_peers_lost;
+}
+
 // Where a host's handler stands, in sm.c's order (SM_PHASE_FH1 ... SM_PHASE_FH4DONE; idle is SM_PHASE_STARTED). The
 // phases ending in a rendezvous (meeting, agreed, decided, ending) wait until no running host of the liveset in
 // the host's heartbeat domain (and, into phase 2, its statefile domain) is at an earlier phase of a run.

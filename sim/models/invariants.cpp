@@ -78,26 +78,29 @@ std::string_view detail(const std::vector<Detail>& details, std::string_view key
 void Invariants::check(Rec id, const std::string& source, const std::vector<Detail>& details) const {
   switch (id) {
     case Rec::self_fence: {
-      const std::string_view reason = detail(details, "reason");
-      if (reason != "smaller_partition" && reason != "statefile_lost_peer_has_it" &&
-          reason != "statefile_and_peers_lost") {
-        return;  // a watchdog, a dead toolstack or a fence request: not a survival rule's decision
-      }
+      // "<host>/ha", by the host's name: no source string is built per host.
+      std::string_view host = source;
+      if (!survival_rule_fence(detail(details, "reason")) || !host.ends_with("/ha")) return;
+      host.remove_suffix(3);
       for (HostIndex h = 0; h < ctx.n(); ++h) {
-        if (source == ctx.ha_source(h)) return check_fence_justified(h);
+        if (ctx.name(h) == host) return check_fence_justified(h);
       }
       return;
     }
     case Rec::master_changed: return check_one_master(std::string(detail(details, "to")));
     case Rec::vm_restart:
-    case Rec::vm_start:
+    case Rec::vm_start: {
+      std::string_view vm = source;  // "vm/<vm>"
+      if (!vm.starts_with("vm/")) return;
+      vm.remove_prefix(3);
       for (VmIndex v = 0; v < ctx.vm_count(); ++v) {
-        if (source == ctx.vm_source(v)) {
+        if (ctx.vm_config(v).name == vm) {
           return check_vm_not_running(v, id == Rec::vm_restart ? "restarted" : "started",
                                       std::string(detail(details, "to")));
         }
       }
       return;
+    }
     default: return;
   }
 }
