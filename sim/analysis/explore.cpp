@@ -2,7 +2,6 @@
 #include "poolsim/analysis/workers.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -87,8 +86,8 @@ void explore(const ScenarioSpec& spec, const std::vector<Duration>& instants, co
     fault.at = instants[i / faults.size()];
     return fault;
   };
-  // A run's result as text: "" when the invariants held, "V" and the violation, or "B", the time in ns and the
-  // budget of a run that reached its record budget.
+  // A run's result as text: "" when the invariants held, "V" and the violation, or "B" and "AT_NS BUDGET\n" for a
+  // run that reached its record budget.
   const auto work = [&](std::size_t i) -> std::string {
     ScenarioSpec variant = spec;
     const FaultSpec fault = fault_at(i);
@@ -102,29 +101,23 @@ void explore(const ScenarioSpec& spec, const std::vector<Duration>& instants, co
     } catch (const models::InvariantViolation& e) {
       return "V" + std::string(e.what()) + " at " + format_seconds(sim->queue().now());
     } catch (const RecordBudgetExceeded& e) {
-      return "B" + std::to_string(e.at().ns()) + " " + std::to_string(e.budget());
+      return "B" + std::to_string(e.at().ns()) + " " + std::to_string(e.budget()) + "\n";
     }
     return "";
   };
   const std::size_t count = instants.size() * faults.size();
-  const unsigned parallel = std::max(1U, jobs);
-  run_in_order(count, parallel, std::max<std::size_t>(1, std::min<std::size_t>(16, count / parallel)), work,
+  run_in_order(count, jobs, 16, work,
                [&](std::size_t i, const JobOutcome& outcome) {
                  Exploration e{fault_at(i), {}};
                  if (outcome.error) throw std::runtime_error(*outcome.error);  // the scenario does not build...
                  const std::optional<std::string>& result = outcome.result;
                  if (!result) {
-                   const JobExit& exit = outcome.exit;
-                   e.violation = "the run's process died (" +
-                                 (exit.exited ? "exit status " + std::to_string(exit.status)
-                                              : "signal " + std::to_string(exit.signal)) +
-                                 ")";
+                   e.violation = "the run's process died (" + outcome.exit.how() + ")";
                  } else if (result->starts_with("B")) {
+                   std::string_view rest = std::string_view(*result).substr(1);
                    std::int64_t at = 0;
                    std::uint64_t budget = 0;
-                   const char* end = result->data() + result->size();
-                   const auto [space, error] = std::from_chars(result->data() + 1, end, at);
-                   if (error == std::errc() && space != end) std::from_chars(space + 1, end, budget);
+                   if (take_number(rest, at, ' ')) take_number(rest, budget, '\n');
                    throw RecordBudgetExceeded(SimTime::from_ns(at), budget);
                  } else if (result->starts_with("V")) {
                    e.violation = result->substr(1);

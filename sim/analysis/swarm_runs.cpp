@@ -1,7 +1,6 @@
 // The swarm's runs (swarm.hpp run_swarm): chunks of seeds checked in worker processes of the analysis layer's one
 // worker pool (workers.hpp run_in_order), their verdicts handed on in seed order.
 #include <algorithm>
-#include <charconv>
 #include <string>
 #include <string_view>
 
@@ -21,19 +20,12 @@ std::string encode(const SwarmVerdict& v) {
          std::to_string(v.signature.size()) + '\n' + v.signature + v.message;
 }
 
-template <typename T>
-bool number(std::string_view& text, T& out, char end) {
-  const auto [at, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (error != std::errc() || at == text.data() || at == text.data() + text.size() || *at != end) return false;
-  text.remove_prefix(static_cast<std::size_t>(at - text.data()) + 1);
-  return true;
-}
-
 std::optional<SwarmVerdict> decode(std::string_view text) {
   int failure = 0;
   std::int64_t at = 0;
   std::size_t signature = 0;
-  if (!number(text, failure, ' ') || !number(text, at, ' ') || !number(text, signature, '\n') || failure < 0 ||
+  if (!take_number(text, failure, ' ') || !take_number(text, at, ' ') || !take_number(text, signature, '\n') ||
+      failure < 0 ||
       failure > static_cast<int>(SwarmFailure::liveness) || text.size() < signature) {
     return std::nullopt;
   }
@@ -49,10 +41,8 @@ std::optional<SwarmVerdict> decode(std::string_view text) {
 
 void run_swarm(std::uint64_t first, std::uint64_t runs, unsigned jobs, const SwarmCheck& check,
                const std::function<bool(std::uint64_t seed, const SwarmVerdict& verdict)>& each) {
-  const unsigned parallel = std::max(1U, jobs);
-  const std::uint64_t chunk = std::max<std::uint64_t>(1, std::min(seeds_per_chunk, runs / parallel));
   run_in_order(
-      static_cast<std::size_t>(runs), parallel, static_cast<std::size_t>(chunk),
+      static_cast<std::size_t>(runs), jobs, seeds_per_chunk,
       [&](std::size_t i) { return encode(check(first + i)); },
       [&](std::size_t i, const JobOutcome& outcome) {
         std::optional<SwarmVerdict> verdict = outcome.result ? decode(*outcome.result) : std::nullopt;
@@ -62,9 +52,7 @@ void run_swarm(std::uint64_t first, std::uint64_t runs, unsigned jobs, const Swa
         }
         if (!verdict) {
           // A case that killed its process twice (a crash in the model), or whose verdict could not be read.
-          const JobExit& exit = outcome.exit;
-          const std::string how =
-              exit.exited ? "exit status " + std::to_string(exit.status) : "signal " + std::to_string(exit.signal);
+          const std::string how = outcome.exit.how();
           verdict = SwarmVerdict{SwarmFailure::invariant, SimTime::zero(), "model crashed: " + how,
                                  "the run's process ended without a readable verdict (" + how + ")"};
           verdict->process_died = true;

@@ -48,6 +48,10 @@ Running start(const WorkerPool& pool, std::size_t index) {
 
 }  // namespace
 
+std::string JobExit::how() const {
+  return exited ? "exit status " + std::to_string(status) : "signal " + std::to_string(signal);
+}
+
 void write_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -114,13 +118,6 @@ std::string frame(std::size_t index, char kind, const std::string& text) {
   return std::to_string(index) + ' ' + kind + ' ' + std::to_string(text.size()) + '\n' + text;
 }
 
-bool read_number(std::string_view& text, std::size_t& out, char end) {
-  const auto [at, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (error != std::errc() || at == text.data() || at == text.data() + text.size() || *at != end) return false;
-  text.remove_prefix(static_cast<std::size_t>(at - text.data()) + 1);
-  return true;
-}
-
 struct Framed {
   std::size_t index = 0;
   bool error = false;
@@ -131,10 +128,10 @@ struct Framed {
 std::vector<Framed> unframe(std::string_view text) {
   std::vector<Framed> out;
   std::size_t index = 0, bytes = 0;
-  while (read_number(text, index, ' ') && text.size() >= 2 && (text[0] == 'R' || text[0] == 'E') && text[1] == ' ') {
+  while (take_number(text, index, ' ') && text.size() >= 2 && (text[0] == 'R' || text[0] == 'E') && text[1] == ' ') {
     const bool error = text[0] == 'E';
     text.remove_prefix(2);
-    if (!read_number(text, bytes, '\n') || text.size() < bytes) break;
+    if (!take_number(text, bytes, '\n') || text.size() < bytes) break;
     out.push_back({index, error, std::string(text.substr(0, bytes))});
     text.remove_prefix(bytes);
   }
@@ -203,10 +200,11 @@ void run_in_order(std::size_t count, std::size_t parallel, std::size_t chunk,
         pool.run(ranges.size());
       };
   std::vector<std::pair<std::size_t, std::size_t>> chunks;
-  const std::size_t size = std::max<std::size_t>(1, chunk);
+  const std::size_t at_once = std::max<std::size_t>(1, parallel);
+  const std::size_t size = std::max<std::size_t>(1, std::min(chunk, count / at_once));
   for (std::size_t from = 0; from < count; from += size) chunks.emplace_back(from, std::min(count, from + size));
   try {
-    run(chunks, std::max<std::size_t>(1, parallel), false);
+    run(chunks, at_once, false);
   } catch (const Stop&) {
   }
 }

@@ -5,6 +5,7 @@
 // run_in_order (below), which gives a process a chunk of jobs and runs again alone those a crash took with it.
 #pragma once
 
+#include <charconv>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -20,6 +21,7 @@ struct JobExit {
   int status = 0;      // its exit status, when exited
   int signal = 0;      // the signal that ended it, when not exited
   bool ok() const { return exited && status == 0; }
+  std::string how() const;  // "exit status N" or "signal N"
 };
 
 // Writes all of `bytes` to `fd` (a job's pipe, stderr), retrying interrupted writes; stops at an error.
@@ -51,11 +53,22 @@ struct JobOutcome {
 // Hears each job's outcome in index order; returns false to stop (no more jobs start, the running ones are killed).
 using InOrder = std::function<bool(std::size_t index, const JobOutcome& outcome)>;
 
-// Jobs 0 .. count - 1 in worker processes, `chunk` jobs each, up to `parallel` processes at once: `work(i)` runs
+// Jobs 0 .. count - 1 in worker processes, at most `chunk` jobs each and fewer when that gives every one of the
+// `parallel` processes some (count / parallel), up to `parallel` processes at once: `work(i)` runs
 // in a worker and returns job i's result as text (any bytes), and `each` hears the outcomes in the parent in
 // index order, whatever order the processes end in, so that what the caller prints does not depend on
 // `parallel`. The jobs a dead process took with it are run again at once, each in a process of its own.
 void run_in_order(std::size_t count, std::size_t parallel, std::size_t chunk,
                   const std::function<std::string(std::size_t index)>& work, const InOrder& each);
+
+// Reads a decimal number followed by `end` off the front of `text` (a job's result as run_in_order carries it):
+// false, with `text` unchanged, when there is none.
+template <typename T>
+bool take_number(std::string_view& text, T& out, char end) {
+  const auto [at, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (error != std::errc() || at == text.data() || at == text.data() + text.size() || *at != end) return false;
+  text.remove_prefix(static_cast<std::size_t>(at - text.data()) + 1);
+  return true;
+}
 
 }  // namespace poolsim::analysis
