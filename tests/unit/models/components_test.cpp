@@ -28,6 +28,8 @@ struct ComponentsWorld {
   Storage storage{queue, bus, net};
   std::unique_ptr<PoolContext> ctx;
 
+  static SimTime at(double seconds) { return SimTime::from_ns(static_cast<std::int64_t>(seconds * 1e9)); }
+
   void build(std::vector<VmConfig> vms, HeartbeatMode mode = HeartbeatMode::compressed) {
     const SwitchIndex sw1 = net.add_switch("sw1");
     PoolConfig config;
@@ -197,7 +199,6 @@ TEST(HeartbeatTransport, DomainChangesOfOneInstantInOrderInBothModes) {
 // with the physical pool whole. At 200.5 xs1 loses xs3 from its statefile domain only; xs2 and xs3 still hold
 // all three hosts in both domains.
 struct InjectedView : ::testing::Test, ComponentsWorld {
-  static SimTime at(double seconds) { return SimTime::from_ns(static_cast<std::int64_t>(seconds * 1e9)); }
   FaultHandlerPhase phase(HostIndex h) const { return ctx->fault_handler[h].phase; }
   void lose_at(double seconds, HostIndex observer, HostIndex peer, Channel c) {
     queue.schedule_at(at(seconds), Phase::protocol,
@@ -250,7 +251,6 @@ TEST_F(InjectedView, HostsOfOneRunEndItTogether) {
 
 // Each component driven through its own interface on a PoolContext, no Pool around it.
 struct Alone : ::testing::Test, ComponentsWorld {
-  static SimTime at(double seconds) { return SimTime::from_ns(static_cast<std::int64_t>(seconds * 1e9)); }
   void when(double seconds, std::function<void()> f) { queue.schedule_at(at(seconds), Phase::fault, std::move(f)); }
 };
 
